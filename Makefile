@@ -1,0 +1,32 @@
+# customs_risk: PGXS build.  `make`, `make install`, `make installcheck`.
+EXTENSION  = customs_risk
+EXTVERSION = $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" $(EXTENSION).control)
+
+MODULE_big = customs_risk
+OBJS = src/customs_risk.o src/hscode_core.o src/hscode.o src/hscode_index.o
+
+# The install script has one source: the numbered fragments in extension/.
+DATA_built = $(EXTENSION)--$(EXTVERSION).sql
+EXTRA_CLEAN = test/unit/hscode_test
+
+REGRESS = setup hscode hscode_index reference data_model loader_errors
+
+# Developer builds and CI fail on any warning; WERROR= turns that off.
+WERROR ?= -Werror
+PG_CFLAGS += -Wall -Wextra $(WERROR) -Wno-unused-parameter
+
+PG_CONFIG ?= pg_config
+PGXS := $(shell $(PG_CONFIG) --pgxs)
+include $(PGXS)
+
+$(DATA_built): $(sort $(wildcard extension/*.sql)) $(EXTENSION).control
+	cat $(sort $(wildcard extension/*.sql)) > $@
+
+# Unit tests of the pure C cores, no server needed; TAP output.
+test/unit/hscode_test: test/unit/hscode_test.c src/hscode_core.c src/hscode_core.h
+	$(CC) -std=c99 -O1 -g -Wall -Wextra $(WERROR) -Isrc -o $@ test/unit/hscode_test.c src/hscode_core.c
+
+unitcheck: test/unit/hscode_test
+	test/unit/hscode_test
+
+.PHONY: unitcheck

@@ -1,0 +1,80 @@
+
+-- ===========================================================================
+-- Views for analysts, profiles, models and BI tools
+-- ===========================================================================
+
+CREATE VIEW customs_risk.declaration_line_v AS
+SELECT l.declaration_id,
+       l.line_no,
+       d.declared_on,
+       d.office_code AS office,
+       o.parent_code AS district,
+       d.importer_id AS importer,
+       d.declarant_id AS declarant,
+       d.seller_id AS seller,
+       d.courier_id AS courier,
+       d.process_type,
+       d.import_type,
+       d.import_use,
+       d.payment_type,
+       d.transport,
+       d.departure_country AS departure,
+       l.hs,
+       l.origin_country AS origin,
+       l.origin_indicator,
+       l.tax_type,
+       l.tax_rate,
+       l.net_mass,
+       l.value,
+       CASE WHEN l.net_mass > 0 THEN (l.value / l.net_mass)::float8 END AS unit_value,
+       (l.value * l.tax_rate / 100)::float8 AS duty
+  FROM customs_risk.declaration_line l
+  JOIN customs_risk.declaration d ON d.declaration_id = l.declaration_id
+  JOIN customs_risk.office o ON o.office_code = d.office_code;
+COMMENT ON VIEW customs_risk.declaration_line_v IS
+    'one row per declaration line with every header and line field a targeting profile or risk model may use';
+COMMENT ON COLUMN customs_risk.declaration_line_v.declaration_id IS 'declaration number';
+COMMENT ON COLUMN customs_risk.declaration_line_v.line_no IS 'line number within the declaration';
+COMMENT ON COLUMN customs_risk.declaration_line_v.declared_on IS 'date the declaration was lodged';
+COMMENT ON COLUMN customs_risk.declaration_line_v.office IS 'customs house that received it';
+COMMENT ON COLUMN customs_risk.declaration_line_v.district IS 'district risk centre over that customs house';
+COMMENT ON COLUMN customs_risk.declaration_line_v.importer IS 'importer of record';
+COMMENT ON COLUMN customs_risk.declaration_line_v.declarant IS 'declarant (customs broker)';
+COMMENT ON COLUMN customs_risk.declaration_line_v.seller IS 'overseas seller';
+COMMENT ON COLUMN customs_risk.declaration_line_v.courier IS 'express courier';
+COMMENT ON COLUMN customs_risk.declaration_line_v.process_type IS 'declaration process type';
+COMMENT ON COLUMN customs_risk.declaration_line_v.import_type IS 'transaction type';
+COMMENT ON COLUMN customs_risk.declaration_line_v.import_use IS 'purpose of import';
+COMMENT ON COLUMN customs_risk.declaration_line_v.payment_type IS 'duty payment type';
+COMMENT ON COLUMN customs_risk.declaration_line_v.transport IS 'mode of transport';
+COMMENT ON COLUMN customs_risk.declaration_line_v.departure IS 'country of departure';
+COMMENT ON COLUMN customs_risk.declaration_line_v.hs IS 'HS code of the goods';
+COMMENT ON COLUMN customs_risk.declaration_line_v.origin IS 'country of origin';
+COMMENT ON COLUMN customs_risk.declaration_line_v.origin_indicator IS 'origin marking indicator (B, E, G, N, S, Y)';
+COMMENT ON COLUMN customs_risk.declaration_line_v.tax_type IS 'tariff rate type';
+COMMENT ON COLUMN customs_risk.declaration_line_v.tax_rate IS 'tariff rate, percent';
+COMMENT ON COLUMN customs_risk.declaration_line_v.net_mass IS 'net mass, kg (NULL when unknown)';
+COMMENT ON COLUMN customs_risk.declaration_line_v.value IS 'assessed value (NULL when unknown)';
+COMMENT ON COLUMN customs_risk.declaration_line_v.unit_value IS 'value per kg; NULL where mass is 0 or unknown';
+COMMENT ON COLUMN customs_risk.declaration_line_v.duty IS 'duty at stake, value x tax rate / 100: a proxy, not assessed revenue';
+
+CREATE VIEW customs_risk.declaration_outcome_v AS
+SELECT d.declaration_id,
+       d.declared_on,
+       d.office_code AS office,
+       count(i.inspection_id) > 0 AS inspected,
+       bool_or(i.result IN ('minor', 'critical')) AS hit,
+       bool_or(i.result = 'critical') AS critical,
+       sum(i.extra_revenue) AS extra_revenue
+  FROM customs_risk.declaration d
+  LEFT JOIN customs_risk.inspection i ON i.declaration_id = d.declaration_id
+ GROUP BY d.declaration_id;
+COMMENT ON VIEW customs_risk.declaration_outcome_v IS
+    'one row per declaration: was it inspected, and did an inspection hit (the label for evaluation and model training)';
+COMMENT ON COLUMN customs_risk.declaration_outcome_v.declaration_id IS 'declaration number';
+COMMENT ON COLUMN customs_risk.declaration_outcome_v.declared_on IS 'date the declaration was lodged';
+COMMENT ON COLUMN customs_risk.declaration_outcome_v.office IS 'customs house that received it';
+COMMENT ON COLUMN customs_risk.declaration_outcome_v.inspected IS 'true when at least one inspection is recorded';
+COMMENT ON COLUMN customs_risk.declaration_outcome_v.hit IS 'true when an inspection found a minor or critical violation; NULL when not inspected';
+COMMENT ON COLUMN customs_risk.declaration_outcome_v.critical IS 'true when an inspection found a critical violation; NULL when not inspected';
+COMMENT ON COLUMN customs_risk.declaration_outcome_v.extra_revenue IS 'extra revenue assessed over its inspections; NULL when none assessed';
