@@ -98,6 +98,11 @@ hs_parse(const char *str, HsKey *key, int *errpos)
 		}
 	}
 
+	if (after_separator)
+	{
+		*errpos = (int) (end - str);
+		return HS_ERR_BAD_SEPARATOR;
+	}
 	if (ndigits % 2 != 0)
 	{
 		*errpos = (int) (end - str);
