@@ -3,7 +3,7 @@
 -- Reference data: countries and the 21 WCO sections
 -- ===========================================================================
 
-CREATE DOMAIN customs_risk.country_code AS text
+CREATE DOMAIN customs_risk.country_code AS text COLLATE "C"
     CHECK (VALUE ~ '^[A-Z]{2}$');
 COMMENT ON DOMAIN customs_risk.country_code IS
     'ISO 3166-1 alpha-2 country code in capitals (ZZ = unknown); columns of this domain also reference table country';
