@@ -1,0 +1,35 @@
+-- Security and catalogue hygiene of the installed extension.
+BEGIN;
+SET search_path = customs_risk, public;
+SELECT plan(9);
+
+SELECT is((SELECT count(*) FROM pg_proc p WHERE p.pronamespace = 'customs_risk'::regnamespace AND p.prosecdef
+            AND NOT coalesce(p.proconfig @> '{"search_path=pg_catalog, pg_temp"}', false)), 0::bigint,
+          'every SECURITY DEFINER function pins search_path = pg_catalog, pg_temp');
+SELECT is((SELECT count(*) FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
+            WHERE p.pronamespace = 'customs_risk'::regnamespace AND l.lanname = 'plpgsql'
+              AND NOT coalesce(p.proconfig @> '{"search_path=pg_catalog, pg_temp"}', false)), 0::bigint,
+          'every PL/pgSQL function runs with a fixed search_path');
+SELECT is((SELECT count(*) FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
+            WHERE p.pronamespace = 'customs_risk'::regnamespace AND l.lanname = 'c' AND p.proparallel <> 's'), 0::bigint,
+          'every C function is PARALLEL SAFE');
+SELECT is((SELECT count(*) FROM pg_depend d JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'customs_risk'
+            JOIN pg_class c ON d.classid = 'pg_class'::regclass AND c.oid = d.objid
+           WHERE d.deptype = 'e' AND c.relnamespace <> 'customs_risk'::regnamespace), 0::bigint,
+          'every relation of the extension lives in schema customs_risk');
+SELECT is((SELECT count(*) FROM pg_proc p WHERE p.pronamespace = 'customs_risk'::regnamespace
+            AND obj_description(p.oid, 'pg_proc') IS NULL), 0::bigint, 'every function has a COMMENT');
+
+-- A role with no grants cannot read declarations: district access will be granted, never assumed.
+CREATE ROLE customs_risk_t_nobody NOLOGIN;
+SELECT ok(NOT has_table_privilege('customs_risk_t_nobody', 'customs_risk.declaration', 'SELECT'),
+          'PUBLIC cannot read declarations');
+SELECT ok(NOT has_table_privilege('customs_risk_t_nobody', 'customs_risk.inspection', 'SELECT'),
+          'PUBLIC cannot read inspections');
+SELECT ok(NOT has_table_privilege('customs_risk_t_nobody', 'customs_risk.kcs_staging', 'INSERT'),
+          'PUBLIC cannot write the loader staging table');
+SELECT ok(has_function_privilege('customs_risk_t_nobody', 'customs_risk.hs_chapter(customs_risk.hscode)', 'EXECUTE'),
+          'the pure hscode functions stay callable by everyone');
+
+SELECT * FROM finish();
+ROLLBACK;
