@@ -5,6 +5,8 @@ CR_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 CR_PACKAGES=(build-essential postgresql-15 postgresql-server-dev-15 postgresql-15-postgis-3
              postgresql-15-cron postgresql-15-pgtap libtap-parser-sourcehandler-pgtap-perl)
 export PG_CONFIG=${PG_CONFIG:-/usr/lib/postgresql/15/bin/pg_config}
+# Throwaway clusters take their encoding from the locale: make it UTF-8 even where none is set.
+export LC_ALL=C.UTF-8 LANG=C.UTF-8
 
 say() { printf '\n== %s\n' "$*" >&2; }
 

@@ -112,6 +112,13 @@ CREATE OPERATOR customs_risk.>= (
     RESTRICT = scalargesel, JOIN = scalargejoinsel
 );
 
+COMMENT ON OPERATOR customs_risk.= (customs_risk.hscode, customs_risk.hscode) IS 'same HS code';
+COMMENT ON OPERATOR customs_risk.<> (customs_risk.hscode, customs_risk.hscode) IS 'different HS codes';
+COMMENT ON OPERATOR customs_risk.< (customs_risk.hscode, customs_risk.hscode) IS 'sorts before (a prefix sorts before its descendants)';
+COMMENT ON OPERATOR customs_risk.<= (customs_risk.hscode, customs_risk.hscode) IS 'sorts before or equal';
+COMMENT ON OPERATOR customs_risk.> (customs_risk.hscode, customs_risk.hscode) IS 'sorts after';
+COMMENT ON OPERATOR customs_risk.>= (customs_risk.hscode, customs_risk.hscode) IS 'sorts after or equal';
+
 CREATE OPERATOR CLASS customs_risk.hscode_ops
     DEFAULT FOR TYPE customs_risk.hscode USING btree AS
         OPERATOR 1 customs_risk.<,
@@ -127,6 +134,8 @@ CREATE OPERATOR CLASS customs_risk.hscode_hash_ops
         OPERATOR 1 customs_risk.=,
         FUNCTION 1 customs_risk.hscode_hash(customs_risk.hscode),
         FUNCTION 2 customs_risk.hscode_hash_extended(customs_risk.hscode, bigint);
+COMMENT ON OPERATOR CLASS customs_risk.hscode_ops USING btree IS 'default btree order of HS codes; with the containment support functions it also answers <@ and @>';
+COMMENT ON OPERATOR CLASS customs_risk.hscode_hash_ops USING hash IS 'default hash operator class of HS codes';
 
 -- Containment: a <@ b when b is a prefix of a (or equal); b @> a the same, turned round.
 -- The support functions let a btree index on the column answer it as a key range.

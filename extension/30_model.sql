@@ -34,7 +34,7 @@ CREATE TABLE customs_risk.office (
     parent_level customs_risk.office_level GENERATED ALWAYS AS (
         CASE level WHEN 'house' THEN 'district'::customs_risk.office_level
                    WHEN 'district' THEN 'national'::customs_risk.office_level END) STORED,
-    location public.geography(Point, 4326),
+    location geography(Point, 4326),   -- PostGIS, found through the script's search_path
     created_at timestamptz NOT NULL DEFAULT now(),
     UNIQUE (office_code, level),
     CHECK ((level = 'national') = (parent_code IS NULL)),
@@ -136,8 +136,8 @@ COMMENT ON COLUMN customs_risk.declaration_line.origin_country IS 'country of or
 COMMENT ON COLUMN customs_risk.declaration_line.origin_indicator IS 'origin marking: B package only, E exempt, G item only, N not marked though required, S not required, Y item and package';
 COMMENT ON COLUMN customs_risk.declaration_line.tax_type IS 'tariff rate type: A basic, B provisional, C WTO, F... FTA rates (FCN1 Korea-China, FEU1, FUS1, ...)';
 COMMENT ON COLUMN customs_risk.declaration_line.tax_rate IS 'tariff rate in percent';
-COMMENT ON COLUMN customs_risk.declaration_line.net_mass IS 'net mass in kg; NULL when unknown';
-COMMENT ON COLUMN customs_risk.declaration_line.value IS 'assessed customs value in national currency (KRW in the sample data); NULL when unknown';
+COMMENT ON COLUMN customs_risk.declaration_line.net_mass IS 'net mass in kg; NULL when unknown (the KCS loader reads a 0 as unknown)';
+COMMENT ON COLUMN customs_risk.declaration_line.value IS 'assessed customs value in national currency (KRW in the sample data); NULL when unknown (the KCS loader reads 0.0 as unknown, as the data''s documentation says)';
 
 -- Inspections ------------------------------------------------------------------
 

@@ -40,7 +40,7 @@ COMMENT ON COLUMN customs_risk.kcs_staging.c22 IS 'Critical Fraud';
 CREATE FUNCTION customs_risk.load_kcs_staging(source text)
 RETURNS TABLE (source_label text, rows_read bigint, declarations_added bigint,
                declarations_present bigint, traders_added bigint, inspections_added bigint)
-LANGUAGE plpgsql VOLATILE
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE

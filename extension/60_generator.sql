@@ -24,8 +24,8 @@ CREATE FUNCTION customs_risk.generate_declarations(
     inspected_share float8 DEFAULT 1.0,
     template_sources text[] DEFAULT '{kcs-train,kcs-valid}')
 RETURNS TABLE (declarations bigint, lines bigint, inspections bigint, traders bigint, houses bigint)
-LANGUAGE plpgsql VOLATILE
-SET search_path = pg_catalog, pg_temp
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp   -- PostGIS's schema is added below, at install time
 SET work_mem = '256MB'
 AS $fn$
 DECLARE
@@ -60,8 +60,8 @@ BEGIN
     IF extra_houses IS NULL OR extra_houses < 0 OR extra_houses > 10000 THEN
         RAISE EXCEPTION 'extra_houses must be between 0 and 10000, not %', extra_houses USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    IF label IS NULL OR label !~ '^[a-z][a-z0-9]{0,11}$' THEN
-        RAISE EXCEPTION 'label must be 1 to 12 lower-case letters or digits starting with a letter, not %',
+    IF label IS NULL OR label !~ '^[a-z][a-z0-9]{0,7}$' THEN
+        RAISE EXCEPTION 'label must be 1 to 8 lower-case letters or digits starting with a letter, not %',
             coalesce(quote_literal(label), 'NULL') USING ERRCODE = 'invalid_parameter_value';
     END IF;
     IF first_day IS NULL OR n_days IS NULL OR n_days < 1 OR n_days > 36500 THEN
@@ -150,13 +150,14 @@ BEGIN
      WHERE o.level = 'house' GROUP BY o.office_code;
     INSERT INTO gen_house
     SELECT s.office_code, label || '-H' || g.k, s.parent_code,
-           public.ST_Project(s.location, 2000 + 500 * g.k, radians(g.k * 137.5)), s.rank, g.k
+           ST_Project(s.location, 2000 + 500 * g.k, radians(g.k * 137.5)), s.rank, g.k
       FROM generate_series(0, extra_houses - 1) AS g(k)
       JOIN gen_house s ON s.h = -1 AND s.rank = g.k % (SELECT count(*) FROM gen_house);
     INSERT INTO customs_risk.office (office_code, name, level, parent_code, location)
     SELECT g.office_code, 'Generated customs house ' || g.h || ' (shares the traffic of ' || g.template_office || ')',
            'house', g.parent_code, g.location
-      FROM gen_house g WHERE g.h >= 0 ORDER BY g.h;
+      FROM gen_house g WHERE g.h >= 0 ORDER BY g.h
+    ON CONFLICT (office_code) DO NOTHING;   -- houses of an earlier run with this label are reused
     GET DIAGNOSTICS n_houses_made = ROW_COUNT;
     CREATE TEMP TABLE gen_house_choice ON COMMIT DROP AS
     SELECT g.template_office, g.office_code, (row_number() OVER (PARTITION BY g.template_office ORDER BY g.h)) - 1 AS j
@@ -210,19 +211,19 @@ BEGIN
     SELECT x.*, x.u_fraud < 1 - power(1 - coalesce(x.q, 0.2::float8), x.f) AS fraud
       FROM (SELECT d.declaration_id, gen_k.k AS line_no, d.declared_on, d.u_inspect,
                    t.hs, t.origin_country, t.origin_indicator, t.tax_type, t.tax_rate, t.net_mass, t.value,
-                   exp(0.35 * 2.45 * (customs_risk.gen_uniform(d.n * 128 + gen_k.k, 12, seed)
-                                      + customs_risk.gen_uniform(d.n * 128 + gen_k.k, 13, seed) - 1)) AS jitter,
+                   exp(0.35 * 2.45 * (customs_risk.gen_uniform(d.n * 1000 + gen_k.k, 12, seed)
+                                      + customs_risk.gen_uniform(d.n * 1000 + gen_k.k, 13, seed) - 1)) AS jitter,
                    hh.q,
                    (CASE WHEN r.u < 0.6 THEN 0.4 WHEN r.u < 0.9 THEN 1.2 ELSE 4.0 END)::float8 AS f,
-                   customs_risk.gen_uniform(d.n * 128 + gen_k.k, 14, seed) AS u_fraud,
-                   customs_risk.gen_uniform(d.n * 128 + gen_k.k, 15, seed) AS u_critical,
-                   customs_risk.gen_uniform(d.n * 128 + gen_k.k, 16, seed) AS u_under
+                   customs_risk.gen_uniform(d.n * 1000 + gen_k.k, 14, seed) AS u_fraud,
+                   customs_risk.gen_uniform(d.n * 1000 + gen_k.k, 15, seed) AS u_critical,
+                   customs_risk.gen_uniform(d.n * 1000 + gen_k.k, 16, seed) AS u_under
               FROM gen_decl d
               JOIN gen_k ON gen_k.k <= d.n_lines
              CROSS JOIN LATERAL (SELECT customs_risk.gen_uniform(d.importer, 17, seed) AS u) r
               JOIN gen_template t
                 ON t.t = CASE WHEN gen_k.k = 1 THEN d.t
-                              ELSE floor(customs_risk.gen_uniform(d.n * 128 + gen_k.k, 18, seed) * n_templates)::bigint END
+                              ELSE floor(customs_risk.gen_uniform(d.n * 1000 + gen_k.k, 18, seed) * n_templates)::bigint END
               LEFT JOIN gen_heading hh ON hh.heading OPERATOR(customs_risk.=) customs_risk.hs_heading(t.hs)) x;
 
     INSERT INTO customs_risk.declaration_line
@@ -280,3 +281,14 @@ END
 $fn$;
 COMMENT ON FUNCTION customs_risk.generate_declarations(bigint, integer, bigint, float8, integer, text, date, integer, float8, text[]) IS
     'generate synthetic declarations, lines, traders, houses and inspections from the loaded sample''s distributions; the same arguments give the same rows';
+
+-- The generator places new houses with PostGIS's ST_Project: give it PostGIS's schema, whichever
+-- it is, taken from the catalogue (an identifier, quoted by %I) rather than assumed to be public.
+DO $$
+BEGIN
+    EXECUTE format('ALTER FUNCTION customs_risk.generate_declarations(bigint, integer, bigint, float8, integer, text, date, integer, float8, text[]) '
+                   'SET search_path = pg_catalog, %I, pg_temp',
+                   (SELECT n.nspname FROM pg_catalog.pg_extension e
+                      JOIN pg_catalog.pg_namespace n ON n.oid = e.extnamespace WHERE e.extname = 'postgis'));
+END
+$$;

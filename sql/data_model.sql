@@ -76,6 +76,10 @@ SELECT c.relname, a.attname
 -- Every function, type and operator has a comment too.
 SELECT p.oid::regprocedure AS function_without_comment FROM pg_proc p
  WHERE p.pronamespace = 'customs_risk'::regnamespace AND obj_description(p.oid, 'pg_proc') IS NULL;
+SELECT o.oid::regoperator AS operator_without_comment FROM pg_operator o
+ WHERE o.oprnamespace = 'customs_risk'::regnamespace AND obj_description(o.oid, 'pg_operator') IS NULL;
+SELECT c.opcname AS opclass_without_comment FROM pg_opclass c
+ WHERE c.opcnamespace = 'customs_risk'::regnamespace AND obj_description(c.oid, 'pg_opclass') IS NULL;
 SELECT t.typname AS type_without_comment FROM pg_type t
  WHERE t.typnamespace = 'customs_risk'::regnamespace AND t.typtype IN ('b', 'e', 'd') AND t.typelem = 0
    AND obj_description(t.oid, 'pg_type') IS NULL;

@@ -52,22 +52,24 @@ SELECT hs FROM cast_target;
 
 -- Binary send/recv round-trip through COPY BINARY, and recv rejects bad bytes
 SELECT hscode_send('847130') AS wire;
+SELECT '/tmp/customs_risk_hscode_' || pg_backend_pid() || '.bin' AS binfile,
+       '/tmp/customs_risk_hscode_bad_' || pg_backend_pid() || '.bin' AS badfile \gset
 CREATE TEMP TABLE bin_src AS SELECT c::hscode AS hs FROM unnest('{01,8471,847130,84713000,8471300000,9999999999}'::text[]) c;
-COPY bin_src TO '/tmp/customs_risk_hscode.bin' (FORMAT binary);
+COPY bin_src TO :'binfile' (FORMAT binary);
 CREATE TEMP TABLE bin_dst (hs hscode);
-COPY bin_dst FROM '/tmp/customs_risk_hscode.bin' (FORMAT binary);
+COPY bin_dst FROM :'binfile' (FORMAT binary);
 SELECT (SELECT array_agg(hs ORDER BY hs) FROM bin_src) = (SELECT array_agg(hs ORDER BY hs) FROM bin_dst) AS round_trip;
 -- a bytea field has the same framing, so its payload reaches hscode_recv
-COPY (SELECT '\x030000000000000001'::bytea) TO '/tmp/customs_risk_hscode_bad.bin' (FORMAT binary);
-SELECT try($$COPY bin_dst FROM '/tmp/customs_risk_hscode_bad.bin' (FORMAT binary)$$) AS odd_digit_count;
-COPY (SELECT '\x040000000000000000'::bytea) TO '/tmp/customs_risk_hscode_bad.bin' (FORMAT binary);
-SELECT try($$COPY bin_dst FROM '/tmp/customs_risk_hscode_bad.bin' (FORMAT binary)$$) AS chapter_zero;
-COPY (SELECT '\x04000000000001869f'::bytea) TO '/tmp/customs_risk_hscode_bad.bin' (FORMAT binary);
-SELECT try($$COPY bin_dst FROM '/tmp/customs_risk_hscode_bad.bin' (FORMAT binary)$$) AS too_many_digits;
-COPY (SELECT '\x04000000'::bytea) TO '/tmp/customs_risk_hscode_bad.bin' (FORMAT binary);
-SELECT try($$COPY bin_dst FROM '/tmp/customs_risk_hscode_bad.bin' (FORMAT binary)$$) AS truncated;
-COPY (SELECT '\x0400000000000021c7'::bytea) TO '/tmp/customs_risk_hscode_bad.bin' (FORMAT binary);
-SELECT try($$COPY bin_dst FROM '/tmp/customs_risk_hscode_bad.bin' (FORMAT binary)$$) AS valid_8647;
+COPY (SELECT '\x030000000000000001'::bytea) TO :'badfile' (FORMAT binary);
+SELECT try(format('COPY bin_dst FROM %L (FORMAT binary)', :'badfile')) AS odd_digit_count;
+COPY (SELECT '\x040000000000000000'::bytea) TO :'badfile' (FORMAT binary);
+SELECT try(format('COPY bin_dst FROM %L (FORMAT binary)', :'badfile')) AS chapter_zero;
+COPY (SELECT '\x04000000000001869f'::bytea) TO :'badfile' (FORMAT binary);
+SELECT try(format('COPY bin_dst FROM %L (FORMAT binary)', :'badfile')) AS too_many_digits;
+COPY (SELECT '\x04000000'::bytea) TO :'badfile' (FORMAT binary);
+SELECT try(format('COPY bin_dst FROM %L (FORMAT binary)', :'badfile')) AS truncated;
+COPY (SELECT '\x0400000000000021c7'::bytea) TO :'badfile' (FORMAT binary);
+SELECT try(format('COPY bin_dst FROM %L (FORMAT binary)', :'badfile')) AS valid_8647;
 
 -- Hash opclass: hash index, hash join and GROUP BY agree with equality
 CREATE TEMP TABLE h AS SELECT (lpad((i % 97 + 1)::text, 2, '0') || lpad((i % 100)::text, 2, '0'))::hscode AS hs
@@ -91,3 +93,8 @@ CREATE TEMP TABLE parted_0 PARTITION OF parted FOR VALUES WITH (MODULUS 2, REMAI
 CREATE TEMP TABLE parted_1 PARTITION OF parted FOR VALUES WITH (MODULUS 2, REMAINDER 1);
 INSERT INTO parted SELECT hs FROM h;
 SELECT (SELECT count(*) FROM parted_0) > 0 AND (SELECT count(*) FROM parted_1) > 0 AS both_partitions_used;
+-- a datum that bypassed input (binary-coercible cast from bigint) is refused on output
+CREATE CAST (bigint AS hscode) WITHOUT FUNCTION;
+SELECT try($$SELECT (7::bigint)::customs_risk.hscode::text$$) AS bad_level;
+SELECT try($$SELECT customs_risk.hscode_send((-8::bigint)::customs_risk.hscode)$$) AS negative_key;
+DROP CAST (bigint AS hscode);

@@ -5,6 +5,7 @@ SELECT i AS id,
        hscode(lpad(((i * 7919) % 97 + 1)::text, 2, '0') || lpad(((i * 104729) % 10000)::text, 4, '0')
               || lpad((i % 10000)::text, 4, '0')) AS hs
   FROM generate_series(1::bigint, 1000000) AS i;
+ALTER TABLE lines_1m SET (autovacuum_enabled = off);   -- plans must not change mid-test
 CREATE INDEX lines_1m_hs_idx ON lines_1m (hs);
 ANALYZE lines_1m;
 

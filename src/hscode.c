@@ -14,6 +14,19 @@
 
 #define HS_ARG(n) DatumGetHsKey(PG_GETARG_DATUM(n))
 
+/* A datum that did not come from hscode_in/recv (a binary-coercible cast, say) is refused. */
+static HsKey
+CheckedKey(Datum d)
+{
+	HsKey		key = DatumGetHsKey(d);
+
+	if (!hs_key_valid(key))
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("invalid hscode value " INT64_FORMAT, (int64) key)));
+	return key;
+}
+
 /* Report a rejected input; the detail says what and where. */
 static void
 ReportBadInput(const char *str, HsParseError err, int pos)
@@ -52,9 +65,9 @@ PG_FUNCTION_INFO_V1(hscode_out);
 Datum
 hscode_out(PG_FUNCTION_ARGS)
 {
-	char	   *buf = palloc(HS_MAX_DIGITS + 1);
+	char	   *buf = palloc(HS_KEY_DIGITS + 1);
 
-	hs_format(HS_ARG(0), buf);
+	hs_format(CheckedKey(PG_GETARG_DATUM(0)), buf);
 	PG_RETURN_CSTRING(buf);
 }
 
@@ -82,7 +95,7 @@ PG_FUNCTION_INFO_V1(hscode_send);
 Datum
 hscode_send(PG_FUNCTION_ARGS)
 {
-	HsKey		key = HS_ARG(0);
+	HsKey		key = CheckedKey(PG_GETARG_DATUM(0));
 	StringInfoData buf;
 
 	pq_begintypsend(&buf);
@@ -106,9 +119,9 @@ PG_FUNCTION_INFO_V1(hscode_to_text);
 Datum
 hscode_to_text(PG_FUNCTION_ARGS)
 {
-	char		buf[HS_MAX_DIGITS + 1];
+	char		buf[HS_KEY_DIGITS + 1];
 
-	hs_format(HS_ARG(0), buf);
+	hs_format(CheckedKey(PG_GETARG_DATUM(0)), buf);
 	PG_RETURN_TEXT_P(cstring_to_text(buf));
 }
 

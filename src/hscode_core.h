@@ -41,7 +41,7 @@ extern HsParseError hs_parse(const char *str, HsKey *key, int *errpos);
 /* Human-readable reason for a parse error. */
 extern const char *hs_parse_error_text(HsParseError err);
 
-/* Write the digits of a key into buf (at least HS_MAX_DIGITS + 1 bytes). */
+/* Write the digits of a valid key into buf (at least HS_MAX_DIGITS + 1 bytes). */
 extern void hs_format(HsKey key, char *buf);
 
 /* True when the key is one that hs_parse could have produced. */
@@ -68,7 +68,7 @@ extern HsKey hs_last_descendant(HsKey b);
 /* Chapter number 1..99. */
 extern int	hs_chapter_number(HsKey key);
 
-/* WCO section 1..21 of a chapter, or 0 for chapters outside the sections (77, 98, 99). */
+/* WCO section 1..21 of a chapter (77, reserved, falls in XV's range), or 0 for 98 and 99. */
 extern int	hs_section_of_chapter(int chapter);
 
 /* First and last chapter of a section; false for an unknown section. */

@@ -8,8 +8,9 @@ SELECT is((SELECT count(*) FROM pg_proc p WHERE p.pronamespace = 'customs_risk':
           'every SECURITY DEFINER function pins search_path = pg_catalog, pg_temp');
 SELECT is((SELECT count(*) FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
             WHERE p.pronamespace = 'customs_risk'::regnamespace AND l.lanname = 'plpgsql'
-              AND NOT coalesce(p.proconfig @> '{"search_path=pg_catalog, pg_temp"}', false)), 0::bigint,
-          'every PL/pgSQL function runs with a fixed search_path');
+              AND NOT EXISTS (SELECT 1 FROM unnest(p.proconfig) AS c
+                               WHERE c ~ '^search_path=pg_catalog, ([a-z_0-9"]+, )?pg_temp$')), 0::bigint,
+          'every PL/pgSQL function runs with a fixed search_path (pg_catalog first, pg_temp last)');
 SELECT is((SELECT count(*) FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
             WHERE p.pronamespace = 'customs_risk'::regnamespace AND l.lanname = 'c' AND p.proparallel <> 's'), 0::bigint,
           'every C function is PARALLEL SAFE');

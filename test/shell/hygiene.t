@@ -7,8 +7,8 @@ is "$(grep -ciE 'CREATE OR REPLACE' <<< "$SCRIPT")" "0" "no CREATE OR REPLACE in
 is "$(grep -vE '^\s*--' <<< "$SCRIPT" | grep -vE 'ON (DELETE|UPDATE) CASCADE|^.echo' | grep -ciE '\bCASCADE\b')" "0" "no CASCADE in the install script (foreign-key actions aside)"
 is "$(grep -E '^CREATE (TABLE|UNLOGGED TABLE|VIEW|FUNCTION|TYPE|DOMAIN|OPERATOR|AGGREGATE|CAST)' <<< "$SCRIPT" \
       | grep -vE 'customs_risk\.|^CREATE CAST \(' | wc -l)" "0" "every created object is schema-qualified"
-is "$(grep -ciE 'SECURITY DEFINER' <<< "$SCRIPT")" "$(grep -cE "^\s*SET search_path = pg_catalog, pg_temp" <<< "$(grep -A3 -iE 'SECURITY DEFINER' <<< "$SCRIPT")")" \
-   "every SECURITY DEFINER function sets search_path = pg_catalog, pg_temp"
+is "$(grep -E '^(LANGUAGE|    AS|RETURNS)' <<< "$SCRIPT" | grep -ciE 'LANGUAGE (plpgsql|sql)$')" "0" \
+   "every PL/pgSQL or SQL function states its volatility, strictness and parallel safety on its LANGUAGE line"
 perl -MJSON::PP -e 'local $/; my $m = decode_json(<STDIN>);
     for (qw(name abstract version maintainer license provides prereqs resources release_status meta-spec)) { die "missing $_\n" unless exists $m->{$_} }
     die "spec\n" unless $m->{"meta-spec"}{version} eq "1.0.0";

@@ -80,6 +80,8 @@ main(void)
 				crashes_or_mismatch = 0,
 				accepted_count = 0;
 
+	setvbuf(stdout, NULL, _IOLBF, 0);	/* a crash still leaves every result printed */
+
 	for (i = 0; i < (int) (sizeof(accepted) / sizeof(accepted[0])); i++)
 	{
 		HsKey		k;

@@ -1,0 +1,9 @@
+
+-- ===========================================================================
+-- Privileges: everyone may use the schema's types and pure functions; the
+-- data tables stay private until roles are granted (district access control).
+-- ===========================================================================
+GRANT USAGE ON SCHEMA customs_risk TO PUBLIC;
+-- Loading and generating write the data tables: only for roles the administrator chooses.
+REVOKE EXECUTE ON FUNCTION customs_risk.load_kcs_staging(text) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION customs_risk.generate_declarations(bigint, integer, bigint, float8, integer, text, date, integer, float8, text[]) FROM PUBLIC;
