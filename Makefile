@@ -7,7 +7,7 @@ OBJS = src/customs_risk.o src/hscode_core.o src/hscode.o src/hscode_index.o
 
 # The install script has one source: the numbered fragments in extension/.
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
-EXTRA_CLEAN = test/unit/hscode_test
+EXTRA_CLEAN = test/unit/hscode_test test/unit/criteria_test
 
 REGRESS = setup hscode hscode_index reference data_model loader_errors
 
@@ -30,3 +30,6 @@ unitcheck: test/unit/hscode_test
 	test/unit/hscode_test
 
 .PHONY: unitcheck
+
+test/unit/criteria_test: test/unit/criteria_test.c src/criteria_core.c src/criteria_core.h src/hscode_core.c src/hscode_core.h
+	$(CC) -std=c99 -O1 -g -Wall -Wextra $(WERROR) -Wno-unused-parameter -Isrc -o $@ test/unit/criteria_test.c src/criteria_core.c src/hscode_core.c -lm

@@ -1351,13 +1351,16 @@ PutLiteral(Out *o, const CrProgram *p, CrType type, int64_t v)
 				double		f;
 
 				memcpy(&f, &v, sizeof(f));
-				/* the shortest text that reads back as the same double */
-				for (int prec = 1; prec <= 17; prec++)
-				{
-					snprintf(buf, sizeof(buf), "%.*g", prec, f);
-					if (strtod(buf, NULL) == f)
-						break;
-				}
+				/* whole numbers plainly; others as the shortest text that reads back the same */
+				if (f == floor(f) && fabs(f) < 1e15)
+					snprintf(buf, sizeof(buf), "%.0f", f);
+				else
+					for (int prec = 1; prec <= 17; prec++)
+					{
+						snprintf(buf, sizeof(buf), "%.*g", prec, f);
+						if (strtod(buf, NULL) == f)
+							break;
+					}
 				PutS(o, buf);
 				return;
 			}
@@ -1377,14 +1380,21 @@ PutLiteral(Out *o, const CrProgram *p, CrType type, int64_t v)
 	}
 }
 
-/* Print the subtree ending at instruction i; returns its first instruction. */
-static int
-PrintNode(Out *o, const CrProgram *p, const int *start, int i, int parent_prec)
+/*
+ * Print the subtree ending at instruction i.  Brackets keep the grouping that
+ * was written, and an "and" inside an "or" is always bracketed: analysts should
+ * not need the precedence table to read a profile.
+ */
+static void
+PrintNode(Out *o, const CrProgram *p, const int *start, int i, int parent_op, bool is_right)
 {
 	const CrInstr *in = &p->instr[i];
-	int			prec = in->op == CR_OP_OR ? 1 : in->op == CR_OP_AND ? 2 : in->op == CR_OP_NOT ? 3 : 4;
-	bool		paren = prec < parent_prec;
+	bool		paren = false;
 
+	if (in->op == CR_OP_OR)
+		paren = parent_op == CR_OP_AND || parent_op == CR_OP_NOT || (parent_op == CR_OP_OR && is_right);
+	else if (in->op == CR_OP_AND)
+		paren = parent_op == CR_OP_NOT || parent_op == CR_OP_OR || (parent_op == CR_OP_AND && is_right);
 	if (paren)
 		PutS(o, "(");
 	if (in->op == CR_OP_AND || in->op == CR_OP_OR)
@@ -1392,15 +1402,14 @@ PrintNode(Out *o, const CrProgram *p, const int *start, int i, int parent_prec)
 		int			right = i - 1;
 		int			left = start[right] - 1;
 
-		/* left-associative: a left child of the same operator needs no parentheses */
-		PrintNode(o, p, start, left, prec);
+		PrintNode(o, p, start, left, in->op, false);
 		PutS(o, in->op == CR_OP_AND ? " and " : " or ");
-		PrintNode(o, p, start, right, prec + 1);
+		PrintNode(o, p, start, right, in->op, true);
 	}
 	else if (in->op == CR_OP_NOT)
 	{
 		PutS(o, "not ");
-		PrintNode(o, p, start, i - 1, prec);
+		PrintNode(o, p, start, i - 1, CR_OP_NOT, false);
 	}
 	else
 	{
@@ -1452,7 +1461,6 @@ PrintNode(Out *o, const CrProgram *p, const int *start, int i, int parent_prec)
 	}
 	if (paren)
 		PutS(o, ")");
-	return start[i];
 }
 
 char *
@@ -1488,7 +1496,7 @@ cr_to_text(const CrProgram *p, const CrAllocator *mem)
 	o.len = 0;
 	o.buf = mem->alloc(o.cap);
 	o.buf[0] = '\0';
-	PrintNode(&o, p, start, n - 1, 0);
+	PrintNode(&o, p, start, n - 1, 0, false);
 	mem->free(start);
 	mem->free(stack);
 	return o.buf;
