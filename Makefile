@@ -3,13 +3,14 @@ EXTENSION  = customs_risk
 EXTVERSION = $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" $(EXTENSION).control)
 
 MODULE_big = customs_risk
-OBJS = src/customs_risk.o src/hscode_core.o src/hscode.o src/hscode_index.o
+OBJS = src/customs_risk.o src/hscode_core.o src/hscode.o src/hscode_index.o \
+       src/criteria_core.o src/criteria.o
 
 # The install script has one source: the numbered fragments in extension/.
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 EXTRA_CLEAN = test/unit/hscode_test test/unit/criteria_test
 
-REGRESS = setup hscode hscode_index reference data_model loader_errors
+REGRESS = setup hscode hscode_index reference data_model loader_errors criteria
 
 # Developer builds and CI fail on any warning; WERROR= turns that off.
 WERROR ?= -Werror

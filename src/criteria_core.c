@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "hscode_core.h"
 
@@ -68,6 +69,10 @@ cr_transport_label(int mode)
  * ------------------------------------------------------------------------ */
 
 /* Record the first error; later ones are ignored. */
+#ifdef __GNUC__
+static void SetError(CrError *err, CrErrorKind kind, int pos, const char *fmt,...)
+			__attribute__((format(printf, 4, 5)));
+#endif
 static void
 SetError(CrError *err, CrErrorKind kind, int pos, const char *fmt,...)
 {
@@ -718,9 +723,10 @@ ParsePredicate(Builder *b)
 		SyntaxError(b, "a field name, \"not\" or \"(\"");
 		return false;
 	}
-	for (int i = 0; i < CR_NFIELDS; i++)
+	/* field names are case-insensitive, as unquoted SQL identifiers are */
+	for (int i = 0; i < CR_NFIELDS && field < 0; i++)
 		if ((size_t) b->tok.len == strlen(fields[i].name) &&
-			strncmp(b->tok.start, fields[i].name, b->tok.len) == 0)
+			strncasecmp(b->tok.start, fields[i].name, b->tok.len) == 0)
 			field = i;
 	if (field < 0)
 	{
