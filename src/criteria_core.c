@@ -1507,3 +1507,160 @@ cr_to_text(const CrProgram *p, const CrAllocator *mem)
 	mem->free(stack);
 	return o.buf;
 }
+
+/* ------------------------------------------------------------------------
+ * Anchors
+ * ------------------------------------------------------------------------ */
+
+/* How selective a conjunct is as an anchor; 0 when it cannot be one. */
+static int
+AnchorRank(const CrProgram *p, const CrInstr *in)
+{
+	CrType		type = fields[in->field].type;
+
+	if (type == CR_HS && (in->op == CR_OP_EQ || in->op == CR_OP_IN || in->op == CR_OP_WITHIN))
+	{
+		int			shortest = HS_MAX_DIGITS;
+
+		for (uint32_t k = 0; k < in->nslots; k++)
+		{
+			int			nd = hs_ndigits(Slot(p, in->slot + k));
+
+			if (nd < shortest)
+				shortest = nd;
+		}
+		return shortest >= 6 ? 90 : shortest == 4 ? 80 : 50;
+	}
+	if ((type == CR_CODE || type == CR_COUNTRY || type == CR_TRANSPORT) &&
+		(in->op == CR_OP_EQ || in->op == CR_OP_IN))
+	{
+		switch (in->field)
+		{
+			case CRF_IMPORTER:
+			case CRF_DECLARANT:
+			case CRF_SELLER:
+			case CRF_COURIER:
+			case CRF_DECLARATION_ID:
+				return 100;
+			case CRF_ORIGIN:
+			case CRF_DEPARTURE:
+				return 60;
+			case CRF_OFFICE:
+			case CRF_DISTRICT:
+				return 55;
+			case CRF_TRANSPORT:
+				return 30;
+			default:
+				return 40;
+		}
+	}
+	if ((type == CR_NUMBER || type == CR_DATE) &&
+		(in->op == CR_OP_EQ || in->op == CR_OP_LT || in->op == CR_OP_LE || in->op == CR_OP_GT ||
+		 in->op == CR_OP_GE || in->op == CR_OP_BETWEEN))
+		return 20;
+	return 0;
+}
+
+/* A slot as a double, for range bounds. */
+static double
+SlotNumber(const CrProgram *p, CrType type, uint32_t i)
+{
+	int64_t		v = Slot(p, i);
+	double		f;
+
+	if (type == CR_DATE)
+		return (double) v;
+	memcpy(&f, &v, sizeof(f));
+	return f;
+}
+
+/* Walk the "and" tree under instruction i, keeping the best-ranked leaf. */
+static void
+BestConjunct(const CrProgram *p, const int *start, int i, int *best, int *best_rank)
+{
+	const CrInstr *in = &p->instr[i];
+
+	if (in->op == CR_OP_AND)
+	{
+		int			right = i - 1;
+
+		BestConjunct(p, start, start[right] - 1, best, best_rank);
+		BestConjunct(p, start, right, best, best_rank);
+	}
+	else if (in->op != CR_OP_OR && in->op != CR_OP_NOT)
+	{
+		int			rank = AnchorRank(p, in);
+
+		if (rank > *best_rank)
+		{
+			*best_rank = rank;
+			*best = i;
+		}
+	}
+}
+
+void
+cr_anchor(const CrProgram *p, CrAnchor *a)
+{
+	int			n = p->header->ninstr;
+	int			start[CR_MAX_INSTR];
+	int			stack[CR_MAX_INSTR];
+	int			sp = 0;
+	int			best = -1,
+				best_rank = 0;
+	const CrInstr *in;
+	CrType		type;
+
+	for (int i = 0; i < n; i++)
+	{
+		int			op = p->instr[i].op;
+
+		if (op == CR_OP_AND || op == CR_OP_OR)
+		{
+			sp--;
+			start[i] = stack[sp - 1];
+		}
+		else if (op == CR_OP_NOT)
+			start[i] = stack[sp - 1];
+		else
+		{
+			start[i] = i;
+			stack[sp++] = i;
+		}
+	}
+	memset(a, 0, sizeof(*a));
+	BestConjunct(p, start, n - 1, &best, &best_rank);
+	if (best < 0)
+		return;
+	in = &p->instr[best];
+	type = fields[in->field].type;
+	a->field = in->field;
+	a->instr = best;
+	if (type == CR_HS)
+		a->kind = CR_ANCHOR_HS;
+	else if (type == CR_NUMBER || type == CR_DATE)
+	{
+		a->kind = CR_ANCHOR_RANGE;
+		a->lo = -HUGE_VAL;
+		a->hi = HUGE_VAL;
+		switch (in->op)
+		{
+			case CR_OP_EQ:
+				a->lo = a->hi = SlotNumber(p, type, in->slot);
+				break;
+			case CR_OP_LT:
+			case CR_OP_LE:
+				a->hi = SlotNumber(p, type, in->slot);
+				break;
+			case CR_OP_GT:
+			case CR_OP_GE:
+				a->lo = SlotNumber(p, type, in->slot);
+				break;
+			default:			/* between */
+				a->lo = SlotNumber(p, type, in->slot);
+				a->hi = SlotNumber(p, type, in->slot + 1);
+		}
+	}
+	else
+		a->kind = CR_ANCHOR_CODES;
+}

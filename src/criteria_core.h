@@ -138,6 +138,29 @@ extern char *cr_to_text(const CrProgram *prog, const CrAllocator *mem);
 /* Evaluate: 1 true, 0 false, 2 unknown (SQL NULL). values is indexed by field id. */
 extern int	cr_eval(const CrProgram *prog, const CrValue *values, CrListLookup lookup, void *ctx);
 
+/*
+ * An anchor: one top-level conjunct every match must satisfy, used to find the
+ * profiles a line may match without testing all of them.  CODES and HS anchors
+ * name an instruction whose slots are the values (codes, or HS codes the line's
+ * code must equal or lie within); a RANGE anchor bounds a number or date field.
+ */
+typedef enum CrAnchorKind
+{
+	CR_ANCHOR_NONE = 0, CR_ANCHOR_CODES, CR_ANCHOR_HS, CR_ANCHOR_RANGE
+} CrAnchorKind;
+
+typedef struct CrAnchor
+{
+	CrAnchorKind kind;
+	int			field;
+	int			instr;			/* the conjunct's instruction */
+	double		lo,
+				hi;				/* RANGE: inclusive bounds (days for dates) */
+} CrAnchor;
+
+/* The most selective anchor of a validated program (kind NONE if it has none). */
+extern void cr_anchor(const CrProgram *prog, CrAnchor *anchor);
+
 /* The field table. */
 extern const char *cr_field_name(int field);
 extern CrType cr_field_type(int field);

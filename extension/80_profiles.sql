@@ -1,0 +1,251 @@
+
+-- ===========================================================================
+-- Targeting profiles, their history and the profile-set version
+-- ===========================================================================
+
+CREATE TYPE customs_risk.profile_status AS ENUM ('draft', 'active', 'suspended', 'retired');
+COMMENT ON TYPE customs_risk.profile_status IS 'life cycle of a targeting profile: only active profiles select';
+
+CREATE TABLE customs_risk.profile (
+    profile_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    name text NOT NULL UNIQUE CHECK (name ~ '^\S(.{0,118}\S)?$'),
+    criteria customs_risk.criteria NOT NULL,
+    channel customs_risk.channel NOT NULL CHECK (channel <> 'green'),
+    weight float8 NOT NULL DEFAULT 1 CHECK (weight > 0 AND weight <= 1000),
+    description text NOT NULL CHECK (description <> ''),
+    status customs_risk.profile_status NOT NULL DEFAULT 'draft',
+    valid_from date NOT NULL DEFAULT current_date,
+    valid_to date,
+    owner_office text COLLATE "C" NOT NULL REFERENCES customs_risk.office (office_code),
+    scope_offices text[] COLLATE "C",
+    created_at timestamptz NOT NULL DEFAULT now(),
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    updated_by text NOT NULL DEFAULT current_user,
+    CHECK (valid_to IS NULL OR valid_to >= valid_from),
+    CHECK (scope_offices IS NULL OR (cardinality(scope_offices) >= 1 AND array_position(scope_offices, NULL) IS NULL))
+);
+CREATE INDEX profile_status_idx ON customs_risk.profile (status) WHERE status = 'active';
+COMMENT ON TABLE customs_risk.profile IS
+    'targeting profiles (selectivity criteria): declarations whose lines satisfy the criteria go to the channel';
+COMMENT ON COLUMN customs_risk.profile.profile_id IS 'profile number (generated)';
+COMMENT ON COLUMN customs_risk.profile.name IS 'short unique name';
+COMMENT ON COLUMN customs_risk.profile.criteria IS 'which declaration lines it selects (criteria language)';
+COMMENT ON COLUMN customs_risk.profile.channel IS 'channel it sends to: blue, yellow or red';
+COMMENT ON COLUMN customs_risk.profile.weight IS 'contribution to the risk score of a declaration it selects';
+COMMENT ON COLUMN customs_risk.profile.description IS 'shown to the officer: why the declaration was selected and what to examine';
+COMMENT ON COLUMN customs_risk.profile.status IS 'draft, active, suspended or retired; only active profiles select';
+COMMENT ON COLUMN customs_risk.profile.valid_from IS 'first declaration date it applies to';
+COMMENT ON COLUMN customs_risk.profile.valid_to IS 'last declaration date it applies to; NULL for open-ended';
+COMMENT ON COLUMN customs_risk.profile.owner_office IS 'the national centre or the district centre that owns it';
+COMMENT ON COLUMN customs_risk.profile.scope_offices IS
+    'customs houses or districts it applies to; NULL for all offices under the owner';
+COMMENT ON COLUMN customs_risk.profile.created_at IS 'when it was created';
+COMMENT ON COLUMN customs_risk.profile.updated_at IS 'when it last changed';
+COMMENT ON COLUMN customs_risk.profile.updated_by IS 'who last changed it';
+
+-- One row (made by the first profile change): the version of the profile set, raised by every
+-- change to profiles.  Decisions record it; the in-memory matcher is rebuilt when it moves.
+CREATE TABLE customs_risk.profile_set (
+    singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+    version bigint NOT NULL DEFAULT 1,
+    changed_at timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE customs_risk.profile_set IS 'the version of the profile set (one row); every change to table profile raises it';
+COMMENT ON COLUMN customs_risk.profile_set.singleton IS 'always true: the table has one row';
+COMMENT ON COLUMN customs_risk.profile_set.version IS 'current profile-set version';
+COMMENT ON COLUMN customs_risk.profile_set.changed_at IS 'when it last moved';
+
+CREATE TABLE customs_risk.profile_history (
+    history_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    profile_id bigint NOT NULL,
+    action text NOT NULL CHECK (action IN ('insert', 'update', 'delete')),
+    profile_row jsonb NOT NULL,
+    profile_set_version bigint NOT NULL,
+    changed_by text NOT NULL DEFAULT session_user,
+    changed_at timestamptz NOT NULL DEFAULT clock_timestamp()
+);
+CREATE INDEX profile_history_profile_idx ON customs_risk.profile_history (profile_id, history_id);
+COMMENT ON TABLE customs_risk.profile_history IS 'append-only history of every change to a profile, with who and when';
+COMMENT ON COLUMN customs_risk.profile_history.history_id IS 'order of the changes';
+COMMENT ON COLUMN customs_risk.profile_history.profile_id IS 'the profile changed';
+COMMENT ON COLUMN customs_risk.profile_history.action IS 'insert, update or delete';
+COMMENT ON COLUMN customs_risk.profile_history.profile_row IS 'the profile as it was after the change (before, for a delete)';
+COMMENT ON COLUMN customs_risk.profile_history.profile_set_version IS 'the profile-set version the change created';
+COMMENT ON COLUMN customs_risk.profile_history.changed_by IS 'the session user who made the change';
+COMMENT ON COLUMN customs_risk.profile_history.changed_at IS 'when';
+
+-- Row trigger: stamp the row and write its history.
+CREATE FUNCTION customs_risk.profile_audit() RETURNS trigger
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    v bigint;
+BEGIN
+    -- the version moves in the same transaction as the profiles, so every snapshot sees both agree
+    INSERT INTO customs_risk.profile_set AS s (version) VALUES (1)
+    ON CONFLICT (singleton) DO UPDATE SET version = s.version + 1, changed_at = now()
+    RETURNING s.version INTO v;
+    IF TG_OP = 'DELETE' THEN
+        INSERT INTO customs_risk.profile_history (profile_id, action, profile_row, profile_set_version)
+        VALUES (OLD.profile_id, 'delete', to_jsonb(OLD), v);
+        RETURN OLD;
+    END IF;
+    INSERT INTO customs_risk.profile_history (profile_id, action, profile_row, profile_set_version)
+    VALUES (NEW.profile_id, lower(TG_OP), to_jsonb(NEW), v);
+    RETURN NEW;
+END
+$fn$;
+COMMENT ON FUNCTION customs_risk.profile_audit() IS 'trigger: raise the profile-set version and append the change to profile_history';
+
+-- Stamp who and when before the row is written.
+CREATE FUNCTION customs_risk.profile_stamp() RETURNS trigger
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+    NEW.updated_at := now();
+    NEW.updated_by := session_user;
+    RETURN NEW;
+END
+$fn$;
+COMMENT ON FUNCTION customs_risk.profile_stamp() IS 'trigger: record who changed a profile and when';
+
+CREATE TRIGGER profile_stamp BEFORE INSERT OR UPDATE ON customs_risk.profile
+    FOR EACH ROW EXECUTE FUNCTION customs_risk.profile_stamp();
+CREATE TRIGGER profile_audit AFTER INSERT OR UPDATE OR DELETE ON customs_risk.profile
+    FOR EACH ROW EXECUTE FUNCTION customs_risk.profile_audit();
+
+-- History and decision logs refuse changes: they are evidence.
+CREATE FUNCTION customs_risk.refuse_change() RETURNS trigger
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+    RAISE EXCEPTION '% is append-only: % is not allowed', TG_TABLE_NAME, TG_OP
+        USING ERRCODE = 'insufficient_privilege';
+END
+$fn$;
+COMMENT ON FUNCTION customs_risk.refuse_change() IS 'trigger: refuse UPDATE, DELETE and TRUNCATE on append-only tables';
+CREATE TRIGGER profile_history_append_only BEFORE UPDATE OR DELETE ON customs_risk.profile_history
+    FOR EACH ROW EXECUTE FUNCTION customs_risk.refuse_change();
+CREATE TRIGGER profile_history_no_truncate BEFORE TRUNCATE ON customs_risk.profile_history
+    FOR EACH STATEMENT EXECUTE FUNCTION customs_risk.refuse_change();
+
+-- ===========================================================================
+-- Channel policy per office, the selection secret, and the decision log
+-- ===========================================================================
+
+CREATE TABLE customs_risk.channel_policy (
+    office_code text COLLATE "C" PRIMARY KEY REFERENCES customs_risk.office (office_code),
+    share_red float8 NOT NULL DEFAULT 0.03 CHECK (share_red BETWEEN 0 AND 1),
+    share_yellow float8 NOT NULL DEFAULT 0.07 CHECK (share_yellow BETWEEN 0 AND 1),
+    share_blue float8 NOT NULL DEFAULT 0.02 CHECK (share_blue BETWEEN 0 AND 1),
+    random_rate float8 NOT NULL DEFAULT 0.01 CHECK (random_rate BETWEEN 0 AND 1),
+    random_channel customs_risk.channel NOT NULL DEFAULT 'yellow' CHECK (random_channel <> 'green'),
+    max_hits_green integer NOT NULL DEFAULT 0 CHECK (max_hits_green BETWEEN 0 AND 1000),
+    daily_capacity integer CHECK (daily_capacity >= 0),
+    updated_at timestamptz NOT NULL DEFAULT now(),
+    CHECK (share_red + share_yellow + share_blue <= 1)
+);
+COMMENT ON TABLE customs_risk.channel_policy IS
+    'selection policy of an office: a house row applies to the house, a district row to its houses, the national row to all; built-in defaults otherwise';
+COMMENT ON COLUMN customs_risk.channel_policy.office_code IS 'house, district or national centre the policy is set for';
+COMMENT ON COLUMN customs_risk.channel_policy.share_red IS 'expected share of declarations in the red channel (physical inspection)';
+COMMENT ON COLUMN customs_risk.channel_policy.share_yellow IS 'expected share in the yellow channel (documentary check)';
+COMMENT ON COLUMN customs_risk.channel_policy.share_blue IS 'expected share in the blue channel (post-clearance audit)';
+COMMENT ON COLUMN customs_risk.channel_policy.random_rate IS 'minimum share selected at random, the control sample';
+COMMENT ON COLUMN customs_risk.channel_policy.random_channel IS 'channel a random selection goes to (at least)';
+COMMENT ON COLUMN customs_risk.channel_policy.max_hits_green IS 'profile hits a declaration may have and still go green (0: any hit selects)';
+COMMENT ON COLUMN customs_risk.channel_policy.daily_capacity IS 'inspections (yellow and red) the office can do in a day; NULL for no limit';
+COMMENT ON COLUMN customs_risk.channel_policy.updated_at IS 'when the policy last changed';
+
+-- The random-selection secret: readable by the extension owner (the administrator) only.  Made on
+-- first use, and dumped with the data, so a restored database reproduces the same selections.
+CREATE TABLE customs_risk.selection_secret (
+    singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
+    secret bytea NOT NULL CHECK (length(secret) >= 16),
+    set_at timestamptz NOT NULL DEFAULT now()
+);
+REVOKE ALL ON customs_risk.selection_secret FROM PUBLIC;
+COMMENT ON TABLE customs_risk.selection_secret IS
+    'secret key of random selection (one row); with it an auditor can reproduce every random selection, without it no trader can predict one';
+COMMENT ON COLUMN customs_risk.selection_secret.singleton IS 'always true: the table has one row';
+COMMENT ON COLUMN customs_risk.selection_secret.secret IS 'the key (at least 16 bytes)';
+COMMENT ON COLUMN customs_risk.selection_secret.set_at IS 'when the key was set';
+
+CREATE TYPE customs_risk.decision AS (
+    declaration_id text,
+    channel customs_risk.channel,
+    score float8,
+    profile_ids bigint[],
+    reasons text[],
+    random boolean,
+    profile_set_version bigint
+);
+COMMENT ON TYPE customs_risk.decision IS
+    'a channel decision: channel, risk score, matched profiles and their descriptions, random flag, profile-set version';
+
+CREATE TABLE customs_risk.decision_log (
+    decision_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    declaration_id text COLLATE "C" NOT NULL,
+    office_code text COLLATE "C" NOT NULL,
+    channel customs_risk.channel NOT NULL,
+    score float8 NOT NULL,
+    profile_ids bigint[] NOT NULL,
+    random boolean NOT NULL,
+    selected_by text NOT NULL CHECK (selected_by IN ('decide', 'batch-profile', 'batch-random', 'batch-topup', 'batch-green', 'batch-capacity')),
+    profile_set_version bigint NOT NULL,
+    decided_at timestamptz NOT NULL DEFAULT clock_timestamp(),
+    decided_by text NOT NULL DEFAULT session_user
+);
+CREATE INDEX decision_log_declaration_idx ON customs_risk.decision_log (declaration_id, decision_id);
+COMMENT ON TABLE customs_risk.decision_log IS 'append-only log of every channel decision';
+COMMENT ON COLUMN customs_risk.decision_log.decision_id IS 'order of the decisions';
+COMMENT ON COLUMN customs_risk.decision_log.declaration_id IS 'the declaration decided';
+COMMENT ON COLUMN customs_risk.decision_log.office_code IS 'its customs house';
+COMMENT ON COLUMN customs_risk.decision_log.channel IS 'the channel given';
+COMMENT ON COLUMN customs_risk.decision_log.score IS 'risk score: the sum of the matched profiles'' weights';
+COMMENT ON COLUMN customs_risk.decision_log.profile_ids IS 'the profiles that matched';
+COMMENT ON COLUMN customs_risk.decision_log.random IS 'selected at random (the control sample)';
+COMMENT ON COLUMN customs_risk.decision_log.selected_by IS 'decide() for one declaration, or the batch step that set the channel';
+COMMENT ON COLUMN customs_risk.decision_log.profile_set_version IS 'the profile-set version the decision used';
+COMMENT ON COLUMN customs_risk.decision_log.decided_at IS 'when';
+COMMENT ON COLUMN customs_risk.decision_log.decided_by IS 'the session user';
+CREATE TRIGGER decision_log_append_only BEFORE UPDATE OR DELETE ON customs_risk.decision_log
+    FOR EACH ROW EXECUTE FUNCTION customs_risk.refuse_change();
+CREATE TRIGGER decision_log_no_truncate BEFORE TRUNCATE ON customs_risk.decision_log
+    FOR EACH STATEMENT EXECUTE FUNCTION customs_risk.refuse_change();
+
+SELECT pg_catalog.pg_extension_config_dump('customs_risk.profile', '');
+SELECT pg_catalog.pg_extension_config_dump('customs_risk.profile_profile_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('customs_risk.profile_history', '');
+SELECT pg_catalog.pg_extension_config_dump('customs_risk.profile_history_history_id_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('customs_risk.profile_set', '');
+SELECT pg_catalog.pg_extension_config_dump('customs_risk.selection_secret', '');
+SELECT pg_catalog.pg_extension_config_dump('customs_risk.channel_policy', '');
+SELECT pg_catalog.pg_extension_config_dump('customs_risk.decision_log', '');
+SELECT pg_catalog.pg_extension_config_dump('customs_risk.decision_log_decision_id_seq', '');
+
+-- ===========================================================================
+-- Matching lines against the active profiles (C: src/profile_match.c)
+-- ===========================================================================
+
+CREATE FUNCTION customs_risk.match_profiles(line record) RETURNS bigint[]
+    AS 'MODULE_PATHNAME', 'match_profiles' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION customs_risk.match_profiles(record) IS
+    'ids of the active profiles a line matches (valid on its declared_on, in scope for its office); indexed, not a scan of all profiles';
+
+CREATE FUNCTION customs_risk.match_profile_rows(line record,
+    OUT profile_id bigint, OUT channel text, OUT weight float8, OUT description text, OUT profile_set_version bigint)
+    RETURNS SETOF record
+    AS 'MODULE_PATHNAME', 'match_profile_rows' LANGUAGE C STABLE STRICT PARALLEL SAFE ROWS 2;
+COMMENT ON FUNCTION customs_risk.match_profile_rows(record) IS
+    'the active profiles a line matches with their channel, weight and description, all from one profile-set version';
+
+CREATE FUNCTION customs_risk.profile_matcher_stats(
+    OUT profile_set_version bigint, OUT active_profiles integer, OUT code_keys bigint, OUT hs_keys bigint,
+    OUT range_anchored integer, OUT unanchored integer)
+    AS 'MODULE_PATHNAME', 'profile_matcher_stats' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION customs_risk.profile_matcher_stats() IS
+    'how the in-memory matcher filed the active profiles: by code, by HS code, by range, or tested for every line';

@@ -1,0 +1,21 @@
+/*
+ * code_list.h: named code lists (table code_list_entry) for "in list 'name'",
+ * loaded once per query and searched with binary search.
+ */
+#ifndef CUSTOMS_RISK_CODE_LIST_H
+#define CUSTOMS_RISK_CODE_LIST_H
+
+#include "postgres.h"
+
+typedef struct CodeList CodeList;
+
+typedef struct CodeListCache
+{
+	MemoryContext mcxt;
+	CodeList   *lists;
+} CodeListCache;
+
+/* The criteria core's list callback; ctx is a CodeListCache. */
+extern int	CodeListLookup(void *ctx, const char *list, int listlen, const char *val, int vallen);
+
+#endif							/* CUSTOMS_RISK_CODE_LIST_H */

@@ -1,0 +1,575 @@
+/*
+ * profile_match.c: which active targeting profiles a declaration line matches,
+ * without testing every profile.
+ *
+ * The active profiles are compiled once per profile-set version into an
+ * in-memory matcher kept for the backend's life.  Each profile is filed under
+ * its most selective conjunct (cr_anchor): a trader, an HS code or prefix, an
+ * origin, a procedure code, a transport mode or a numeric range.  A line then
+ * gathers its candidates with a few hash lookups (its own codes, the ancestors
+ * of its HS code) and range scans, and only those are evaluated.  The version
+ * is read with the profiles in one statement, and keyed by the writing
+ * transaction too, so a cached matcher always equals one committed profile set.
+ */
+#include "postgres.h"
+
+#include "access/htup_details.h"
+#include "access/transam.h"
+#include "access/xact.h"
+#include "catalog/pg_type_d.h"
+#include "executor/spi.h"
+#include "fmgr.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/date.h"
+#include "utils/hsearch.h"
+#include "utils/memutils.h"
+
+#include "code_list.h"
+#include "criteria_core.h"
+#include "hscode.h"
+#include "row_reader.h"
+
+#define CODE_KEY_MAX 46
+
+typedef struct MProfile
+{
+	int64		id;
+	double		weight;
+	int			channel;		/* 1 blue, 2 yellow, 3 red */
+	DateADT		valid_from;
+	DateADT		valid_to;		/* DATEVAL_NOEND when open-ended */
+	int			nhouses;		/* -1: every office */
+	char	  **houses;			/* sorted */
+	char	   *description;
+	char	   *bytes;
+	CrProgram	prog;
+} MProfile;
+
+typedef struct CodeKey
+{
+	uint8		field;
+	uint8		len;
+	char		s[CODE_KEY_MAX];
+} CodeKey;
+
+typedef struct Bucket
+{
+	union
+	{
+		CodeKey		code;
+		int64		hs;
+	}			key;
+	int			n;
+	int			cap;
+	int		   *idx;
+} Bucket;
+
+typedef struct RangeItem
+{
+	double		lo;
+	double		hi;
+	int			idx;
+} RangeItem;
+
+typedef struct Matcher
+{
+	MemoryContext cxt;
+	Oid			dbid;
+	int64		version;
+	TransactionId xmin;
+	int			n;
+	MProfile   *p;
+	HTAB	   *codes;
+	HTAB	   *hs;
+	uint32		code_fields;
+	int			nrange[CR_NFIELDS];
+	RangeItem  *ranges[CR_NFIELDS];
+	uint32		range_fields;
+	int			nfree;
+	int		   *free_idx;
+	uint32		fieldmask;
+	struct Matcher *next_retired;
+} Matcher;
+
+static Matcher *current_matcher = NULL;
+static Matcher *retired_matchers = NULL;
+static bool xact_callback_registered = false;
+
+/* Free matchers replaced during the transaction, once no query can hold them. */
+static void
+MatcherXactCallback(XactEvent event, void *arg)
+{
+	if (event != XACT_EVENT_COMMIT && event != XACT_EVENT_ABORT &&
+		event != XACT_EVENT_PARALLEL_COMMIT && event != XACT_EVENT_PARALLEL_ABORT)
+		return;
+	while (retired_matchers)
+	{
+		Matcher    *m = retired_matchers;
+
+		retired_matchers = m->next_retired;
+		MemoryContextDelete(m->cxt);
+	}
+}
+
+static void
+BucketAdd(MemoryContext cxt, Bucket *b, bool found, int idx)
+{
+	if (!found)
+	{
+		b->n = 0;
+		b->cap = 4;
+		b->idx = MemoryContextAlloc(cxt, sizeof(int) * b->cap);
+	}
+	if (b->n == b->cap)
+	{
+		b->cap *= 2;
+		b->idx = repalloc(b->idx, sizeof(int) * b->cap);
+	}
+	b->idx[b->n++] = idx;
+}
+
+static bool
+MakeCodeKey(CodeKey *k, int field, const char *s, int len)
+{
+	if (len > CODE_KEY_MAX)
+		return false;
+	memset(k, 0, sizeof(*k));
+	k->field = (uint8) field;
+	k->len = (uint8) len;
+	memcpy(k->s, s, len);
+	return true;
+}
+
+static int
+CompareRange(const void *a, const void *b)
+{
+	double		x = ((const RangeItem *) a)->lo,
+				y = ((const RangeItem *) b)->lo;
+
+	return x < y ? -1 : x > y;
+}
+
+static int
+CompareCString(const void *a, const void *b)
+{
+	return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/* File profile i under its anchor. */
+static void
+IndexProfile(Matcher *m, int i, int **free_list, int *nfree, int *free_cap)
+{
+	MProfile   *mp = &m->p[i];
+	CrAnchor	a;
+	const CrInstr *in;
+	bool		filed = true;
+
+	cr_anchor(&mp->prog, &a);
+	in = &mp->prog.instr[a.instr];
+	if (a.kind == CR_ANCHOR_CODES)
+	{
+		/* every value must fit a key, or the profile is tested for every line */
+		for (uint32 k = 0; k < in->nslots && filed; k++)
+		{
+			int64		s;
+
+			memcpy(&s, mp->prog.slots + in->slot + k, sizeof(s));
+			filed = (s & 0xffffffff) <= CODE_KEY_MAX;
+		}
+		for (uint32 k = 0; k < in->nslots && filed; k++)
+		{
+			int64		s;
+			CodeKey		key;
+			bool		found;
+			Bucket	   *b;
+
+			memcpy(&s, mp->prog.slots + in->slot + k, sizeof(s));
+			MakeCodeKey(&key, a.field, mp->prog.strings + (s >> 32), (int) (s & 0xffffffff));
+			b = hash_search(m->codes, &key, HASH_ENTER, &found);
+			BucketAdd(m->cxt, b, found, i);
+		}
+		if (filed)
+			m->code_fields |= (uint32) 1 << a.field;
+	}
+	else if (a.kind == CR_ANCHOR_HS)
+	{
+		for (uint32 k = 0; k < in->nslots; k++)
+		{
+			int64		key;
+			bool		found;
+			Bucket	   *b;
+
+			memcpy(&key, mp->prog.slots + in->slot + k, sizeof(key));
+			b = hash_search(m->hs, &key, HASH_ENTER, &found);
+			BucketAdd(m->cxt, b, found, i);
+		}
+	}
+	else if (a.kind == CR_ANCHOR_RANGE)
+	{
+		int			f = a.field;
+		MemoryContext old = MemoryContextSwitchTo(m->cxt);
+
+		m->ranges[f] = m->ranges[f] ? repalloc(m->ranges[f], sizeof(RangeItem) * (m->nrange[f] + 1))
+			: palloc(sizeof(RangeItem));
+		m->ranges[f][m->nrange[f]].lo = a.lo;
+		m->ranges[f][m->nrange[f]].hi = a.hi;
+		m->ranges[f][m->nrange[f]].idx = i;
+		m->nrange[f]++;
+		m->range_fields |= (uint32) 1 << f;
+		MemoryContextSwitchTo(old);
+	}
+	else
+		filed = false;
+
+	if (!filed)
+	{
+		if (*nfree == *free_cap)
+		{
+			*free_cap = *free_cap ? *free_cap * 2 : 16;
+			*free_list = *free_list ? repalloc(*free_list, sizeof(int) * *free_cap)
+				: MemoryContextAlloc(m->cxt, sizeof(int) * *free_cap);
+		}
+		(*free_list)[(*nfree)++] = i;
+	}
+}
+
+/* Build a matcher from the rows of the load query (already in SPI_tuptable). */
+static Matcher *
+BuildMatcher(int64 version, TransactionId xmin)
+{
+	MemoryContext cxt = AllocSetContextCreate(TopMemoryContext, "customs_risk profile matcher",
+											  ALLOCSET_DEFAULT_SIZES);
+	MemoryContext old = MemoryContextSwitchTo(cxt);
+	Matcher    *m = palloc0(sizeof(Matcher));
+	HASHCTL		ctl;
+	int			free_cap = 0;
+	TupleDesc	td = SPI_tuptable->tupdesc;
+
+	m->cxt = cxt;
+	m->dbid = MyDatabaseId;
+	m->version = version;
+	m->xmin = xmin;
+	m->n = (int) SPI_processed;
+	m->p = palloc0(sizeof(MProfile) * Max(m->n, 1));
+	m->fieldmask = ((uint32) 1 << CRF_OFFICE) | ((uint32) 1 << CRF_DECLARED_ON);
+
+	memset(&ctl, 0, sizeof(ctl));
+	ctl.keysize = sizeof(CodeKey);
+	ctl.entrysize = sizeof(Bucket);
+	ctl.hcxt = cxt;
+	m->codes = hash_create("customs_risk code anchors", 1024, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	ctl.keysize = sizeof(int64);
+	m->hs = hash_create("customs_risk hs anchors", 1024, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+
+	for (int i = 0; i < m->n; i++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[i];
+		MProfile   *mp = &m->p[i];
+		bool		isnull;
+		bytea	   *crit;
+		CrError		err;
+		Datum		d;
+		char	   *channel;
+
+		mp->id = DatumGetInt64(SPI_getbinval(tup, td, 1, &isnull));
+		crit = DatumGetByteaPCopy(SPI_getbinval(tup, td, 2, &isnull));
+		mp->bytes = VARDATA(crit);
+		if (!cr_validate(mp->bytes, VARSIZE(crit) - VARHDRSZ, &mp->prog, &err))
+			ereport(ERROR, (errcode(ERRCODE_DATA_CORRUPTED),
+							errmsg("profile " INT64_FORMAT " has invalid stored criteria", mp->id)));
+		mp->weight = DatumGetFloat8(SPI_getbinval(tup, td, 3, &isnull));
+		channel = SPI_getvalue(tup, td, 4);
+		mp->channel = strcmp(channel, "red") == 0 ? 3 : strcmp(channel, "yellow") == 0 ? 2 : 1;
+		mp->valid_from = DatumGetDateADT(SPI_getbinval(tup, td, 5, &isnull));
+		d = SPI_getbinval(tup, td, 6, &isnull);
+		mp->valid_to = isnull ? DATEVAL_NOEND : DatumGetDateADT(d);
+		d = SPI_getbinval(tup, td, 7, &isnull);
+		if (isnull)
+			mp->nhouses = -1;
+		else
+		{
+			ArrayType  *arr = DatumGetArrayTypeP(d);
+			Datum	   *elems;
+			bool	   *nulls;
+
+			deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &mp->nhouses);
+			mp->houses = palloc(sizeof(char *) * Max(mp->nhouses, 1));
+			for (int k = 0; k < mp->nhouses; k++)
+				mp->houses[k] = TextDatumGetCString(elems[k]);
+			qsort(mp->houses, mp->nhouses, sizeof(char *), CompareCString);
+		}
+		mp->description = SPI_getvalue(tup, td, 8);
+		m->fieldmask |= mp->prog.header->fieldmask;
+		IndexProfile(m, i, &m->free_idx, &m->nfree, &free_cap);
+	}
+	for (int f = 0; f < CR_NFIELDS; f++)
+		if (m->nrange[f] > 1)
+			qsort(m->ranges[f], m->nrange[f], sizeof(RangeItem), CompareRange);
+	MemoryContextSwitchTo(old);
+	return m;
+}
+
+/* The matcher of the profile set the current snapshot sees. */
+static Matcher *
+CurrentMatcher(void)
+{
+	int64		version;
+	TransactionId xmin;
+	bool		isnull;
+	Matcher    *m;
+
+	if (!xact_callback_registered)
+	{
+		RegisterXactCallback(MatcherXactCallback, NULL);
+		xact_callback_registered = true;
+	}
+	if (SPI_connect() != SPI_OK_CONNECT)
+		elog(ERROR, "SPI_connect failed");
+	if (SPI_execute("SELECT version, xmin::text::bigint FROM customs_risk.profile_set", true, 1) != SPI_OK_SELECT)
+		elog(ERROR, "reading customs_risk.profile_set failed");
+	version = SPI_processed ? DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)) : 0;
+	xmin = SPI_processed ? (TransactionId) DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull)) : InvalidTransactionId;
+
+	m = current_matcher;
+	if (m == NULL || m->dbid != MyDatabaseId || m->version != version || m->xmin != xmin)
+	{
+		/* read-only SPI runs in the calling query's snapshot: version and profiles agree */
+		if (SPI_execute(
+			"SELECT p.profile_id, p.criteria, p.weight, p.channel::text, p.valid_from, p.valid_to, "
+			"       CASE WHEN o.level = 'national' AND p.scope_offices IS NULL THEN NULL "
+			"            ELSE ARRAY(SELECT h.office_code::text FROM customs_risk.office h "
+			"                        WHERE h.level = 'house' "
+			"                          AND (o.level = 'national' OR h.parent_code = p.owner_office) "
+			"                          AND (p.scope_offices IS NULL OR h.office_code = ANY (p.scope_offices) "
+			"                               OR h.parent_code = ANY (p.scope_offices))) END, "
+			"       p.description "
+			"  FROM customs_risk.profile p JOIN customs_risk.office o ON o.office_code = p.owner_office "
+			" WHERE p.status = 'active' ORDER BY p.profile_id", true, 0) != SPI_OK_SELECT)
+			elog(ERROR, "reading customs_risk.profile failed");
+		m = BuildMatcher(version, xmin);
+		if (current_matcher)
+		{
+			current_matcher->next_retired = retired_matchers;
+			retired_matchers = current_matcher;
+		}
+		current_matcher = m;
+	}
+	SPI_finish();
+	return m;
+}
+
+/* Per query: the matcher, the row reader and code lists, and scratch space. */
+typedef struct MatchState
+{
+	Matcher    *m;
+	RowReader	reader;
+	CodeListCache lists;
+	int		   *cand;			/* cand[-1] is the count */
+} MatchState;
+
+static bool
+InScope(const MProfile *mp, const CrValue *office)
+{
+	int			lo = 0,
+				hi = mp->nhouses;
+
+	if (mp->nhouses < 0)
+		return true;
+	if (office->isnull)
+		return false;
+	while (lo < hi)
+	{
+		int			mid = (lo + hi) / 2;
+		int			c = strncmp(office->s, mp->houses[mid], office->len);
+
+		if (c == 0)
+			c = mp->houses[mid][office->len] == '\0' ? 0 : -1;
+		if (c == 0)
+			return true;
+		if (c < 0)
+			hi = mid;
+		else
+			lo = mid + 1;
+	}
+	return false;
+}
+
+static void
+AddCandidates(MatchState *st, const Bucket *b)
+{
+	for (int k = 0; k < b->n; k++)
+		st->cand[++st->cand[-1]] = b->idx[k];
+}
+
+/* The indexes of the profiles the row matches, sorted by profile id; returns the count. */
+static int
+MatchLine(MatchState *st, HeapTupleHeader rec, int *matched)
+{
+	Matcher    *m = st->m;
+	CrValue		v[CR_NFIELDS];
+	int			nmatched = 0;
+	int			ncand;
+
+	RowReaderEnsure(&st->reader, st->lists.mcxt, rec, m->fieldmask);
+	RowReaderRead(&st->reader, rec, v);
+
+	/* candidate list: position -1 holds the count */
+	st->cand[-1] = 0;
+	for (int f = 0; f < CR_NFIELDS; f++)
+	{
+		CodeKey		key;
+		Bucket	   *b;
+
+		if (!(m->code_fields & ((uint32) 1 << f)) || v[f].isnull)
+			continue;
+		if (MakeCodeKey(&key, f, v[f].s, v[f].len) &&
+			(b = hash_search(m->codes, &key, HASH_FIND, NULL)) != NULL)
+			AddCandidates(st, b);
+	}
+	if (!v[CRF_HS].isnull && hash_get_num_entries(m->hs) > 0)
+	{
+		for (int digits = 2; digits <= hs_ndigits(v[CRF_HS].i); digits += 2)
+		{
+			HsKey		anc;
+			Bucket	   *b;
+
+			if (hs_truncate(v[CRF_HS].i, digits, &anc) &&
+				(b = hash_search(m->hs, &anc, HASH_FIND, NULL)) != NULL)
+				AddCandidates(st, b);
+		}
+	}
+	for (int f = 0; f < CR_NFIELDS; f++)
+	{
+		double		x;
+
+		if (!(m->range_fields & ((uint32) 1 << f)) || v[f].isnull)
+			continue;
+		x = cr_field_type(f) == CR_DATE ? (double) v[f].i : v[f].f;
+		for (int k = 0; k < m->nrange[f] && m->ranges[f][k].lo <= x; k++)
+			if (m->ranges[f][k].hi >= x)
+				st->cand[++st->cand[-1]] = m->ranges[f][k].idx;
+	}
+	for (int k = 0; k < m->nfree; k++)
+		st->cand[++st->cand[-1]] = m->free_idx[k];
+
+	ncand = st->cand[-1];
+	for (int k = 1; k <= ncand; k++)
+	{
+		MProfile   *mp = &m->p[st->cand[k]];
+
+		if (!v[CRF_DECLARED_ON].isnull &&
+			(v[CRF_DECLARED_ON].i < mp->valid_from || v[CRF_DECLARED_ON].i > mp->valid_to))
+			continue;
+		if (!InScope(mp, &v[CRF_OFFICE]))
+			continue;
+		if (cr_eval(&mp->prog, v, CodeListLookup, &st->lists) == 1)
+			matched[nmatched++] = st->cand[k];
+	}
+	/* profiles are loaded in id order, each filed once: sorting indexes sorts ids */
+	for (int i = 1; i < nmatched; i++)
+	{
+		int			x = matched[i],
+					j = i - 1;
+
+		while (j >= 0 && matched[j] > x)
+		{
+			matched[j + 1] = matched[j];
+			j--;
+		}
+		matched[j + 1] = x;
+	}
+	return nmatched;
+}
+
+/* The per-query state, checking the profile-set version on the query's first row. */
+static MatchState *
+GetMatchState(FunctionCallInfo fcinfo)
+{
+	MatchState *st = (MatchState *) fcinfo->flinfo->fn_extra;
+
+	if (st == NULL)
+	{
+		MemoryContext mcxt = fcinfo->flinfo->fn_mcxt;
+		Matcher    *m = CurrentMatcher();
+
+		st = MemoryContextAllocZero(mcxt, sizeof(MatchState));
+		st->m = m;
+		st->lists.mcxt = mcxt;
+		/* every profile is filed once, so there are at most n candidates */
+		st->cand = (int *) MemoryContextAlloc(mcxt, sizeof(int) * (m->n + 2)) + 1;
+		fcinfo->flinfo->fn_extra = st;
+	}
+	return st;
+}
+
+PG_FUNCTION_INFO_V1(match_profiles);
+/* match_profiles(line record) → the ids of the active profiles the line matches. */
+Datum
+match_profiles(PG_FUNCTION_ARGS)
+{
+	HeapTupleHeader rec = PG_GETARG_HEAPTUPLEHEADER(0);
+	MatchState *st = GetMatchState(fcinfo);
+	int		   *matched = palloc(sizeof(int) * (st->m->n + 1));
+	int			n = MatchLine(st, rec, matched);
+	Datum	   *ids = palloc(sizeof(Datum) * (n + 1));
+
+	for (int i = 0; i < n; i++)
+		ids[i] = Int64GetDatum(st->m->p[matched[i]].id);
+	PG_RETURN_ARRAYTYPE_P(construct_array(ids, n, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+}
+
+PG_FUNCTION_INFO_V1(match_profile_rows);
+/* match_profile_rows(line record) → one row per matched profile, from the same profile set. */
+Datum
+match_profile_rows(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	HeapTupleHeader rec = PG_GETARG_HEAPTUPLEHEADER(0);
+	MatchState *st = GetMatchState(fcinfo);
+	int		   *matched = palloc(sizeof(int) * (st->m->n + 1));
+	int			n = MatchLine(st, rec, matched);
+	static const char *const channels[] = {"green", "blue", "yellow", "red"};
+
+	InitMaterializedSRF(fcinfo, 0);
+	for (int i = 0; i < n; i++)
+	{
+		MProfile   *mp = &st->m->p[matched[i]];
+		Datum		values[5];
+		bool		nulls[5] = {false, false, false, false, false};
+
+		values[0] = Int64GetDatum(mp->id);
+		values[1] = CStringGetTextDatum(channels[mp->channel]);
+		values[2] = Float8GetDatum(mp->weight);
+		values[3] = CStringGetTextDatum(mp->description);
+		values[4] = Int64GetDatum(st->m->version);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}
+
+PG_FUNCTION_INFO_V1(profile_matcher_stats);
+/* How the current matcher filed the active profiles (for tuning and tests). */
+Datum
+profile_matcher_stats(PG_FUNCTION_ARGS)
+{
+	Matcher    *m = CurrentMatcher();
+	TupleDesc	td;
+	Datum		values[6];
+	bool		nulls[6] = {false, false, false, false, false, false};
+	int			nrange = 0;
+
+	if (get_call_result_type(fcinfo, NULL, &td) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	for (int f = 0; f < CR_NFIELDS; f++)
+		nrange += m->nrange[f];
+	values[0] = Int64GetDatum(m->version);
+	values[1] = Int32GetDatum(m->n);
+	values[2] = Int64GetDatum(hash_get_num_entries(m->codes));
+	values[3] = Int64GetDatum(hash_get_num_entries(m->hs));
+	values[4] = Int32GetDatum(nrange);
+	values[5] = Int32GetDatum(m->nfree);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(td, values, nulls)));
+}

@@ -1,0 +1,238 @@
+/*
+ * row_reader.c: read the fields criteria use from rows of any composite type.
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "access/htup_details.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_enum.h"
+#include "catalog/pg_type.h"
+#include "utils/builtins.h"
+#include "utils/catcache.h"
+#include "utils/date.h"
+#include "utils/lsyscache.h"
+#include "utils/syscache.h"
+#include "utils/typcache.h"
+
+#include "hscode.h"
+#include "row_reader.h"
+
+/* How one column is read. */
+enum
+{
+	FR_NONE, FR_HSCODE, FR_TEXT, FR_BPCHAR, FR_ENUM, FR_NUMERIC, FR_FLOAT8, FR_FLOAT4,
+	FR_INT2, FR_INT4, FR_INT8, FR_DATE
+};
+
+/* The reader for a column type, for a field of the given criteria type. */
+static int
+ReaderFor(RowReader *rr, CrType type, Oid atttype)
+{
+	Oid			base = getBaseType(atttype);
+
+	switch (type)
+	{
+		case CR_HS:
+			return base == rr->hscode_oid ? FR_HSCODE : FR_NONE;
+		case CR_CODE:
+		case CR_COUNTRY:
+		case CR_TRANSPORT:
+			if (base == TEXTOID || base == VARCHAROID)
+				return FR_TEXT;
+			if (base == BPCHAROID)
+				return FR_BPCHAR;
+			if (type == CR_TRANSPORT && type_is_enum(base))
+				return FR_ENUM;
+			return FR_NONE;
+		case CR_NUMBER:
+			switch (base)
+			{
+				case NUMERICOID: return FR_NUMERIC;
+				case FLOAT8OID: return FR_FLOAT8;
+				case FLOAT4OID: return FR_FLOAT4;
+				case INT2OID: return FR_INT2;
+				case INT4OID: return FR_INT4;
+				case INT8OID: return FR_INT8;
+				default: return FR_NONE;
+			}
+		case CR_DATE:
+			return base == DATEOID ? FR_DATE : FR_NONE;
+	}
+	return FR_NONE;
+}
+
+/* Remember the labels of an enum type, to read its values as text. */
+static void
+LoadEnumLabels(RowReader *rr, Oid enumtype)
+{
+	CatCList   *list = SearchSysCacheList1(ENUMTYPOIDNAME, ObjectIdGetDatum(enumtype));
+	MemoryContext old = MemoryContextSwitchTo(rr->mcxt);
+	int			base = rr->nenum;
+
+	rr->nenum += list->n_members;
+	rr->enum_oids = rr->enum_oids ? repalloc(rr->enum_oids, sizeof(Oid) * rr->nenum)
+		: palloc(sizeof(Oid) * rr->nenum);
+	rr->enum_labels = rr->enum_labels ? repalloc(rr->enum_labels, sizeof(char *) * rr->nenum)
+		: palloc(sizeof(char *) * rr->nenum);
+	for (int i = 0; i < list->n_members; i++)
+	{
+		Form_pg_enum en = (Form_pg_enum) GETSTRUCT(&list->members[i]->tuple);
+
+		rr->enum_oids[base + i] = en->oid;
+		rr->enum_labels[base + i] = pstrdup(NameStr(en->enumlabel));
+	}
+	MemoryContextSwitchTo(old);
+	ReleaseSysCacheList(list);
+}
+
+void
+RowReaderBind(RowReader *rr, MemoryContext mcxt, Oid typid, int32 typmod, uint32 fieldmask)
+{
+	TupleDesc	td = lookup_rowtype_tupdesc(typid, typmod);
+	MemoryContext old = MemoryContextSwitchTo(mcxt);
+
+	memset(rr, 0, sizeof(*rr));
+	rr->mcxt = mcxt;
+	rr->hscode_oid = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid, CStringGetDatum("hscode"),
+									 ObjectIdGetDatum(get_namespace_oid("customs_risk", false)));
+	rr->tupdesc = CreateTupleDescCopy(td);
+	ReleaseTupleDesc(td);
+	rr->values = palloc(sizeof(Datum) * Max(rr->tupdesc->natts, 1));
+	rr->nulls = palloc(sizeof(bool) * Max(rr->tupdesc->natts, 1));
+	MemoryContextSwitchTo(old);
+
+	for (int f = 0; f < CR_NFIELDS; f++)
+	{
+		const char *name = cr_field_name(f);
+
+		rr->attnum[f] = -1;
+		rr->reader[f] = FR_NONE;
+		if (!(fieldmask & ((uint32) 1 << f)))
+			continue;
+		for (int a = 0; a < rr->tupdesc->natts; a++)
+		{
+			Form_pg_attribute att = TupleDescAttr(rr->tupdesc, a);
+
+			if (att->attisdropped || strcmp(NameStr(att->attname), name) != 0)
+				continue;
+			rr->attnum[f] = a;
+			rr->reader[f] = ReaderFor(rr, cr_field_type(f), att->atttypid);
+			if (rr->reader[f] == FR_NONE)
+				ereport(ERROR,
+						(errcode(ERRCODE_DATATYPE_MISMATCH),
+						 errmsg("column \"%s\" of %s has type %s, which criteria cannot compare",
+								name, format_type_be(typid), format_type_be(att->atttypid))));
+			if (rr->reader[f] == FR_ENUM)
+				LoadEnumLabels(rr, getBaseType(att->atttypid));
+			break;
+		}
+		if (rr->attnum[f] < 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_COLUMN),
+					 errmsg("criteria use field \"%s\", which %s does not have", name, format_type_be(typid)),
+					 errhint("Match rows of customs_risk.declaration_line_v, or of any row type with the named columns.")));
+	}
+	/* bound last: an error above leaves the reader unbound */
+	rr->typid = typid;
+	rr->typmod = typmod;
+	rr->fieldmask = fieldmask;
+}
+
+void
+RowReaderEnsure(RowReader *rr, MemoryContext mcxt, HeapTupleHeader rec, uint32 fieldmask)
+{
+	Oid			typid = HeapTupleHeaderGetTypeId(rec);
+	int32		typmod = HeapTupleHeaderGetTypMod(rec);
+
+	if (rr->typid != typid || rr->typmod != typmod || (fieldmask & ~rr->fieldmask) != 0)
+		RowReaderBind(rr, mcxt, typid, typmod, fieldmask | (rr->typid == typid ? rr->fieldmask : 0));
+}
+
+void
+RowReaderRead(RowReader *rr, HeapTupleHeader rec, CrValue *values)
+{
+	HeapTupleData tuple;
+
+	tuple.t_len = HeapTupleHeaderGetDatumLength(rec);
+	ItemPointerSetInvalid(&(tuple.t_self));
+	tuple.t_tableOid = InvalidOid;
+	tuple.t_data = rec;
+	heap_deform_tuple(&tuple, rr->tupdesc, rr->values, rr->nulls);
+
+	for (int f = 0; f < CR_NFIELDS; f++)
+	{
+		int			a = rr->attnum[f];
+		CrValue    *v = &values[f];
+		Datum		d;
+
+		if (a < 0)
+		{
+			v->isnull = true;
+			continue;
+		}
+		v->isnull = rr->nulls[a];
+		if (v->isnull)
+			continue;
+		d = rr->values[a];
+		switch (rr->reader[f])
+		{
+			case FR_HSCODE:
+				v->i = DatumGetHsKey(d);
+				break;
+			case FR_TEXT:
+			case FR_BPCHAR:
+				{
+					text	   *t = DatumGetTextPP(d);
+
+					v->s = VARDATA_ANY(t);
+					v->len = VARSIZE_ANY_EXHDR(t);
+					if (rr->reader[f] == FR_BPCHAR)
+						v->len = bpchartruelen((char *) v->s, v->len);
+					break;
+				}
+			case FR_ENUM:
+				{
+					Oid			o = DatumGetObjectId(d);
+
+					v->s = "";
+					v->len = 0;
+					for (int k = 0; k < rr->nenum; k++)
+						if (rr->enum_oids[k] == o)
+						{
+							v->s = rr->enum_labels[k];
+							v->len = (int) strlen(v->s);
+							break;
+						}
+					break;
+				}
+			case FR_NUMERIC:
+				v->f = DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow, d));
+				v->isnull = isnan(v->f);	/* NaN compares as unknown */
+				break;
+			case FR_FLOAT8:
+				v->f = DatumGetFloat8(d);
+				v->isnull = isnan(v->f);
+				break;
+			case FR_FLOAT4:
+				v->f = DatumGetFloat4(d);
+				v->isnull = isnan(v->f);
+				break;
+			case FR_INT2:
+				v->f = DatumGetInt16(d);
+				break;
+			case FR_INT4:
+				v->f = DatumGetInt32(d);
+				break;
+			case FR_INT8:
+				v->f = (double) DatumGetInt64(d);
+				break;
+			case FR_DATE:
+				v->i = DatumGetDateADT(d);
+				break;
+			default:
+				v->isnull = true;
+		}
+	}
+}
