@@ -1,0 +1,233 @@
+
+-- ===========================================================================
+-- Channel decisions: decide() for one declaration, select_for_day() in batch
+-- ===========================================================================
+
+-- The random draw of a declaration under a key: uniform in [0, 1), the same every time.
+-- An auditor holding the key reproduces every random selection with it.
+CREATE FUNCTION customs_risk.random_draw_with(secret bytea, declaration_id text) RETURNS float8
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
+    RETURN ('x' || pg_catalog.substr(pg_catalog.encode(pg_catalog.sha256(secret || pg_catalog.convert_to(declaration_id, 'UTF8')), 'hex'), 1, 13))::bit(52)::bigint::float8
+           / 4503599627370496.0;
+COMMENT ON FUNCTION customs_risk.random_draw_with(bytea, text) IS
+    'uniform draw in [0, 1) from SHA-256 of key and declaration id: reproduces random selection for an auditor who holds the key';
+
+-- Make the key on first use (dumped with the data afterwards).
+CREATE FUNCTION customs_risk.ensure_selection_secret() RETURNS void
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM customs_risk.selection_secret) THEN
+        INSERT INTO customs_risk.selection_secret (secret)
+        SELECT sha256(convert_to(gen_random_uuid()::text || gen_random_uuid()::text || clock_timestamp()::text, 'UTF8'))
+        ON CONFLICT (singleton) DO NOTHING;
+    END IF;
+END
+$fn$;
+COMMENT ON FUNCTION customs_risk.ensure_selection_secret() IS 'create the random-selection key if there is none';
+
+-- The draw under the database's key, without revealing the key.
+CREATE FUNCTION customs_risk.random_draw(declaration_id text) RETURNS float8
+LANGUAGE sql STABLE STRICT PARALLEL SAFE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+    SELECT customs_risk.random_draw_with(s.secret, declaration_id) FROM customs_risk.selection_secret s
+$fn$;
+COMMENT ON FUNCTION customs_risk.random_draw(text) IS
+    'the declaration''s random draw under this database''s secret key (NULL before the key exists); the key itself stays hidden';
+
+-- The policy that applies to a customs house: its own, its district's, the national one, or defaults.
+CREATE FUNCTION customs_risk.effective_policy(house text) RETURNS customs_risk.channel_policy
+LANGUAGE sql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+    SELECT coalesce(
+        (SELECT cp FROM customs_risk.office h
+           LEFT JOIN customs_risk.office d ON d.office_code = h.parent_code
+           JOIN customs_risk.channel_policy cp ON cp.office_code IN (h.office_code, d.office_code, d.parent_code)
+          WHERE h.office_code = house
+          ORDER BY CASE cp.office_code WHEN h.office_code THEN 1 WHEN d.office_code THEN 2 ELSE 3 END
+          LIMIT 1),
+        ROW(house, 0.03, 0.07, 0.02, 0.01, 'yellow', 0, NULL, now())::customs_risk.channel_policy)
+$fn$;
+COMMENT ON FUNCTION customs_risk.effective_policy(text) IS
+    'the channel policy of a customs house: its own row, else its district''s, else the national row, else the built-in defaults';
+
+CREATE FUNCTION customs_risk.decide(declaration_id text) RETURNS customs_risk.decision
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    decl record;
+    m record;
+    pol customs_risk.channel_policy;
+    result customs_risk.decision;
+    draw float8;
+BEGIN
+    IF declaration_id IS NULL THEN
+        RAISE EXCEPTION 'decide() needs a declaration id, not NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    SELECT d.declaration_id, d.office_code INTO decl
+      FROM customs_risk.declaration d WHERE d.declaration_id = decide.declaration_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'declaration % does not exist', quote_literal(declaration_id) USING ERRCODE = 'no_data_found';
+    END IF;
+
+    -- Lines, matches and the profile-set version in one statement: one snapshot, one version.
+    SELECT (SELECT count(*) FROM customs_risk.declaration_line l WHERE l.declaration_id = decl.declaration_id) AS lines,
+           coalesce(array_agg(x.profile_id ORDER BY x.profile_id), '{}') AS ids,
+           coalesce(array_agg(x.description ORDER BY x.profile_id), '{}') AS reasons,
+           coalesce(sum(x.weight), 0) AS score,
+           max(x.channel::customs_risk.channel) AS channel,
+           coalesce(max(x.profile_set_version), (SELECT s.version FROM customs_risk.profile_set s), 0) AS version
+      INTO m
+      FROM (SELECT DISTINCT ON (r.profile_id) r.*
+              FROM customs_risk.declaration_line_v v,
+                   LATERAL customs_risk.match_profile_rows(v) r
+             WHERE v.declaration_id = decl.declaration_id
+             ORDER BY r.profile_id) x;
+    IF m.lines = 0 THEN
+        RAISE EXCEPTION 'declaration % has no lines to decide on', quote_literal(declaration_id)
+            USING ERRCODE = 'no_data_found';
+    END IF;
+
+    pol := customs_risk.effective_policy(decl.office_code);
+    PERFORM customs_risk.ensure_selection_secret();
+    draw := customs_risk.random_draw(decl.declaration_id);
+
+    result.declaration_id := decl.declaration_id;
+    result.profile_ids := m.ids;
+    result.reasons := m.reasons;
+    result.score := m.score;
+    result.profile_set_version := m.version;
+    result.channel := CASE WHEN cardinality(m.ids) > pol.max_hits_green THEN m.channel ELSE 'green' END;
+    result.random := draw < pol.random_rate;
+    IF result.random AND result.channel < pol.random_channel THEN
+        result.channel := pol.random_channel;
+    END IF;
+
+    INSERT INTO customs_risk.decision_log
+        (declaration_id, office_code, channel, score, profile_ids, random, selected_by, profile_set_version)
+    VALUES (result.declaration_id, decl.office_code, result.channel, result.score, result.profile_ids,
+            result.random, 'decide', result.profile_set_version);
+    RETURN result;
+END
+$fn$;
+COMMENT ON FUNCTION customs_risk.decide(text) IS
+    'the channel decision for one declaration (profiles matched by any line, policy of its office, keyed random draw), written to decision_log';
+
+-- Batch selection for one day, ASYCUDA order: profile hits, then the random quota (always kept:
+-- the control sample), then a top-up from the highest-scoring would-be-green declarations to the
+-- expected shares; inspections (yellow, red) never exceed the office's daily capacity.
+CREATE FUNCTION customs_risk.select_for_day(day date, office text DEFAULT NULL)
+RETURNS TABLE (office_code text, declarations bigint, red bigint, yellow bigint, blue bigint, green bigint,
+               by_profile bigint, by_random bigint, topped_up bigint, held_back bigint, daily_capacity integer)
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+    IF day IS NULL THEN
+        RAISE EXCEPTION 'select_for_day() needs a day, not NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF office IS NOT NULL AND NOT EXISTS (SELECT 1 FROM customs_risk.office o WHERE o.office_code = office AND o.level = 'house') THEN
+        RAISE EXCEPTION 'office % is not a customs house', quote_literal(office) USING ERRCODE = 'no_data_found';
+    END IF;
+    PERFORM customs_risk.ensure_selection_secret();
+
+    -- 1. match every line of the day's declarations, in one statement (one profile-set version)
+    CREATE TEMP TABLE sel_decl ON COMMIT DROP AS
+    SELECT d.declaration_id, d.office_code,
+           coalesce(x.ids, '{}') AS ids, coalesce(x.score, 0) AS score, x.channel AS profile_channel,
+           coalesce(x.version, (SELECT s.version FROM customs_risk.profile_set s), 0) AS version,
+           customs_risk.random_draw(d.declaration_id) AS draw
+      FROM customs_risk.declaration d
+      LEFT JOIN LATERAL (
+            SELECT array_agg(DISTINCT r.profile_id ORDER BY r.profile_id) AS ids,
+                   sum(r.weight) FILTER (WHERE r.first) AS score,
+                   max(r.channel::customs_risk.channel) AS channel, max(r.profile_set_version) AS version
+              FROM (SELECT mr.*, row_number() OVER (PARTITION BY mr.profile_id) = 1 AS first
+                      FROM customs_risk.declaration_line_v v, LATERAL customs_risk.match_profile_rows(v) mr
+                     WHERE v.declaration_id = d.declaration_id) r) x ON true
+     WHERE d.declared_on = day AND (office IS NULL OR d.office_code = office);
+
+    -- 2. profile hits and the random quota, then capacity, then the top-up, per office
+    CREATE TEMP TABLE sel_out ON COMMIT DROP AS
+    WITH pol AS (
+        SELECT o.code, p.*
+          FROM (SELECT DISTINCT s.office_code AS code FROM sel_decl s) o,
+               LATERAL customs_risk.effective_policy(o.code) p
+    ), first_pass AS (
+        SELECT s.*, p.share_red, p.share_yellow, p.share_blue, p.daily_capacity AS cap,
+               cardinality(s.ids) > p.max_hits_green AS hit,
+               s.draw < p.random_rate AS rnd,
+               count(*) OVER (PARTITION BY s.office_code) AS n,
+               greatest(CASE WHEN cardinality(s.ids) > p.max_hits_green THEN s.profile_channel
+                             ELSE 'green'::customs_risk.channel END,
+                        CASE WHEN s.draw < p.random_rate THEN p.random_channel
+                             ELSE 'green'::customs_risk.channel END) AS ch0
+          FROM sel_decl s JOIN pol p ON p.code = s.office_code
+    ), capped AS (
+        -- random selections first, then profile hits by score: inspections past capacity are held
+        -- back to blue (post-clearance audit); random ones are always kept
+        SELECT f.*,
+               f.ch0 IN ('yellow', 'red') AND f.cap IS NOT NULL AND NOT f.rnd
+               AND count(*) FILTER (WHERE f.ch0 IN ('yellow', 'red'))
+                     OVER (PARTITION BY f.office_code ORDER BY f.rnd DESC, f.score DESC, f.draw, f.declaration_id
+                           ROWS UNBOUNDED PRECEDING) > f.cap AS held
+          FROM first_pass f
+    ), after_cap AS (
+        SELECT c.*, CASE WHEN c.held THEN 'blue'::customs_risk.channel ELSE c.ch0 END AS ch1
+          FROM capped c
+    ), quota AS (
+        -- how many would-be-green declarations to top up into each channel
+        SELECT q.office_code, q.red_up, q.yellow_up,
+               greatest(0, round(q.share_blue * q.n)::bigint - q.n_blue) AS blue_up
+          FROM (SELECT r.*,
+                       greatest(0, least(round(r.share_red * r.n)::bigint - r.n_red, r.room)) AS red_up,
+                       greatest(0, least(round(r.share_yellow * r.n)::bigint - r.n_yellow,
+                                         r.room - greatest(0, least(round(r.share_red * r.n)::bigint - r.n_red, r.room)))) AS yellow_up
+                  FROM (SELECT a.office_code, min(a.share_red) AS share_red, min(a.share_yellow) AS share_yellow,
+                               min(a.share_blue) AS share_blue, min(a.n) AS n,
+                               count(*) FILTER (WHERE a.ch1 = 'red') AS n_red,
+                               count(*) FILTER (WHERE a.ch1 = 'yellow') AS n_yellow,
+                               count(*) FILTER (WHERE a.ch1 = 'blue') AS n_blue,
+                               coalesce(min(a.cap)::bigint - count(*) FILTER (WHERE a.ch1 IN ('red', 'yellow')),
+                                        min(a.n)) AS room
+                          FROM after_cap a GROUP BY a.office_code) r) q
+    ), ranked AS (
+        -- would-be-green declarations, highest score first (ties broken by the keyed random draw)
+        SELECT a.*, q.red_up, q.yellow_up, q.blue_up,
+               CASE WHEN a.ch1 = 'green'
+                    THEN row_number() OVER (PARTITION BY a.office_code, a.ch1 = 'green'
+                                            ORDER BY a.score DESC, a.draw, a.declaration_id) END AS g
+          FROM after_cap a JOIN quota q ON q.office_code = a.office_code
+    )
+    SELECT r.declaration_id, r.office_code, r.ids, r.score, r.rnd, r.version, r.held, r.hit, r.ch1,
+           (CASE WHEN r.ch1 <> 'green' THEN r.ch1::text
+                 WHEN r.g <= r.red_up THEN 'red'
+                 WHEN r.g <= r.red_up + r.yellow_up THEN 'yellow'
+                 WHEN r.g <= r.red_up + r.yellow_up + r.blue_up THEN 'blue'
+                 ELSE 'green' END)::customs_risk.channel AS ch2
+      FROM ranked r;
+
+    INSERT INTO customs_risk.decision_log
+        (declaration_id, office_code, channel, score, profile_ids, random, selected_by, profile_set_version)
+    SELECT o.declaration_id, o.office_code, o.ch2, o.score, o.ids, o.rnd,
+           CASE WHEN o.rnd THEN 'batch-random' WHEN o.held THEN 'batch-capacity'
+                WHEN o.ch2 <> o.ch1 THEN 'batch-topup' WHEN o.hit THEN 'batch-profile' ELSE 'batch-green' END,
+           o.version
+      FROM sel_out o;
+
+    RETURN QUERY
+    SELECT o.office_code::text, count(*), count(*) FILTER (WHERE o.ch2 = 'red'), count(*) FILTER (WHERE o.ch2 = 'yellow'),
+           count(*) FILTER (WHERE o.ch2 = 'blue'), count(*) FILTER (WHERE o.ch2 = 'green'),
+           count(*) FILTER (WHERE o.hit AND NOT o.held), count(*) FILTER (WHERE o.rnd),
+           count(*) FILTER (WHERE o.ch2 <> o.ch1), count(*) FILTER (WHERE o.held),
+           (customs_risk.effective_policy(o.office_code)).daily_capacity
+      FROM sel_out o GROUP BY o.office_code ORDER BY o.office_code;
+    DROP TABLE sel_decl, sel_out;
+END
+$fn$;
+COMMENT ON FUNCTION customs_risk.select_for_day(date, text) IS
+    'decide every declaration of a day (one office or all) in ASYCUDA order: profile hits, random quota, capacity, top-up; logs every decision';
