@@ -12,6 +12,8 @@ DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 EXTRA_CLEAN = test/unit/hscode_test test/unit/criteria_test
 
 REGRESS = setup hscode hscode_index reference data_model loader_errors criteria
+ISOLATION = profile_consistency
+ISOLATION_OPTS = --inputdir=test/isolation
 
 # Developer builds and CI fail on any warning; WERROR= turns that off.
 WERROR ?= -Werror
