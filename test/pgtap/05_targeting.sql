@@ -1,0 +1,88 @@
+-- Targeting on the bundled sample: profiles and their history, matching, decide(), batch selection.
+BEGIN;
+SET search_path = customs_risk, public;
+SELECT plan(25);
+
+INSERT INTO profile (name, criteria, channel, weight, description, status, valid_from, owner_office, scope_offices) VALUES
+ ('computers', 'hs <@ 8471 and origin in (CN, VN)', 'yellow', 2, 'check the unit price against the reference', 'active', '2020-01-01', 'NRC', NULL),
+ ('cheap clothes', 'hs <@ (61, 62) and unit_value < 5000', 'red', 3, 'undervaluation of garments', 'active', '2020-01-01', 'NRC', NULL),
+ ('dear by air', 'transport = air and value > 100000000', 'yellow', 1, 'high value by air', 'active', '2020-01-01', 'NRC', NULL),
+ ('heavy', 'net_mass > 1000000', 'blue', 1, 'audit bulk cargo', 'active', '2020-01-01', 'NRC', NULL),
+ ('busan toys', 'hs <@ 95', 'red', 1, 'toy safety', 'active', '2020-01-01', 'RC-BUSAN', NULL),
+ ('two importers', 'importer = QLRUBN9 or importer = 7JD1S2X', 'red', 5, 'importers under investigation', 'active', '2020-01-01', 'NRC', NULL),
+ ('unmarked origin', 'origin_indicator = N and not origin in (KR)', 'yellow', 1, 'origin marking missing', 'active', '2020-01-01', 'NRC', NULL),
+ ('future', 'hs <@ 85', 'red', 1, 'not yet valid', 'active', '2030-01-01', 'NRC', NULL),
+ ('suspended', 'hs <@ 39', 'red', 1, 'suspended', 'suspended', '2020-01-01', 'NRC', NULL),
+ ('incheon only', 'hs <@ 84', 'blue', 1, 'scoped to one house', 'active', '2020-01-01', 'NRC', '{20}');
+
+SELECT is((SELECT count(*) FROM profile_history WHERE action = 'insert' AND changed_by = session_user), 10::bigint,
+          'every new profile is in the history with who made it');
+SELECT cmp_ok((SELECT max(profile_set_version) FROM profile_history), '>=', 10::bigint, 'each change raises the profile-set version');
+UPDATE profile SET weight = 2.5 WHERE name = 'heavy';
+SELECT is((SELECT (profile_row->>'weight')::float8 FROM profile_history WHERE action = 'update' ORDER BY history_id DESC LIMIT 1),
+          2.5::float8, 'an update is kept with the new row');
+SELECT throws_ok($$UPDATE customs_risk.profile_history SET changed_by = 'someone else'$$, '42501', NULL, 'the history cannot be rewritten');
+SELECT throws_ok($$DELETE FROM customs_risk.profile_history$$, '42501', NULL, 'the history cannot be deleted');
+SELECT throws_ok($$TRUNCATE customs_risk.profile_history$$, '42501', NULL, 'the history cannot be truncated');
+
+-- the indexed matcher agrees with testing every profile on every line
+SELECT is((SELECT count(*) FROM declaration_line_v v
+            WHERE match_profiles(v) IS DISTINCT FROM
+                  (SELECT coalesce(array_agg(p.profile_id ORDER BY p.profile_id), '{}') FROM profile p
+                    WHERE p.status = 'active' AND v.declared_on BETWEEN p.valid_from AND coalesce(p.valid_to, 'infinity')
+                      AND (p.owner_office = 'NRC' OR p.owner_office = v.district)
+                      AND (p.scope_offices IS NULL OR v.office = ANY (p.scope_offices) OR v.district = ANY (p.scope_offices))
+                      AND v @@ p.criteria)), 0::bigint,
+          'match_profiles equals testing all profiles, on all 45,519 lines');
+SELECT is((SELECT count(*) FROM declaration_line_v v WHERE v @@ 'hs <@ 8471 and origin in (CN, VN)'),
+          (SELECT count(*) FROM declaration_line_v v WHERE hs <@ '8471' AND origin IN ('CN', 'VN')), '@@ equals SQL: computers');
+SELECT is((SELECT count(*) FROM declaration_line_v v WHERE v @@ 'hs <@ (61, 62) and unit_value < 5000'),
+          (SELECT count(*) FROM declaration_line_v v WHERE (hs <@ '61' OR hs <@ '62') AND unit_value < 5000), '@@ equals SQL: cheap clothes');
+SELECT is((SELECT count(*) FROM declaration_line_v v WHERE v @@ 'origin_indicator = N and not origin in (KR)'),
+          (SELECT count(*) FROM declaration_line_v v WHERE origin_indicator = 'N' AND NOT origin IN ('KR')), '@@ equals SQL: marking');
+SELECT is((SELECT count(*) FROM declaration_line_v v WHERE v @@ 'not (value > 1000000 or seller is null)'),
+          (SELECT count(*) FROM declaration_line_v v WHERE NOT (value > 1000000 OR seller IS NULL)), '@@ equals SQL under NULLs (three-valued)');
+SELECT is((SELECT count(*) FROM declaration_line_v v WHERE 'future' = ANY (SELECT name FROM profile WHERE profile_id = ANY (match_profiles(v)))),
+          0::bigint, 'a profile is not used before its validity window');
+SELECT is((SELECT count(*) FROM declaration_line_v v WHERE 'suspended' = ANY (SELECT name FROM profile WHERE profile_id = ANY (match_profiles(v)))),
+          0::bigint, 'a suspended profile does not select');
+SELECT is((SELECT count(DISTINCT v.office) FROM declaration_line_v v WHERE 'incheon only' = ANY (SELECT name FROM profile WHERE profile_id = ANY (match_profiles(v)))),
+          1::bigint, 'a scoped profile selects only in its scope');
+SELECT is((SELECT count(*) FROM declaration_line_v v WHERE v.district <> 'RC-BUSAN'
+            AND 'busan toys' = ANY (SELECT name FROM profile WHERE profile_id = ANY (match_profiles(v)))),
+          0::bigint, 'a district''s profile does not select in another district');
+
+-- decide()
+INSERT INTO channel_policy (office_code, random_rate) VALUES ('NRC', 0.05);
+SELECT is((SELECT d1 FROM (SELECT decide(x.declaration_id) AS d1, decide(x.declaration_id) AS d2
+                             FROM (SELECT declaration_id FROM declaration_line_v WHERE importer = 'QLRUBN9' LIMIT 1) x) y WHERE d1 = d2)::text,
+          (SELECT decide(declaration_id)::text FROM declaration_line_v WHERE importer = 'QLRUBN9' LIMIT 1),
+          'decide() is deterministic under one profile-set version');
+SELECT is((SELECT (d).channel::text || ' ' || array_to_string((d).reasons, ',') FROM
+             (SELECT decide(declaration_id) AS d FROM declaration_line_v WHERE importer = 'QLRUBN9' LIMIT 1) x),
+          'red importers under investigation', 'the decision carries the channel and the reasons shown to the officer');
+CREATE TEMP TABLE many AS
+SELECT d.* FROM (SELECT declaration_id FROM declaration ORDER BY declaration_id LIMIT 40000) x,
+       LATERAL decide(x.declaration_id) d;
+SELECT ok((SELECT abs(avg(random::int) - 0.05) FROM many) <= 0.005,
+          format('random share %s over 40,000 decisions is within 0.5 points of the 5%% rate',
+                 (SELECT round(100 * avg(random::int), 2) FROM many)));
+SELECT is((SELECT count(*) FROM many WHERE random AND channel < 'yellow'), 0::bigint, 'a random selection goes at least to yellow');
+SELECT is((SELECT count(*) FROM many m WHERE random <> (random_draw(m.declaration_id) < 0.05)), 0::bigint,
+          'the random flag is the keyed draw against the rate');
+SELECT is((SELECT count(*) FROM decision_log WHERE selected_by = 'decide'), 40004::bigint, 'every decision is logged (40,000 and the 4 above)');
+SELECT throws_ok($$SELECT customs_risk.decide('no-such-id')$$, 'P0002', NULL, 'an unknown declaration is an error');
+SELECT throws_ok($$SELECT customs_risk.decide(NULL)$$, '22004', NULL, 'NULL is an error');
+
+-- batch selection: capacity holds, expected shares are reached
+INSERT INTO channel_policy (office_code, share_red, share_yellow, share_blue, random_rate, daily_capacity)
+VALUES ('40', 0.10, 0.10, 0.05, 0.02, 12), ('20', 0.10, 0.10, 0.05, 0.02, NULL);
+CREATE TEMP TABLE day AS SELECT * FROM select_for_day('2020-03-02');
+SELECT ok((SELECT red + yellow - by_random <= daily_capacity FROM day WHERE office_code = '40'),
+          'office 40 inspects no more than its capacity (random selections aside)');
+SELECT ok((SELECT red >= round(0.10 * declarations) AND yellow >= round(0.10 * declarations) AND blue >= round(0.05 * declarations)
+             FROM day WHERE office_code = '20'),
+          'office 20 (no capacity limit) reaches its expected shares');
+
+SELECT * FROM finish();
+ROLLBACK;
