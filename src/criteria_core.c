@@ -1554,10 +1554,11 @@ AnchorRank(const CrProgram *p, const CrInstr *in)
 				return 40;
 		}
 	}
+	/* a range narrows more than a transport mode: lines are found by scanning sorted bounds */
 	if ((type == CR_NUMBER || type == CR_DATE) &&
 		(in->op == CR_OP_EQ || in->op == CR_OP_LT || in->op == CR_OP_LE || in->op == CR_OP_GT ||
 		 in->op == CR_OP_GE || in->op == CR_OP_BETWEEN))
-		return 20;
+		return 35;
 	return 0;
 }
 

@@ -13,6 +13,8 @@
  */
 #include "postgres.h"
 
+#include <math.h>
+
 #include "access/htup_details.h"
 #include "access/transam.h"
 #include "access/xact.h"
@@ -85,8 +87,12 @@ typedef struct Matcher
 	HTAB	   *codes;
 	HTAB	   *hs;
 	uint32		code_fields;
+	/* range anchors per field: with a lower bound (sorted by it), or with an upper bound only
+	 * (sorted by it, descending); a line scans each list only as far as its value allows */
 	int			nrange[CR_NFIELDS];
 	RangeItem  *ranges[CR_NFIELDS];
+	int			nupper[CR_NFIELDS];
+	RangeItem  *uppers[CR_NFIELDS];
 	uint32		range_fields;
 	int			nfree;
 	int		   *free_idx;
@@ -153,6 +159,15 @@ CompareRange(const void *a, const void *b)
 }
 
 static int
+CompareRangeHiDesc(const void *a, const void *b)
+{
+	double		x = ((const RangeItem *) a)->hi,
+				y = ((const RangeItem *) b)->hi;
+
+	return x > y ? -1 : x < y;
+}
+
+static int
 CompareCString(const void *a, const void *b)
 {
 	return strcmp(*(char *const *) a, *(char *const *) b);
@@ -210,14 +225,16 @@ IndexProfile(Matcher *m, int i, int **free_list, int *nfree, int *free_cap)
 	else if (a.kind == CR_ANCHOR_RANGE)
 	{
 		int			f = a.field;
+		bool		upper_only = isinf(a.lo);
+		RangeItem **list = upper_only ? &m->uppers[f] : &m->ranges[f];
+		int		   *n = upper_only ? &m->nupper[f] : &m->nrange[f];
 		MemoryContext old = MemoryContextSwitchTo(m->cxt);
 
-		m->ranges[f] = m->ranges[f] ? repalloc(m->ranges[f], sizeof(RangeItem) * (m->nrange[f] + 1))
-			: palloc(sizeof(RangeItem));
-		m->ranges[f][m->nrange[f]].lo = a.lo;
-		m->ranges[f][m->nrange[f]].hi = a.hi;
-		m->ranges[f][m->nrange[f]].idx = i;
-		m->nrange[f]++;
+		*list = *list ? repalloc(*list, sizeof(RangeItem) * (*n + 1)) : palloc(sizeof(RangeItem));
+		(*list)[*n].lo = a.lo;
+		(*list)[*n].hi = a.hi;
+		(*list)[*n].idx = i;
+		(*n)++;
 		m->range_fields |= (uint32) 1 << f;
 		MemoryContextSwitchTo(old);
 	}
@@ -306,8 +323,12 @@ BuildMatcher(int64 version, TransactionId xmin)
 		IndexProfile(m, i, &m->free_idx, &m->nfree, &free_cap);
 	}
 	for (int f = 0; f < CR_NFIELDS; f++)
+	{
 		if (m->nrange[f] > 1)
 			qsort(m->ranges[f], m->nrange[f], sizeof(RangeItem), CompareRange);
+		if (m->nupper[f] > 1)
+			qsort(m->uppers[f], m->nupper[f], sizeof(RangeItem), CompareRangeHiDesc);
+	}
 	MemoryContextSwitchTo(old);
 	return m;
 }
@@ -451,6 +472,8 @@ MatchLine(MatchState *st, HeapTupleHeader rec, int *matched)
 		for (int k = 0; k < m->nrange[f] && m->ranges[f][k].lo <= x; k++)
 			if (m->ranges[f][k].hi >= x)
 				st->cand[++st->cand[-1]] = m->ranges[f][k].idx;
+		for (int k = 0; k < m->nupper[f] && m->uppers[f][k].hi >= x; k++)
+			st->cand[++st->cand[-1]] = m->uppers[f][k].idx;
 	}
 	for (int k = 0; k < m->nfree; k++)
 		st->cand[++st->cand[-1]] = m->free_idx[k];
@@ -564,7 +587,7 @@ profile_matcher_stats(PG_FUNCTION_ARGS)
 	if (get_call_result_type(fcinfo, NULL, &td) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
 	for (int f = 0; f < CR_NFIELDS; f++)
-		nrange += m->nrange[f];
+		nrange += m->nrange[f] + m->nupper[f];
 	values[0] = Int64GetDatum(m->version);
 	values[1] = Int32GetDatum(m->n);
 	values[2] = Int64GetDatum(hash_get_num_entries(m->codes));
