@@ -445,9 +445,10 @@ ParseLiteral(Builder *b, CrType type, const char *fieldname, int64_t *out)
 	int			len;
 	char		buf[CR_MAX_STRING + 1];
 
+	/* where a value must come, a keyword is a value: origin = IN is India */
 	if (tok->kind == TK_STRING)
 		s = tok->unquoted, len = tok->len;
-	else if (tok->kind == TK_WORD && !IsAnyKeyword(tok->start, tok->len))
+	else if (tok->kind == TK_WORD)
 		s = tok->start, len = tok->len;
 	else
 	{
@@ -1381,6 +1382,10 @@ PutLiteral(Out *o, const CrProgram *p, CrType type, int64_t v)
 				PutS(o, buf);
 				return;
 			}
+		case CR_COUNTRY:
+			/* two capitals, always bare: IN and IS are countries, not keywords, here */
+			Put(o, p->strings + (v >> 32), (size_t) (v & 0xffffffff));
+			return;
 		default:
 			PutCode(o, p->strings + (v >> 32), (int) (v & 0xffffffff), false);
 	}

@@ -139,6 +139,8 @@ main(void)
 	ok(RoundTrips("a_b = 1", NULL) == 0, "unknown field");
 	ok(RoundTrips("importer = 'in' or importer = 'O''Brien'", "importer = 'in' or importer = 'O''Brien'"),
 	   "keywords and quotes inside codes are quoted");
+	ok(RoundTrips("origin = IN or origin in (IS, CN) or departure = 'IN'", "origin = IN or origin in (CN, IS) or departure = IN"),
+	   "country codes that spell keywords (India, Iceland) are values where a value must come");
 	ok(RoundTrips("(origin = CN or origin = VN) and (hs <@ 61 or hs <@ 62)",
 				  "(origin = CN or origin = VN) and (hs <@ 61 or hs <@ 62)"), "parentheses kept where needed");
 	ok(RoundTrips("origin = CN and (hs <@ 61 and value > 5)", "origin = CN and (hs <@ 61 and value > 5)"),
