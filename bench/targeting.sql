@@ -24,8 +24,8 @@ ANALYZE bench_lines;
 CREATE UNLOGGED TABLE bench_result (what text, profiles int, seconds float8, hits bigint);
 
 -- 10,000 rules the way real profiles look: 40% goods (HS heading or subheading, maybe with
--- origins or a unit-value ceiling), 20% an origin (maybe with a chapter), 30% an importer (maybe
--- with a chapter), 10% only value, mass, unit value or transport.  Drawn deterministically.
+-- origins or a unit-value ceiling), 20% an origin with a chapter, 30% an importer (maybe with a
+-- chapter), 10% only value, mass, unit value or transport.  Drawn deterministically.
 CREATE UNLOGGED TABLE bench_rule AS
 WITH pools AS (
     SELECT (SELECT array_agg(h ORDER BY h) FROM (SELECT DISTINCT hs4 AS h FROM bench_lines) x) AS hs4,
@@ -50,7 +50,7 @@ SELECT i AS rule_no,
        CASE WHEN k BETWEEN 1 AND 4 AND u3 < 0.5 THEN ARRAY[origins[1 + floor(u4 * 6)::int]] END AS origins,
        CASE WHEN k BETWEEN 1 AND 4 AND u3 >= 0.8 THEN round((uv_lo * 20 * (0.5 + u4))::numeric, 2) END AS uv_max,
        CASE WHEN k IN (5, 6) THEN origins[1 + floor(u1 * least(40, cardinality(origins)))::int] END AS origin,
-       CASE WHEN k >= 5 AND u3 < 0.7 THEN hs2[1 + floor(u2 * cardinality(hs2))::int] END AS hs2,
+       CASE WHEN k IN (5, 6) OR (k >= 7 AND u3 < 0.7) THEN hs2[1 + floor(u2 * cardinality(hs2))::int] END AS hs2,
        CASE WHEN k >= 7 THEN importers[1 + floor(u1 * cardinality(importers))::int] END AS importer,
        CASE WHEN k = 0 AND u1 < 0.25 THEN round((value_hi * (1 + 4 * u2))::numeric, 0) END AS value_min,
        CASE WHEN k = 0 AND u1 >= 0.25 AND u1 < 0.5 THEN round((mass_hi * (1 + 4 * u2))::numeric, 0) END AS mass_min,

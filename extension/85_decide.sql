@@ -37,6 +37,17 @@ $fn$;
 COMMENT ON FUNCTION customs_risk.random_draw(text) IS
     'the declaration''s random draw under this database''s secret key (NULL before the key exists); the key itself stays hidden';
 
+-- The draws of many declarations in one call (batch selection), in the order given.
+CREATE FUNCTION customs_risk.random_draws(declaration_ids text[]) RETURNS float8[]
+LANGUAGE sql STABLE STRICT PARALLEL SAFE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+    SELECT array_agg(customs_risk.random_draw_with(s.secret, d.id) ORDER BY d.n)
+      FROM customs_risk.selection_secret s, unnest(declaration_ids) WITH ORDINALITY AS d(id, n)
+$fn$;
+COMMENT ON FUNCTION customs_risk.random_draws(text[]) IS
+    'the keyed random draws of many declarations at once, in the order given (not granted to PUBLIC)';
+
 -- The policy that applies to a customs house: its own, its district's, the national one, or defaults.
 CREATE FUNCTION customs_risk.effective_policy(house text) RETURNS customs_risk.channel_policy
 LANGUAGE sql STABLE STRICT PARALLEL SAFE
@@ -135,21 +146,35 @@ BEGIN
     END IF;
     PERFORM customs_risk.ensure_selection_secret();
 
-    -- 1. match every line of the day's declarations, in one statement (one profile-set version)
+    -- 1. match every line of the day's declarations in one statement: the matcher, the profile
+    --    rows and the version all come from that statement's snapshot, so they agree
     CREATE TEMP TABLE sel_decl ON COMMIT DROP AS
-    SELECT d.declaration_id, d.office_code,
-           coalesce(x.ids, '{}') AS ids, coalesce(x.score, 0) AS score, x.channel AS profile_channel,
-           coalesce(x.version, (SELECT s.version FROM customs_risk.profile_set s), 0) AS version,
-           customs_risk.random_draw(d.declaration_id) AS draw
-      FROM customs_risk.declaration d
-      LEFT JOIN LATERAL (
-            SELECT array_agg(DISTINCT r.profile_id ORDER BY r.profile_id) AS ids,
-                   sum(r.weight) FILTER (WHERE r.first) AS score,
-                   max(r.channel::customs_risk.channel) AS channel, max(r.profile_set_version) AS version
-              FROM (SELECT mr.*, row_number() OVER (PARTITION BY mr.profile_id) = 1 AS first
-                      FROM customs_risk.declaration_line_v v, LATERAL customs_risk.match_profile_rows(v) mr
-                     WHERE v.declaration_id = d.declaration_id) r) x ON true
-     WHERE d.declared_on = day AND (office IS NULL OR d.office_code = office);
+    WITH lines AS MATERIALIZED (
+        SELECT v.declaration_id, v.office AS office_code, customs_risk.match_profiles(v) AS ids
+          FROM customs_risk.declaration_line_v v
+         WHERE v.declared_on = select_for_day.day
+           AND (select_for_day.office IS NULL OR v.office = select_for_day.office)
+    ), hits AS (
+        SELECT DISTINCT l.declaration_id, u.id FROM lines l, unnest(l.ids) AS u(id)
+    ), agg AS (
+        SELECT h.declaration_id, array_agg(h.id ORDER BY h.id) AS ids, sum(p.weight) AS score,
+               max(p.channel) AS channel
+          FROM hits h JOIN customs_risk.profile p ON p.profile_id = h.id
+         GROUP BY h.declaration_id
+    ), decl AS (
+        SELECT l.declaration_id, min(l.office_code) AS office_code FROM lines l GROUP BY l.declaration_id
+    ), draws AS (
+        SELECT x.id, x.draw
+          FROM (SELECT array_agg(decl.declaration_id ORDER BY decl.declaration_id) AS ids FROM decl) a,
+               LATERAL unnest(a.ids, customs_risk.random_draws(a.ids)) AS x(id, draw)
+    )
+    SELECT decl.declaration_id, decl.office_code,
+           coalesce(agg.ids, '{}') AS ids, coalesce(agg.score, 0) AS score, agg.channel AS profile_channel,
+           coalesce((SELECT s.version FROM customs_risk.profile_set s), 0) AS version,
+           draws.draw
+      FROM decl
+      LEFT JOIN agg ON agg.declaration_id = decl.declaration_id
+      JOIN draws ON draws.id = decl.declaration_id;
 
     -- 2. profile hits and the random quota, then capacity, then the top-up, per office
     CREATE TEMP TABLE sel_out ON COMMIT DROP AS

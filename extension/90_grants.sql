@@ -10,3 +10,4 @@ REVOKE EXECUTE ON FUNCTION customs_risk.generate_declarations(bigint, integer, b
 -- The random draw would let its caller predict random selection: administrators grant it to the
 -- roles that decide, with table privileges on declarations, profiles and the decision log.
 REVOKE EXECUTE ON FUNCTION customs_risk.random_draw(text) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION customs_risk.random_draws(text[]) FROM PUBLIC;

@@ -71,26 +71,33 @@ LoadCodeList(CodeListCache *cache, const char *name, int namelen)
 	return cl;
 }
 
-int
-CodeListLookup(void *ctx, const char *list, int listlen, const char *val, int vallen)
+bool
+TextSetContains(char *const *items, const int *lens, int n, const char *val, int vallen)
 {
-	CodeList   *cl = LoadCodeList((CodeListCache *) ctx, list, listlen);
 	int			lo = 0,
-				hi = cl->n;
+				hi = n;
 
 	while (lo < hi)
 	{
 		int			mid = lo + (hi - lo) / 2;
-		int			c = memcmp(val, cl->codes[mid], Min(vallen, cl->lens[mid]));
+		int			c = memcmp(val, items[mid], Min(vallen, lens[mid]));
 
 		if (c == 0)
-			c = (vallen > cl->lens[mid]) - (vallen < cl->lens[mid]);
+			c = (vallen > lens[mid]) - (vallen < lens[mid]);
 		if (c == 0)
-			return 1;
+			return true;
 		if (c < 0)
 			hi = mid;
 		else
 			lo = mid + 1;
 	}
-	return 0;
+	return false;
+}
+
+int
+CodeListLookup(void *ctx, const char *list, int listlen, const char *val, int vallen)
+{
+	CodeList   *cl = LoadCodeList((CodeListCache *) ctx, list, listlen);
+
+	return TextSetContains(cl->codes, cl->lens, cl->n, val, vallen) ? 1 : 0;
 }

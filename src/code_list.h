@@ -15,6 +15,9 @@ typedef struct CodeListCache
 	CodeList   *lists;
 } CodeListCache;
 
+/* Binary search of a bytewise-sorted set of texts for val. */
+extern bool TextSetContains(char *const *items, const int *lens, int n, const char *val, int vallen);
+
 /* The criteria core's list callback; ctx is a CodeListCache. */
 extern int	CodeListLookup(void *ctx, const char *list, int listlen, const char *val, int vallen);
 

@@ -44,7 +44,8 @@ typedef struct MProfile
 	DateADT		valid_from;
 	DateADT		valid_to;		/* DATEVAL_NOEND when open-ended */
 	int			nhouses;		/* -1: every office */
-	char	  **houses;			/* sorted */
+	char	  **houses;			/* sorted bytewise */
+	int		   *house_lens;
 	char	   *description;
 	char	   *bytes;
 	CrProgram	prog;
@@ -314,9 +315,12 @@ BuildMatcher(int64 version, TransactionId xmin)
 
 			deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &mp->nhouses);
 			mp->houses = palloc(sizeof(char *) * Max(mp->nhouses, 1));
+			mp->house_lens = palloc(sizeof(int) * Max(mp->nhouses, 1));
 			for (int k = 0; k < mp->nhouses; k++)
 				mp->houses[k] = TextDatumGetCString(elems[k]);
 			qsort(mp->houses, mp->nhouses, sizeof(char *), CompareCString);
+			for (int k = 0; k < mp->nhouses; k++)
+				mp->house_lens[k] = (int) strlen(mp->houses[k]);
 		}
 		mp->description = SPI_getvalue(tup, td, 8);
 		m->fieldmask |= mp->prog.header->fieldmask;
@@ -389,33 +393,18 @@ typedef struct MatchState
 	RowReader	reader;
 	CodeListCache lists;
 	int		   *cand;			/* cand[-1] is the count */
+	int		   *matched;
+	uint32		anchor_fields;	/* fields read before the candidates are known */
 } MatchState;
 
+/* Is the line's office in the profile's scope? */
 static bool
 InScope(const MProfile *mp, const CrValue *office)
 {
-	int			lo = 0,
-				hi = mp->nhouses;
-
 	if (mp->nhouses < 0)
 		return true;
-	if (office->isnull)
-		return false;
-	while (lo < hi)
-	{
-		int			mid = (lo + hi) / 2;
-		int			c = strncmp(office->s, mp->houses[mid], office->len);
-
-		if (c == 0)
-			c = mp->houses[mid][office->len] == '\0' ? 0 : -1;
-		if (c == 0)
-			return true;
-		if (c < 0)
-			hi = mid;
-		else
-			lo = mid + 1;
-	}
-	return false;
+	return !office->isnull &&
+		TextSetContains(mp->houses, mp->house_lens, mp->nhouses, office->s, office->len);
 }
 
 static void
@@ -434,8 +423,12 @@ MatchLine(MatchState *st, HeapTupleHeader rec, int *matched)
 	int			nmatched = 0;
 	int			ncand;
 
+	uint32		need = 0;
+
 	RowReaderEnsure(&st->reader, st->lists.mcxt, rec, m->fieldmask);
-	RowReaderRead(&st->reader, rec, v);
+	RowReaderDeform(&st->reader, rec);
+	/* the anchor fields now; the others only if some candidate reads them */
+	RowReaderFields(&st->reader, v, st->anchor_fields);
 
 	/* candidate list: position -1 holds the count */
 	st->cand[-1] = 0;
@@ -480,6 +473,10 @@ MatchLine(MatchState *st, HeapTupleHeader rec, int *matched)
 
 	ncand = st->cand[-1];
 	for (int k = 1; k <= ncand; k++)
+		need |= m->p[st->cand[k]].prog.header->fieldmask;
+	if (need & ~st->anchor_fields)
+		RowReaderFields(&st->reader, v, need & ~st->anchor_fields);
+	for (int k = 1; k <= ncand; k++)
 	{
 		MProfile   *mp = &m->p[st->cand[k]];
 
@@ -523,6 +520,9 @@ GetMatchState(FunctionCallInfo fcinfo)
 		st->lists.mcxt = mcxt;
 		/* every profile is filed once, so there are at most n candidates */
 		st->cand = (int *) MemoryContextAlloc(mcxt, sizeof(int) * (m->n + 2)) + 1;
+		st->matched = MemoryContextAlloc(mcxt, sizeof(int) * (m->n + 1));
+		st->anchor_fields = m->code_fields | m->range_fields | ((uint32) 1 << CRF_OFFICE) |
+			((uint32) 1 << CRF_DECLARED_ON) | (hash_get_num_entries(m->hs) > 0 ? ((uint32) 1 << CRF_HS) : 0);
 		fcinfo->flinfo->fn_extra = st;
 	}
 	return st;
@@ -535,7 +535,7 @@ match_profiles(PG_FUNCTION_ARGS)
 {
 	HeapTupleHeader rec = PG_GETARG_HEAPTUPLEHEADER(0);
 	MatchState *st = GetMatchState(fcinfo);
-	int		   *matched = palloc(sizeof(int) * (st->m->n + 1));
+	int		   *matched = st->matched;
 	int			n = MatchLine(st, rec, matched);
 	Datum	   *ids = palloc(sizeof(Datum) * (n + 1));
 
@@ -552,7 +552,7 @@ match_profile_rows(PG_FUNCTION_ARGS)
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	HeapTupleHeader rec = PG_GETARG_HEAPTUPLEHEADER(0);
 	MatchState *st = GetMatchState(fcinfo);
-	int		   *matched = palloc(sizeof(int) * (st->m->n + 1));
+	int		   *matched = st->matched;
 	int			n = MatchLine(st, rec, matched);
 	static const char *const channels[] = {"green", "blue", "yellow", "red"};
 

@@ -153,6 +153,13 @@ RowReaderEnsure(RowReader *rr, MemoryContext mcxt, HeapTupleHeader rec, uint32 f
 void
 RowReaderRead(RowReader *rr, HeapTupleHeader rec, CrValue *values)
 {
+	RowReaderDeform(rr, rec);
+	RowReaderFields(rr, values, ~(uint32) 0);
+}
+
+void
+RowReaderDeform(RowReader *rr, HeapTupleHeader rec)
+{
 	HeapTupleData tuple;
 
 	tuple.t_len = HeapTupleHeaderGetDatumLength(rec);
@@ -160,13 +167,19 @@ RowReaderRead(RowReader *rr, HeapTupleHeader rec, CrValue *values)
 	tuple.t_tableOid = InvalidOid;
 	tuple.t_data = rec;
 	heap_deform_tuple(&tuple, rr->tupdesc, rr->values, rr->nulls);
+}
 
+void
+RowReaderFields(RowReader *rr, CrValue *values, uint32 mask)
+{
 	for (int f = 0; f < CR_NFIELDS; f++)
 	{
 		int			a = rr->attnum[f];
 		CrValue    *v = &values[f];
 		Datum		d;
 
+		if (!(mask & ((uint32) 1 << f)))
+			continue;
 		if (a < 0)
 		{
 			v->isnull = true;

@@ -38,4 +38,11 @@ extern void RowReaderEnsure(RowReader *rr, MemoryContext mcxt, HeapTupleHeader r
 /* Read the bound fields of one row into values (indexed by field id). */
 extern void RowReaderRead(RowReader *rr, HeapTupleHeader rec, CrValue *values);
 
+/*
+ * Read only the fields in mask (all bound fields: ~0).  RowReaderDeform must have run
+ * for this row first; reading numerics costs a conversion, so callers read lazily.
+ */
+extern void RowReaderDeform(RowReader *rr, HeapTupleHeader rec);
+extern void RowReaderFields(RowReader *rr, CrValue *values, uint32 mask);
+
 #endif							/* CUSTOMS_RISK_ROW_READER_H */
