@@ -104,8 +104,11 @@ BEGIN
     END IF;
 
     pol := customs_risk.effective_policy(decl.office_code);
-    PERFORM customs_risk.ensure_selection_secret();
     draw := customs_risk.random_draw(decl.declaration_id);
+    IF draw IS NULL THEN        -- no key yet: make it once
+        PERFORM customs_risk.ensure_selection_secret();
+        draw := customs_risk.random_draw(decl.declaration_id);
+    END IF;
 
     result.declaration_id := decl.declaration_id;
     result.profile_ids := m.ids;
