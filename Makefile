@@ -5,13 +5,13 @@ EXTVERSION = $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" $(EXTENSION).
 MODULE_big = customs_risk
 OBJS = src/customs_risk.o src/hscode_core.o src/hscode.o src/hscode_index.o \
        src/criteria_core.o src/criteria.o src/row_reader.o src/code_list.o \
-       src/profile_match.o
+       src/profile_match.o src/selection.o
 
 # The install script has one source: the numbered fragments in extension/.
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 EXTRA_CLEAN = test/unit/hscode_test test/unit/criteria_test
 
-REGRESS = setup hscode hscode_index reference data_model loader_errors criteria
+REGRESS = setup hscode hscode_index reference data_model loader_errors criteria selection
 ISOLATION = profile_consistency
 ISOLATION_OPTS = --inputdir=test/isolation
 

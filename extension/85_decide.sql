@@ -5,10 +5,10 @@
 
 -- The random draw of a declaration under a key: uniform in [0, 1), the same every time.
 -- An auditor holding the key reproduces every random selection with it.
+-- C: src/selection.c; the same as, in SQL,
+--   ('x' || substr(encode(sha256(secret || convert_to(declaration_id, 'UTF8')), 'hex'), 1, 13))::bit(52)::bigint / 2^52
 CREATE FUNCTION customs_risk.random_draw_with(secret bytea, declaration_id text) RETURNS float8
-    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
-    RETURN ('x' || pg_catalog.substr(pg_catalog.encode(pg_catalog.sha256(secret || pg_catalog.convert_to(declaration_id, 'UTF8')), 'hex'), 1, 13))::bit(52)::bigint::float8
-           / 4503599627370496.0;
+    AS 'MODULE_PATHNAME', 'random_draw_with' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION customs_risk.random_draw_with(bytea, text) IS
     'uniform draw in [0, 1) from SHA-256 of key and declaration id: reproduces random selection for an auditor who holds the key';
 
