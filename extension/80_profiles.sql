@@ -116,6 +116,37 @@ CREATE TRIGGER profile_stamp BEFORE INSERT OR UPDATE ON customs_risk.profile
 CREATE TRIGGER profile_audit AFTER INSERT OR UPDATE OR DELETE ON customs_risk.profile
     FOR EACH ROW EXECUTE FUNCTION customs_risk.profile_audit();
 
+-- Profiles are retired, not truncated: TRUNCATE would fire no row trigger, so neither the
+-- history nor the profile-set version would see it.
+CREATE FUNCTION customs_risk.profile_refuse_truncate() RETURNS trigger
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+    RAISE EXCEPTION 'profiles cannot be truncated'
+        USING ERRCODE = 'feature_not_supported',
+              HINT = 'Retire them (status = ''retired'') or delete them row by row, so the history keeps them.';
+END
+$fn$;
+COMMENT ON FUNCTION customs_risk.profile_refuse_truncate() IS 'trigger: refuse TRUNCATE on profile';
+CREATE TRIGGER profile_no_truncate BEFORE TRUNCATE ON customs_risk.profile
+    FOR EACH STATEMENT EXECUTE FUNCTION customs_risk.profile_refuse_truncate();
+
+-- Profile scopes are resolved through the office tree, so a change there moves the version too.
+CREATE FUNCTION customs_risk.profile_set_touch() RETURNS trigger
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+    INSERT INTO customs_risk.profile_set AS s (version) VALUES (1)
+    ON CONFLICT (singleton) DO UPDATE SET version = s.version + 1, changed_at = now();
+    RETURN NULL;
+END
+$fn$;
+COMMENT ON FUNCTION customs_risk.profile_set_touch() IS 'trigger: raise the profile-set version when the office tree changes';
+CREATE TRIGGER office_moves_profile_set AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON customs_risk.office
+    FOR EACH STATEMENT EXECUTE FUNCTION customs_risk.profile_set_touch();
+
 -- History and decision logs refuse changes: they are evidence.
 CREATE FUNCTION customs_risk.refuse_change() RETURNS trigger
 LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE

@@ -55,6 +55,10 @@ COPY (SELECT set_byte(criteria_send('hs <@ 8471'), 16, 99)) TO :'binfile' (FORMA
 SELECT try(format('COPY crit_dst FROM %L (FORMAT binary)', :'binfile')) AS bad_operator;
 COPY (SELECT substr(criteria_send('hs <@ 8471'), 1, 20)) TO :'binfile' (FORMAT binary);
 SELECT try(format('COPY crit_dst FROM %L (FORMAT binary)', :'binfile')) AS truncated;
+-- bounds of between swapped: each slot is valid, the value is not one text input could make
+COPY (SELECT overlay(b placing substr(b, 37, 8) || substr(b, 29, 8) from 29)
+        FROM (SELECT criteria_send('value between 1 and 2') AS b) x) TO :'binfile' (FORMAT binary);
+SELECT try(format('COPY crit_dst FROM %L (FORMAT binary)', :'binfile')) AS between_swapped;
 COPY (SELECT '\x'::bytea) TO :'binfile' (FORMAT binary);
 SELECT try(format('COPY crit_dst FROM %L (FORMAT binary)', :'binfile')) AS empty;
 

@@ -7,6 +7,7 @@
 #include <math.h>
 
 #include "access/htup_details.h"
+#include "access/xact.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_enum.h"
 #include "catalog/pg_type.h"
@@ -16,6 +17,7 @@
 #include "lib/stringinfo.h"
 #include "libpq/pqformat.h"
 #include "mb/pg_wchar.h"
+#include "storage/proc.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/catcache.h"
@@ -56,6 +58,7 @@ ReportCrError(const CrError *err, const char *text)
 {
 	int			sqlstate;
 	int			charpos = err->pos;
+	const char *message = err->message;
 
 	if (text != NULL && err->pos > 1)
 		charpos = pg_mbstrlen_with_len(text, err->pos - 1) + 1;
@@ -73,13 +76,16 @@ ReportCrError(const CrError *err, const char *text)
 		default:
 			sqlstate = ERRCODE_INVALID_TEXT_REPRESENTATION;
 	}
+	/* a message quoting part of a bad input must itself be valid in the server encoding */
+	if (!pg_verifymbstr(message, strlen(message), true))
+		message = "invalid criteria";
 	if (text != NULL && charpos > 0)
 		ereport(ERROR,
 				(errcode(sqlstate),
-				 errmsg("invalid input syntax for type criteria: %s at character %d", err->message, charpos),
+				 errmsg("invalid input syntax for type criteria: %s at character %d", message, charpos),
 				 errdetail("Criteria: %.*s%s", pg_mbcliplen(text, strlen(text), 200), text,
 						   strlen(text) > 200 ? "..." : "")));
-	ereport(ERROR, (errcode(sqlstate), errmsg("%s", err->message)));
+	ereport(ERROR, (errcode(sqlstate), errmsg("%s", message)));
 }
 
 /* Validate a criteria datum's bytes (detoasted, 4-byte header, so aligned). */
@@ -140,6 +146,24 @@ criteria_recv(PG_FUNCTION_ARGS)
 	pq_copymsgbytes(buf, VARDATA(result), len);
 	if (!cr_validate(VARDATA(result), len, &prog, &err))
 		ReportCrError(&err, NULL);
+
+	/*
+	 * Accept only what text input could have produced: the canonical text must be valid in the
+	 * server encoding and compile back to the same bytes, or a dump would not restore.
+	 */
+	{
+		char	   *text = cr_to_text(&prog, &pg_allocator);
+		size_t		size2;
+		void	   *again;
+
+		if (!pg_verifymbstr(text, strlen(text), true) ||
+			(again = cr_compile(text, strlen(text), &pg_allocator, &size2, &err)) == NULL ||
+			size2 != (size_t) len || memcmp(again, VARDATA(result), len) != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+					 errmsg("invalid stored criteria"),
+					 errdetail("The value is not one that criteria text input produces.")));
+	}
 	PG_RETURN_BYTEA_P(result);
 }
 
@@ -166,6 +190,8 @@ typedef struct MatchCache
 	CrProgram	prog;
 	RowReader	reader;
 	CodeListCache lists;
+	LocalTransactionId lxid;	/* statement the code lists were read in */
+	CommandId	cid;
 } MatchCache;
 
 /* The cache of this call site, with the program of this criteria value. */
@@ -187,9 +213,11 @@ GetMatchCache(FunctionCallInfo fcinfo, Datum crit)
 	if (mc->bytes == NULL || mc->size != size || memcmp(mc->bytes, VARDATA(v), size) != 0)
 	{
 		CrError		err;
+		CrProgram	check;
 		char	   *copy;
 
-		if (!cr_validate(VARDATA(v), size, &mc->prog, &err))
+		/* check into a local first: on failure the cache keeps its old, valid program */
+		if (!cr_validate(VARDATA(v), size, &check, &err))
 			ReportCrError(&err, NULL);
 		copy = MemoryContextAlloc(mc->mcxt, size);
 		memcpy(copy, VARDATA(v), size);
@@ -211,6 +239,14 @@ criteria_match(PG_FUNCTION_ARGS)
 	MatchCache *mc = GetMatchCache(fcinfo, PG_GETARG_DATUM(1));
 	CrValue		values[CR_NFIELDS];
 	int			r;
+
+	/* code lists are read once per statement: a PL/pgSQL expression outlives one */
+	if (mc->lxid != MyProc->lxid || mc->cid != GetCurrentCommandId(false))
+	{
+		mc->lists.lists = NULL;
+		mc->lxid = MyProc->lxid;
+		mc->cid = GetCurrentCommandId(false);
+	}
 
 	RowReaderEnsure(&mc->reader, mc->mcxt, rec, mc->prog.header->fieldmask);
 	RowReaderRead(&mc->reader, rec, values);

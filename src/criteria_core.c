@@ -197,9 +197,14 @@ NextToken(Builder *b)
 		case '\'':
 			{
 				size_t		i = b->at + 1;
+				size_t		end = i;
 				int			out = 0;
-				char	   *buf = b->mem->alloc(n - b->at + 1);
+				char	   *buf;
 
+				/* find the closing quote first, so the buffer is no longer than the string */
+				while (end < n && (t[end] != '\'' || (end + 1 < n && t[end + 1] == '\'')))
+					end += t[end] == '\'' ? 2 : 1;
+				buf = b->mem->alloc(end - b->at + 1);
 				for (;;)
 				{
 					if (i >= n)
@@ -252,6 +257,17 @@ NextToken(Builder *b)
 	tok->kind = TK_BAD;
 }
 
+/* Bytes of s to show in a message: at most max, never cutting a UTF-8 sequence. */
+static int
+ClipLen(const char *s, int len, int max)
+{
+	if (len <= max)
+		return len;
+	while (max > 0 && ((unsigned char) s[max] & 0xC0) == 0x80)
+		max--;
+	return max;
+}
+
 /* True when the current token is the given keyword. */
 static bool
 IsKeyword(const Token *tok, const char *kw)
@@ -284,7 +300,7 @@ NearText(const Token *tok, char *buf, size_t size)
 	if (tok->kind == TK_END)
 		snprintf(buf, size, "end of input");
 	else if (tok->kind == TK_STRING)
-		snprintf(buf, size, "\"'%.40s'\"", tok->unquoted);
+		snprintf(buf, size, "\"'%.*s'\"", ClipLen(tok->unquoted, tok->len, 40), tok->unquoted);
 	else
 	{
 		int			len = tok->kind == TK_WORD ? tok->len : 1;
@@ -292,7 +308,7 @@ NearText(const Token *tok, char *buf, size_t size)
 		if (tok->kind == TK_LE || tok->kind == TK_GE || tok->kind == TK_WITHIN ||
 			(tok->kind == TK_NE))
 			len = 2;
-		snprintf(buf, size, "\"%.*s\"", len > 40 ? 40 : len, tok->start);
+		snprintf(buf, size, "\"%.*s\"", ClipLen(tok->start, len, 40), tok->start);
 	}
 }
 
@@ -487,7 +503,8 @@ ParseLiteral(Builder *b, CrType type, const char *fieldname, int64_t *out)
 
 				errno = 0;
 				v = strtod(buf, &end);
-				if (len == 0 || *end != '\0' || errno == ERANGE || !isfinite(v) ||
+				/* ERANGE also flags subnormal results, which are fine: only overflow is not */
+				if (len == 0 || *end != '\0' || !isfinite(v) || (errno == ERANGE && fabs(v) >= 1.0) ||
 					!(isdigit((unsigned char) buf[0]) || buf[0] == '-' || buf[0] == '.'))
 				{
 					SetError(b->err, CR_ERR_VALUE, tok->pos, "%s takes a finite number, not \"%s\"", fieldname, buf);
@@ -731,7 +748,7 @@ ParsePredicate(Builder *b)
 			field = i;
 	if (field < 0)
 	{
-		SetError(b->err, CR_ERR_VALUE, fieldpos, "unknown field \"%.*s\"", b->tok.len > 60 ? 60 : b->tok.len,
+		SetError(b->err, CR_ERR_VALUE, fieldpos, "unknown field \"%.*s\"", ClipLen(b->tok.start, b->tok.len, 60),
 				 b->tok.start);
 		return false;
 	}
@@ -1072,6 +1089,17 @@ cr_validate(const void *data, size_t size, CrProgram *prog, CrError *err)
 			case CR_OP_BETWEEN:
 				if (in.nslots != 2)
 					goto corrupt;
+				{
+					int64_t		lo,
+								hi;
+
+					memcpy(&lo, prog->slots + in.slot, sizeof(lo));
+					memcpy(&hi, prog->slots + in.slot + 1, sizeof(hi));
+					if (SlotValid(prog, fields[in.field].type, lo, false) &&
+						SlotValid(prog, fields[in.field].type, hi, false) &&
+						CompareSlots(prog->strings, fields[in.field].type, lo, hi) > 0)
+						goto corrupt;
+				}
 				break;
 			case CR_OP_IN:
 			case CR_OP_NOT_IN:

@@ -23,6 +23,7 @@
 #include "fmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "storage/proc.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
@@ -98,6 +99,7 @@ typedef struct Matcher
 	int			nfree;
 	int		   *free_idx;
 	uint32		fieldmask;
+	LocalTransactionId built_lxid;	/* the transaction that built it */
 	struct Matcher *next_retired;
 } Matcher;
 
@@ -112,6 +114,14 @@ MatcherXactCallback(XactEvent event, void *arg)
 	if (event != XACT_EVENT_COMMIT && event != XACT_EVENT_ABORT &&
 		event != XACT_EVENT_PARALLEL_COMMIT && event != XACT_EVENT_PARALLEL_ABORT)
 		return;
+	/* a matcher built inside an aborted transaction may hold profiles that never committed */
+	if ((event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT) &&
+		current_matcher && current_matcher->built_lxid == MyProc->lxid)
+	{
+		current_matcher->next_retired = retired_matchers;
+		retired_matchers = current_matcher;
+		current_matcher = NULL;
+	}
 	while (retired_matchers)
 	{
 		Matcher    *m = retired_matchers;
@@ -258,7 +268,8 @@ IndexProfile(Matcher *m, int i, int **free_list, int *nfree, int *free_cap)
 static Matcher *
 BuildMatcher(int64 version, TransactionId xmin)
 {
-	MemoryContext cxt = AllocSetContextCreate(TopMemoryContext, "customs_risk profile matcher",
+	/* built under the current context, so an error on the way leaks nothing; kept on success */
+	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "customs_risk profile matcher",
 											  ALLOCSET_DEFAULT_SIZES);
 	MemoryContext old = MemoryContextSwitchTo(cxt);
 	Matcher    *m = palloc0(sizeof(Matcher));
@@ -333,7 +344,9 @@ BuildMatcher(int64 version, TransactionId xmin)
 		if (m->nupper[f] > 1)
 			qsort(m->uppers[f], m->nupper[f], sizeof(RangeItem), CompareRangeHiDesc);
 	}
+	m->built_lxid = MyProc->lxid;
 	MemoryContextSwitchTo(old);
+	MemoryContextSetParent(cxt, TopMemoryContext);
 	return m;
 }
 
@@ -394,7 +407,11 @@ typedef struct MatchState
 	CodeListCache lists;
 	int		   *cand;			/* cand[-1] is the count */
 	int		   *matched;
+	uint32	   *seen;			/* seen[i] == stamp: profile i is a candidate of this line */
+	uint32		stamp;
 	uint32		anchor_fields;	/* fields read before the candidates are known */
+	LocalTransactionId lxid;	/* statement the matcher was checked in */
+	CommandId	cid;
 } MatchState;
 
 /* Is the line's office in the profile's scope? */
@@ -407,11 +424,22 @@ InScope(const MProfile *mp, const CrValue *office)
 		TextSetContains(mp->houses, mp->house_lens, mp->nhouses, office->s, office->len);
 }
 
+/* Add a candidate once: a profile filed under 84 and 8471 is found twice by an 8471 line. */
+static inline void
+AddCandidate(MatchState *st, int idx)
+{
+	if (st->seen[idx] != st->stamp)
+	{
+		st->seen[idx] = st->stamp;
+		st->cand[++st->cand[-1]] = idx;
+	}
+}
+
 static void
 AddCandidates(MatchState *st, const Bucket *b)
 {
 	for (int k = 0; k < b->n; k++)
-		st->cand[++st->cand[-1]] = b->idx[k];
+		AddCandidate(st, b->idx[k]);
 }
 
 /* The indexes of the profiles the row matches, sorted by profile id; returns the count. */
@@ -432,6 +460,11 @@ MatchLine(MatchState *st, HeapTupleHeader rec, int *matched)
 
 	/* candidate list: position -1 holds the count */
 	st->cand[-1] = 0;
+	if (++st->stamp == 0)
+	{
+		memset(st->seen, 0, sizeof(uint32) * Max(m->n, 1));
+		st->stamp = 1;
+	}
 	for (int f = 0; f < CR_NFIELDS; f++)
 	{
 		CodeKey		key;
@@ -464,12 +497,12 @@ MatchLine(MatchState *st, HeapTupleHeader rec, int *matched)
 		x = cr_field_type(f) == CR_DATE ? (double) v[f].i : v[f].f;
 		for (int k = 0; k < m->nrange[f] && m->ranges[f][k].lo <= x; k++)
 			if (m->ranges[f][k].hi >= x)
-				st->cand[++st->cand[-1]] = m->ranges[f][k].idx;
+				AddCandidate(st, m->ranges[f][k].idx);
 		for (int k = 0; k < m->nupper[f] && m->uppers[f][k].hi >= x; k++)
-			st->cand[++st->cand[-1]] = m->uppers[f][k].idx;
+			AddCandidate(st, m->uppers[f][k].idx);
 	}
 	for (int k = 0; k < m->nfree; k++)
-		st->cand[++st->cand[-1]] = m->free_idx[k];
+		AddCandidate(st, m->free_idx[k]);
 
 	ncand = st->cand[-1];
 	for (int k = 1; k <= ncand; k++)
@@ -480,8 +513,9 @@ MatchLine(MatchState *st, HeapTupleHeader rec, int *matched)
 	{
 		MProfile   *mp = &m->p[st->cand[k]];
 
-		if (!v[CRF_DECLARED_ON].isnull &&
-			(v[CRF_DECLARED_ON].i < mp->valid_from || v[CRF_DECLARED_ON].i > mp->valid_to))
+		/* a line without a date is in no profile's validity window */
+		if (v[CRF_DECLARED_ON].isnull ||
+			v[CRF_DECLARED_ON].i < mp->valid_from || v[CRF_DECLARED_ON].i > mp->valid_to)
 			continue;
 		if (!InScope(mp, &v[CRF_OFFICE]))
 			continue;
@@ -504,27 +538,46 @@ MatchLine(MatchState *st, HeapTupleHeader rec, int *matched)
 	return nmatched;
 }
 
-/* The per-query state, checking the profile-set version on the query's first row. */
+/*
+ * The per-call-site state.  The profile-set version is checked on the first row of each
+ * statement (a PL/pgSQL expression keeps its state across statements of a transaction).
+ */
 static MatchState *
 GetMatchState(FunctionCallInfo fcinfo)
 {
 	MatchState *st = (MatchState *) fcinfo->flinfo->fn_extra;
+	MemoryContext mcxt = fcinfo->flinfo->fn_mcxt;
+	Matcher    *m;
 
-	if (st == NULL)
+	if (st != NULL && st->lxid == MyProc->lxid && st->cid == GetCurrentCommandId(false))
+		return st;
+	m = CurrentMatcher();
+	if (st == NULL || st->m != m)
 	{
-		MemoryContext mcxt = fcinfo->flinfo->fn_mcxt;
-		Matcher    *m = CurrentMatcher();
-
-		st = MemoryContextAllocZero(mcxt, sizeof(MatchState));
+		if (st == NULL)
+			st = MemoryContextAllocZero(mcxt, sizeof(MatchState));
+		else
+		{
+			pfree(st->cand - 1);
+			pfree(st->matched);
+			pfree(st->seen);
+		}
 		st->m = m;
 		st->lists.mcxt = mcxt;
-		/* every profile is filed once, so there are at most n candidates */
+		st->lists.lists = NULL;
+		/* each profile is a candidate at most once, so there are at most n */
 		st->cand = (int *) MemoryContextAlloc(mcxt, sizeof(int) * (m->n + 2)) + 1;
 		st->matched = MemoryContextAlloc(mcxt, sizeof(int) * (m->n + 1));
+		st->seen = MemoryContextAllocZero(mcxt, sizeof(uint32) * Max(m->n, 1));
+		st->stamp = 0;
 		st->anchor_fields = m->code_fields | m->range_fields | ((uint32) 1 << CRF_OFFICE) |
 			((uint32) 1 << CRF_DECLARED_ON) | (hash_get_num_entries(m->hs) > 0 ? ((uint32) 1 << CRF_HS) : 0);
 		fcinfo->flinfo->fn_extra = st;
 	}
+	else
+		st->lists.lists = NULL;	/* code lists are read again in each statement */
+	st->lxid = MyProc->lxid;
+	st->cid = GetCurrentCommandId(false);
 	return st;
 }
 

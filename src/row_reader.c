@@ -193,6 +193,10 @@ RowReaderFields(RowReader *rr, CrValue *values, uint32 mask)
 		{
 			case FR_HSCODE:
 				v->i = DatumGetHsKey(d);
+				if (!hs_key_valid(v->i))	/* only a binary-coercible cast can make one */
+					ereport(ERROR,
+							(errcode(ERRCODE_DATA_CORRUPTED),
+							 errmsg("invalid hscode value " INT64_FORMAT, (int64) v->i)));
 				break;
 			case FR_TEXT:
 			case FR_BPCHAR:

@@ -1,7 +1,7 @@
 -- Targeting on the bundled sample: profiles and their history, matching, decide(), batch selection.
 BEGIN;
 SET search_path = customs_risk, public;
-SELECT plan(25);
+SELECT plan(29);
 
 INSERT INTO profile (name, criteria, channel, weight, description, status, valid_from, owner_office, scope_offices) VALUES
  ('computers', 'hs <@ 8471 and origin in (CN, VN)', 'yellow', 2, 'check the unit price against the reference', 'active', '2020-01-01', 'NRC', NULL),
@@ -51,6 +51,32 @@ SELECT is((SELECT count(DISTINCT v.office) FROM declaration_line_v v WHERE 'inch
 SELECT is((SELECT count(*) FROM declaration_line_v v WHERE v.district <> 'RC-BUSAN'
             AND 'busan toys' = ANY (SELECT name FROM profile WHERE profile_id = ANY (match_profiles(v)))),
           0::bigint, 'a district''s profile does not select in another district');
+
+-- a profile filed under a code and its ancestor is still reported once
+INSERT INTO profile (name, criteria, channel, description, status, valid_from, owner_office)
+VALUES ('nested codes', 'hs <@ (84, 8471, 847130)', 'blue', 'nested HS codes', 'active', '2020-01-01', 'NRC');
+SELECT is((SELECT count(*) FROM declaration_line_v v, LATERAL (SELECT match_profiles(v) AS ids) m
+            WHERE cardinality(m.ids) <> (SELECT count(DISTINCT i) FROM unnest(m.ids) i)), 0::bigint,
+          'no profile id is reported twice for a line');
+SELECT throws_ok($$TRUNCATE customs_risk.profile$$, '0A000', NULL, 'profiles cannot be truncated (the history would miss it)');
+DO $$
+DECLARE
+    n_before int;
+    n_after int;
+    r record;
+BEGIN
+    SELECT v INTO r FROM customs_risk.declaration_line_v v WHERE v.hs OPERATOR(customs_risk.<@) '9503' LIMIT 1;
+    n_before := cardinality(customs_risk.match_profiles(r.v));
+    INSERT INTO customs_risk.profile (name, criteria, channel, description, status, valid_from, owner_office)
+    VALUES ('toys everywhere', 'hs <@ 9503', 'red', 'toys', 'active', '2020-01-01', 'NRC');
+    n_after := cardinality(customs_risk.match_profiles(r.v));
+    CREATE TEMP TABLE loop_result AS SELECT n_before, n_after;
+END $$;
+SELECT ok((SELECT n_after = n_before + 1 FROM loop_result),
+          'in one PL/pgSQL block, a profile added between two calls is seen by the second');
+UPDATE office SET name = name WHERE office_code = '40';
+SELECT cmp_ok((SELECT version FROM profile_set), '>', (SELECT max(profile_set_version) FROM profile_history),
+              'a change to the office tree moves the profile-set version');
 
 -- decide()
 INSERT INTO channel_policy (office_code, random_rate) VALUES ('NRC', 0.05);

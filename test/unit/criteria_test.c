@@ -197,6 +197,22 @@ main(void)
 	ok(Eval("hs <@ (85, 8471, 9503)") == 1 && Eval("hs <@ (85, 847131)") == 0, "<@ any of a list");
 	ok(Eval("declared_on between 2020-12-31 and 2021-01-01") == 1, "date between");
 	ok(Eval("importer not in list 'watchlist'") == 0, "not in list");
+	ok(RoundTrips("value > 4.9406564584124654e-324", "value > 5e-324"), "a subnormal number reads back, shortest form");
+	{
+		/* many quoted strings: memory stays proportional to the text, not to its square */
+		static char big[CR_MAX_TEXT];
+		int			n = 0;
+		CrError		err;
+		size_t		size;
+
+		n += snprintf(big + n, sizeof(big) - n, "importer in (");
+		while (n < (int) sizeof(big) - 16)
+			n += snprintf(big + n, sizeof(big) - n, "'%d',", n);
+		big[n - 1] = ')';
+		big[n] = '\0';
+		ok(cr_compile(big, strlen(big), &mem, &size, &err) != NULL || err.kind == CR_ERR_LIMIT,
+		   "a 64 kB text of quoted codes compiles (or hits the list limit) without blowing up");
+	}
 
 	/* Every single-byte corruption of a stored form is caught or still valid. */
 	{
