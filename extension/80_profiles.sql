@@ -43,13 +43,18 @@ COMMENT ON COLUMN customs_risk.profile.created_at IS 'when it was created';
 COMMENT ON COLUMN customs_risk.profile.updated_at IS 'when it last changed';
 COMMENT ON COLUMN customs_risk.profile.updated_by IS 'who last changed it';
 
--- One row (made by the first profile change): the version of the profile set, raised by every
--- change to profiles.  Decisions record it; the in-memory matcher is rebuilt when it moves.
+-- One row: the version of the profile set, raised by every change to profiles or offices.
+-- Decisions record it; the in-memory matcher is rebuilt when it moves.  The row gives the
+-- version transactionally (readers see it move with the profiles); the numbers come from a
+-- sequence, which pg_dump keeps, so versions never repeat after a restore.
+CREATE SEQUENCE customs_risk.profile_set_version_seq;
+COMMENT ON SEQUENCE customs_risk.profile_set_version_seq IS 'numbers of profile-set versions';
 CREATE TABLE customs_risk.profile_set (
     singleton boolean PRIMARY KEY DEFAULT true CHECK (singleton),
-    version bigint NOT NULL DEFAULT 1,
+    version bigint NOT NULL DEFAULT 0,
     changed_at timestamptz NOT NULL DEFAULT now()
 );
+INSERT INTO customs_risk.profile_set DEFAULT VALUES;
 COMMENT ON TABLE customs_risk.profile_set IS 'the version of the profile set (one row); every change to table profile raises it';
 COMMENT ON COLUMN customs_risk.profile_set.singleton IS 'always true: the table has one row';
 COMMENT ON COLUMN customs_risk.profile_set.version IS 'current profile-set version';
@@ -83,9 +88,9 @@ DECLARE
     v bigint;
 BEGIN
     -- the version moves in the same transaction as the profiles, so every snapshot sees both agree
-    INSERT INTO customs_risk.profile_set AS s (version) VALUES (1)
-    ON CONFLICT (singleton) DO UPDATE SET version = s.version + 1, changed_at = now()
-    RETURNING s.version INTO v;
+    UPDATE customs_risk.profile_set
+       SET version = nextval('customs_risk.profile_set_version_seq'), changed_at = now()
+    RETURNING version INTO v;
     IF TG_OP = 'DELETE' THEN
         INSERT INTO customs_risk.profile_history (profile_id, action, profile_row, profile_set_version)
         VALUES (OLD.profile_id, 'delete', to_jsonb(OLD), v);
@@ -138,8 +143,8 @@ LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
-    INSERT INTO customs_risk.profile_set AS s (version) VALUES (1)
-    ON CONFLICT (singleton) DO UPDATE SET version = s.version + 1, changed_at = now();
+    UPDATE customs_risk.profile_set
+       SET version = nextval('customs_risk.profile_set_version_seq'), changed_at = now();
     RETURN NULL;
 END
 $fn$;
@@ -252,7 +257,7 @@ SELECT pg_catalog.pg_extension_config_dump('customs_risk.profile', '');
 SELECT pg_catalog.pg_extension_config_dump('customs_risk.profile_profile_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('customs_risk.profile_history', '');
 SELECT pg_catalog.pg_extension_config_dump('customs_risk.profile_history_history_id_seq', '');
-SELECT pg_catalog.pg_extension_config_dump('customs_risk.profile_set', '');
+SELECT pg_catalog.pg_extension_config_dump('customs_risk.profile_set_version_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('customs_risk.selection_secret', '');
 SELECT pg_catalog.pg_extension_config_dump('customs_risk.channel_policy', '');
 SELECT pg_catalog.pg_extension_config_dump('customs_risk.decision_log', '');

@@ -2,7 +2,7 @@
 # pg_dump of a database with the sample loaded, restored into a new database, keeps every row
 # of the tables users fill (they are registered with pg_extension_config_dump).
 source "$(dirname "$0")/tap.sh"
-plan 9
+plan 10
 SRC=${PGDATABASE:?set PGDATABASE to a database with the sample loaded}
 DST=customs_risk_restore_t
 TMP=$(mktemp -d)
@@ -40,4 +40,7 @@ is "$NEXT" "t" "the inspection number sequence continues after restore"
 is "$(q -d "$DST" -c "SELECT count(*) FROM customs_risk.declaration_line WHERE hs OPERATOR(customs_risk.<@) '8471'")" \
    "$(q -d "$SRC" -c "SELECT count(*) FROM customs_risk.declaration_line WHERE hs OPERATOR(customs_risk.<@) '8471'")" "hscode containment works in the restored database"
 is "$(q -d "$DST" -c "SELECT extversion FROM pg_extension WHERE extname = 'customs_risk'")" "0.1.0" "the extension is restored at its version"
+ok $( [ "$(q -d "$DST" -c "SELECT last_value FROM customs_risk.profile_set_version_seq")" -ge \
+        "$(q -d "$SRC" -c "SELECT last_value FROM customs_risk.profile_set_version_seq")" ]; echo $?) \
+   "profile-set version numbers continue after restore, never repeat"
 finish
