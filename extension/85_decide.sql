@@ -27,12 +27,16 @@ END
 $fn$;
 COMMENT ON FUNCTION customs_risk.ensure_selection_secret() IS 'create the random-selection key if there is none';
 
--- The draw under the database's key, without revealing the key.
+-- The draw under the database's key, without revealing the key.  PL/pgSQL, not SQL: a SQL
+-- function with SET is planned again on every call, a PL/pgSQL one keeps its plan.
 CREATE FUNCTION customs_risk.random_draw(declaration_id text) RETURNS float8
-LANGUAGE sql STABLE STRICT PARALLEL SAFE SECURITY DEFINER
+LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $fn$
-    SELECT customs_risk.random_draw_with(s.secret, declaration_id) FROM customs_risk.selection_secret s
+BEGIN
+    RETURN (SELECT customs_risk.random_draw_with(s.secret, random_draw.declaration_id)
+              FROM customs_risk.selection_secret s);
+END
 $fn$;
 COMMENT ON FUNCTION customs_risk.random_draw(text) IS
     'the declaration''s random draw under this database''s secret key (NULL before the key exists); the key itself stays hidden';
@@ -50,17 +54,19 @@ COMMENT ON FUNCTION customs_risk.random_draws(text[]) IS
 
 -- The policy that applies to a customs house: its own, its district's, the national one, or defaults.
 CREATE FUNCTION customs_risk.effective_policy(house text) RETURNS customs_risk.channel_policy
-LANGUAGE sql STABLE STRICT PARALLEL SAFE
+LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $fn$
-    SELECT coalesce(
+BEGIN
+    RETURN coalesce(
         (SELECT cp FROM customs_risk.office h
            LEFT JOIN customs_risk.office d ON d.office_code = h.parent_code
            JOIN customs_risk.channel_policy cp ON cp.office_code IN (h.office_code, d.office_code, d.parent_code)
-          WHERE h.office_code = house
+          WHERE h.office_code = effective_policy.house
           ORDER BY CASE cp.office_code WHEN h.office_code THEN 1 WHEN d.office_code THEN 2 ELSE 3 END
           LIMIT 1),
-        ROW(house, 0.03, 0.07, 0.02, 0.01, 'yellow', 0, NULL, now())::customs_risk.channel_policy)
+        ROW(house, 0.03, 0.07, 0.02, 0.01, 'yellow', 0, NULL, now())::customs_risk.channel_policy);
+END
 $fn$;
 COMMENT ON FUNCTION customs_risk.effective_policy(text) IS
     'the channel policy of a customs house: its own row, else its district''s, else the national row, else the built-in defaults';

@@ -104,6 +104,7 @@ typedef struct Matcher
 } Matcher;
 
 static Matcher *current_matcher = NULL;
+static SPIPlanPtr version_plan = NULL;	/* kept: read once per statement, so keep it cheap */
 static Matcher *retired_matchers = NULL;
 static bool xact_callback_registered = false;
 
@@ -366,7 +367,15 @@ CurrentMatcher(void)
 	}
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute("SELECT version, xmin::text::bigint FROM customs_risk.profile_set", true, 1) != SPI_OK_SELECT)
+	if (version_plan == NULL)
+	{
+		SPIPlanPtr	plan = SPI_prepare("SELECT version, xmin::text::bigint FROM customs_risk.profile_set", 0, NULL);
+
+		if (plan == NULL || SPI_keepplan(plan) != 0)
+			elog(ERROR, "preparing the profile-set version query failed");
+		version_plan = plan;
+	}
+	if (SPI_execute_plan(version_plan, NULL, NULL, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "reading customs_risk.profile_set failed");
 	version = SPI_processed ? DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)) : 0;
 	xmin = SPI_processed ? (TransactionId) DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull)) : InvalidTransactionId;
