@@ -27,7 +27,7 @@ $(DATA_built): $(sort $(wildcard extension/*.sql)) $(EXTENSION).control
 	cat $(sort $(wildcard extension/*.sql)) > $@
 
 # Unit tests of the pure C cores, no server needed; TAP output.
-test/unit/hscode_test: test/unit/hscode_test.c src/hscode_core.c src/hscode_core.h
+test/unit/hscode_test: test/unit/hscode_test.c test/unit/tap.h src/hscode_core.c src/hscode_core.h
 	$(CC) -std=c99 -O1 -g -Wall -Wextra $(WERROR) -Isrc -o $@ test/unit/hscode_test.c src/hscode_core.c
 
 unitcheck: test/unit/hscode_test
@@ -35,5 +35,5 @@ unitcheck: test/unit/hscode_test
 
 .PHONY: unitcheck
 
-test/unit/criteria_test: test/unit/criteria_test.c src/criteria_core.c src/criteria_core.h src/hscode_core.c src/hscode_core.h
+test/unit/criteria_test: test/unit/criteria_test.c test/unit/tap.h src/criteria_core.c src/criteria_core.h src/hscode_core.c src/hscode_core.h
 	$(CC) -std=c99 -O1 -g -Wall -Wextra $(WERROR) -Wno-unused-parameter -Isrc -o $@ test/unit/criteria_test.c src/criteria_core.c src/hscode_core.c -lm

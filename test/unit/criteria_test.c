@@ -6,20 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tap.h"
 #include "criteria_core.h"
 #include "hscode_core.h"
 
-static int	tests = 0;
-static int	failures = 0;
-
-static void
-ok(int cond, const char *name)
-{
-	tests++;
-	if (!cond)
-		failures++;
-	printf("%sok %d - %s\n", cond ? "" : "not ", tests, name);
-}
 
 static void NoFree(void *p) { free(p); }
 static const CrAllocator mem = {malloc, realloc, NoFree};
@@ -283,6 +273,5 @@ main(void)
 	}
 	ok(bad == 0, "fuzz: 100000 random texts fail with a position or round-trip to identical bytes");
 
-	printf("1..%d\n", tests);
-	return failures == 0 ? 0 : 1;
+	return done_testing();
 }

@@ -7,20 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tap.h"
 #include "hscode_core.h"
 
-static int	tests = 0;
-static int	failures = 0;
-
-/* Record one TAP assertion. */
-static void
-ok(int cond, const char *name)
-{
-	tests++;
-	if (!cond)
-		failures++;
-	printf("%sok %d - %s\n", cond ? "" : "not ", tests, name);
-}
 
 /* xorshift32: a small deterministic generator, the same on every platform. */
 static unsigned
@@ -153,6 +142,5 @@ main(void)
 	ok(crashes_or_mismatch == 0 && accepted_count > 0,
 	   "fuzz: 200000 random strings, accepted ones round-trip, rejected ones have a position");
 
-	printf("1..%d\n", tests);
-	return failures == 0 ? 0 : 1;
+	return done_testing();
 }
