@@ -1609,9 +1609,39 @@ SlotNumber(const CrProgram *p, CrType type, uint32_t i)
 	return f;
 }
 
-/* Walk the "and" tree under instruction i, keeping the best-ranked leaf. */
+/*
+ * Collect the leaves of an "or" tree under instruction i when every one is an equality
+ * (or HS containment) on one code or HS field: such a disjunction anchors like an "in".
+ * Returns the lowest leaf rank, or 0 when the tree is no such disjunction.
+ */
+static int
+OrLeaves(const CrProgram *p, const int *start, int i, int *leaves, int *n, int *field)
+{
+	const CrInstr *in = &p->instr[i];
+	int			rank;
+
+	if (in->op == CR_OP_OR)
+	{
+		int			right = i - 1;
+		int			a = OrLeaves(p, start, start[right] - 1, leaves, n, field);
+		int			b = a ? OrLeaves(p, start, right, leaves, n, field) : 0;
+
+		return a < b ? a : b;
+	}
+	if (in->op == CR_OP_AND || in->op == CR_OP_NOT || *n >= CR_ANCHOR_MAX_OR)
+		return 0;
+	rank = AnchorRank(p, in);
+	if (rank == 0 || fields[in->field].type == CR_NUMBER || fields[in->field].type == CR_DATE ||
+		(*field >= 0 && *field != in->field))
+		return 0;
+	*field = in->field;
+	leaves[(*n)++] = i;
+	return rank;
+}
+
+/* Walk the "and" tree under instruction i, keeping the best-ranked conjunct. */
 static void
-BestConjunct(const CrProgram *p, const int *start, int i, int *best, int *best_rank)
+BestConjunct(const CrProgram *p, const int *start, int i, CrAnchor *best, int *best_rank)
 {
 	const CrInstr *in = &p->instr[i];
 
@@ -1622,14 +1652,29 @@ BestConjunct(const CrProgram *p, const int *start, int i, int *best, int *best_r
 		BestConjunct(p, start, start[right] - 1, best, best_rank);
 		BestConjunct(p, start, right, best, best_rank);
 	}
-	else if (in->op != CR_OP_OR && in->op != CR_OP_NOT)
+	else if (in->op == CR_OP_OR)
+	{
+		int			leaves[CR_ANCHOR_MAX_OR];
+		int			n = 0,
+					field = -1;
+		int			rank = OrLeaves(p, start, i, leaves, &n, &field);
+
+		if (rank > *best_rank)
+		{
+			*best_rank = rank;
+			best->ninstr = n;
+			memcpy(best->instrs, leaves, sizeof(int) * n);
+		}
+	}
+	else if (in->op != CR_OP_NOT)
 	{
 		int			rank = AnchorRank(p, in);
 
 		if (rank > *best_rank)
 		{
 			*best_rank = rank;
-			*best = i;
+			best->ninstr = 1;
+			best->instrs[0] = i;
 		}
 	}
 }
@@ -1641,8 +1686,8 @@ cr_anchor(const CrProgram *p, CrAnchor *a)
 	int			start[CR_MAX_INSTR];
 	int			stack[CR_MAX_INSTR];
 	int			sp = 0;
-	int			best = -1,
-				best_rank = 0;
+	int			best_rank = 0;
+	CrAnchor	found;
 	const CrInstr *in;
 	CrType		type;
 
@@ -1664,13 +1709,16 @@ cr_anchor(const CrProgram *p, CrAnchor *a)
 		}
 	}
 	memset(a, 0, sizeof(*a));
-	BestConjunct(p, start, n - 1, &best, &best_rank);
-	if (best < 0)
+	memset(&found, 0, sizeof(found));
+	BestConjunct(p, start, n - 1, &found, &best_rank);
+	if (found.ninstr == 0)
 		return;
-	in = &p->instr[best];
+	in = &p->instr[found.instrs[0]];
 	type = fields[in->field].type;
 	a->field = in->field;
-	a->instr = best;
+	a->instr = found.instrs[0];
+	a->ninstr = found.ninstr;
+	memcpy(a->instrs, found.instrs, sizeof(int) * found.ninstr);
 	if (type == CR_HS)
 		a->kind = CR_ANCHOR_HS;
 	else if (type == CR_NUMBER || type == CR_DATE)

@@ -149,11 +149,15 @@ typedef enum CrAnchorKind
 	CR_ANCHOR_NONE = 0, CR_ANCHOR_CODES, CR_ANCHOR_HS, CR_ANCHOR_RANGE
 } CrAnchorKind;
 
+#define CR_ANCHOR_MAX_OR 16		/* leaves of an "or" of equalities that can anchor */
+
 typedef struct CrAnchor
 {
 	CrAnchorKind kind;
 	int			field;
-	int			instr;			/* the conjunct's instruction */
+	int			instr;			/* the conjunct's instruction (the first, for an "or") */
+	int			ninstr;			/* CODES, HS: instructions whose values anchor, "or"-ed */
+	int			instrs[CR_ANCHOR_MAX_OR];
 	double		lo,
 				hi;				/* RANGE: inclusive bounds (days for dates) */
 } CrAnchor;

@@ -191,47 +191,64 @@ IndexProfile(Matcher *m, int i, int **free_list, int *nfree, int *free_cap)
 {
 	MProfile   *mp = &m->p[i];
 	CrAnchor	a;
-	const CrInstr *in;
 	bool		filed = true;
 
 	cr_anchor(&mp->prog, &a);
-	in = &mp->prog.instr[a.instr];
+
 	if (a.kind == CR_ANCHOR_CODES)
 	{
 		/* every value must fit a key, or the profile is tested for every line */
-		for (uint32 k = 0; k < in->nslots && filed; k++)
+		for (int j = 0; j < a.ninstr && filed; j++)
 		{
-			int64		s;
+			const CrInstr *ij = &mp->prog.instr[a.instrs[j]];
 
-			memcpy(&s, mp->prog.slots + in->slot + k, sizeof(s));
-			filed = (s & 0xffffffff) <= CODE_KEY_MAX;
+			for (uint32 k = 0; k < ij->nslots && filed; k++)
+			{
+				int64		s;
+
+				memcpy(&s, mp->prog.slots + ij->slot + k, sizeof(s));
+				filed = (s & 0xffffffff) <= CODE_KEY_MAX;
+			}
 		}
-		for (uint32 k = 0; k < in->nslots && filed; k++)
+		for (int j = 0; j < a.ninstr && filed; j++)
 		{
-			int64		s;
-			CodeKey		key;
-			bool		found;
-			Bucket	   *b;
+			const CrInstr *ij = &mp->prog.instr[a.instrs[j]];
 
-			memcpy(&s, mp->prog.slots + in->slot + k, sizeof(s));
-			MakeCodeKey(&key, a.field, mp->prog.strings + (s >> 32), (int) (s & 0xffffffff));
-			b = hash_search(m->codes, &key, HASH_ENTER, &found);
-			BucketAdd(m->cxt, b, found, i);
+			for (uint32 k = 0; k < ij->nslots; k++)
+			{
+				int64		s;
+				CodeKey		key;
+				bool		found;
+				Bucket	   *b;
+
+				memcpy(&s, mp->prog.slots + ij->slot + k, sizeof(s));
+				MakeCodeKey(&key, a.field, mp->prog.strings + (s >> 32), (int) (s & 0xffffffff));
+				b = hash_search(m->codes, &key, HASH_ENTER, &found);
+				/* one profile per bucket once, even when two leaves name the same value */
+				if (!found || b->idx[b->n - 1] != i)
+					BucketAdd(m->cxt, b, found, i);
+			}
 		}
 		if (filed)
 			m->code_fields |= (uint32) 1 << a.field;
 	}
 	else if (a.kind == CR_ANCHOR_HS)
 	{
-		for (uint32 k = 0; k < in->nslots; k++)
+		for (int j = 0; j < a.ninstr; j++)
 		{
-			int64		key;
-			bool		found;
-			Bucket	   *b;
+			const CrInstr *ij = &mp->prog.instr[a.instrs[j]];
 
-			memcpy(&key, mp->prog.slots + in->slot + k, sizeof(key));
-			b = hash_search(m->hs, &key, HASH_ENTER, &found);
-			BucketAdd(m->cxt, b, found, i);
+			for (uint32 k = 0; k < ij->nslots; k++)
+			{
+				int64		key;
+				bool		found;
+				Bucket	   *b;
+
+				memcpy(&key, mp->prog.slots + ij->slot + k, sizeof(key));
+				b = hash_search(m->hs, &key, HASH_ENTER, &found);
+				if (!found || b->idx[b->n - 1] != i)
+					BucketAdd(m->cxt, b, found, i);
+			}
 		}
 	}
 	else if (a.kind == CR_ANCHOR_RANGE)

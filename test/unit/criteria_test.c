@@ -75,6 +75,22 @@ AlwaysIn(void *ctx, const char *list, int listlen, const char *val, int vallen)
 	return vallen == 7 && memcmp(val, "QLRUBN9", 7) == 0 && listlen == 9 && memcmp(list, "watchlist", 9) == 0;
 }
 
+/* The anchor kind and number of anchoring instructions of a text. */
+static int
+AnchorOf(const char *text, int *ninstr)
+{
+	CrError		err;
+	CrProgram	p;
+	void	   *b;
+	CrAnchor	a;
+
+	if (Canon(text, &err, &p, &b) == NULL)
+		return -1;
+	cr_anchor(&p, &a);
+	*ninstr = a.ninstr;
+	return a.kind;
+}
+
 /* Evaluate text against a line: 8471300000 from CN by air, value 1,500,000, mass 100 kg, importer QLRUBN9. */
 static int
 Eval(const char *text)
@@ -188,6 +204,18 @@ main(void)
 	ok(Eval("declared_on between 2020-12-31 and 2021-01-01") == 1, "date between");
 	ok(Eval("importer not in list 'watchlist'") == 0, "not in list");
 	ok(RoundTrips("value > 4.9406564584124654e-324", "value > 5e-324"), "a subnormal number reads back, shortest form");
+	{
+		int			n = 0;
+
+		ok(AnchorOf("importer = A or importer in (B, C)", &n) == CR_ANCHOR_CODES && n == 2,
+		   "an or of equalities on one field anchors on its values");
+		ok(AnchorOf("hs <@ 84 or hs = 8517", &n) == CR_ANCHOR_HS && n == 2, "an or of HS codes anchors on them");
+		ok(AnchorOf("importer = A or origin = CN", &n) == CR_ANCHOR_NONE, "an or over two fields cannot anchor");
+		ok(AnchorOf("(importer = A or importer = B) and value > 5", &n) == CR_ANCHOR_CODES && n == 2,
+		   "a trader disjunction outranks a range");
+		ok(AnchorOf("hs <@ 84 and origin = CN", &n) == CR_ANCHOR_HS && n == 1, "a chapter outranks an origin");
+		ok(AnchorOf("not importer = A", &n) == CR_ANCHOR_NONE, "a negation cannot anchor");
+	}
 	{
 		/* many quoted strings: memory stays proportional to the text, not to its square */
 		static char big[CR_MAX_TEXT];
