@@ -31,8 +31,16 @@ COMMENT ON FUNCTION customs_risk.criteria_out(customs_risk.criteria) IS 'criteri
 COMMENT ON FUNCTION customs_risk.criteria_recv(internal) IS 'criteria binary input: the compiled form, validated';
 COMMENT ON FUNCTION customs_risk.criteria_send(customs_risk.criteria) IS 'criteria binary output: the compiled form';
 
+-- Planner support of the row matchers: a table's whole row, or a view's ROW(...), is passed
+-- as the columns criteria can read, not built into a row value per row (src/column_args.c).
+CREATE FUNCTION customs_risk.row_columns_support(internal) RETURNS internal
+    AS 'MODULE_PATHNAME', 'row_columns_support' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION customs_risk.row_columns_support(internal) IS
+    'planner support: rewrites match_profiles(t) and t @@ c to pass t''s criteria columns instead of a row value';
+
 CREATE FUNCTION customs_risk.criteria_match(record, customs_risk.criteria) RETURNS boolean
-    AS 'MODULE_PATHNAME', 'criteria_match' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'criteria_match' LANGUAGE C STABLE STRICT PARALLEL SAFE
+    SUPPORT customs_risk.row_columns_support;
 COMMENT ON FUNCTION customs_risk.criteria_match(record, customs_risk.criteria) IS
     'true when the row satisfies the criteria, NULL when that is unknown (implements @@); reads code lists';
 CREATE OPERATOR customs_risk.@@ (
@@ -42,6 +50,13 @@ CREATE OPERATOR customs_risk.@@ (
 );
 COMMENT ON OPERATOR customs_risk.@@ (record, customs_risk.criteria) IS
     'the row (a declaration_line_v row, or any row with the named columns) satisfies the criteria';
+
+-- What the planner calls instead of criteria_match for rows of a named type (same result).
+CREATE FUNCTION customs_risk.criteria_match_columns(line_type regtype, present tid, columns text[],
+    criteria customs_risk.criteria, VARIADIC "any") RETURNS boolean
+    AS 'MODULE_PATHNAME', 'criteria_match_columns' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION customs_risk.criteria_match_columns(regtype, tid, text[], customs_risk.criteria, "any") IS
+    'row @@ criteria for a row given as its columns (the planner''s rewrite of @@); NULL when present or criteria is NULL';
 
 CREATE FUNCTION customs_risk.criteria_fields(customs_risk.criteria) RETURNS text[]
     AS 'MODULE_PATHNAME', 'criteria_fields' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;

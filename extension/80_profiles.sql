@@ -268,9 +268,17 @@ SELECT pg_catalog.pg_extension_config_dump('customs_risk.decision_log_decision_i
 -- ===========================================================================
 
 CREATE FUNCTION customs_risk.match_profiles(line record) RETURNS bigint[]
-    AS 'MODULE_PATHNAME', 'match_profiles' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'match_profiles' LANGUAGE C STABLE STRICT PARALLEL SAFE
+    SUPPORT customs_risk.row_columns_support;
 COMMENT ON FUNCTION customs_risk.match_profiles(record) IS
     'ids of the active profiles a line matches (valid on its declared_on, in scope for its office); indexed, not a scan of all profiles';
+
+-- What the planner calls instead of match_profiles for rows of a named type (same result).
+CREATE FUNCTION customs_risk.match_profiles_columns(line_type regtype, present tid, columns text[], VARIADIC "any")
+    RETURNS bigint[]
+    AS 'MODULE_PATHNAME', 'match_profiles_columns' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION customs_risk.match_profiles_columns(regtype, tid, text[], "any") IS
+    'match_profiles() of a row given as its columns (the planner''s rewrite); NULL when present is NULL';
 
 CREATE FUNCTION customs_risk.match_profile_rows(line record,
     OUT profile_id bigint, OUT channel text, OUT weight float8, OUT description text, OUT profile_set_version bigint)

@@ -177,6 +177,7 @@ typedef struct MatchCache
 	size_t		size;
 	CrProgram	prog;
 	RowReader	reader;
+	ArgColumns	cols;			/* criteria_match_columns: the columns passed */
 	CodeListCache lists;
 	LocalTransactionId lxid;	/* statement the code lists were read in */
 	CommandId	cid;
@@ -218,13 +219,10 @@ GetMatchCache(FunctionCallInfo fcinfo, Datum crit)
 	return mc;
 }
 
-PG_FUNCTION_INFO_V1(criteria_match);
-/* row @@ criteria: does the row satisfy the criteria?  NULL when unknown. */
-Datum
-criteria_match(PG_FUNCTION_ARGS)
+/* Evaluate the program on the values read; NULL when unknown. */
+static Datum
+MatchResult(FunctionCallInfo fcinfo, MatchCache *mc)
 {
-	HeapTupleHeader rec = PG_GETARG_HEAPTUPLEHEADER(0);
-	MatchCache *mc = GetMatchCache(fcinfo, PG_GETARG_DATUM(1));
 	CrValue		values[CR_NFIELDS];
 	int			r;
 
@@ -235,13 +233,44 @@ criteria_match(PG_FUNCTION_ARGS)
 		mc->lxid = MyProc->lxid;
 		mc->cid = GetCurrentCommandId(false);
 	}
-
-	RowReaderEnsure(&mc->reader, mc->mcxt, rec, mc->prog.header->fieldmask);
-	RowReaderRead(&mc->reader, rec, values);
+	RowReaderFields(&mc->reader, values, mc->prog.header->fieldmask);
 	r = cr_eval(&mc->prog, values, CodeListLookup, &mc->lists);
 	if (r == 2)
 		PG_RETURN_NULL();
 	PG_RETURN_BOOL(r == 1);
+}
+
+PG_FUNCTION_INFO_V1(criteria_match);
+/* row @@ criteria: does the row satisfy the criteria?  NULL when unknown. */
+Datum
+criteria_match(PG_FUNCTION_ARGS)
+{
+	HeapTupleHeader rec = PG_GETARG_HEAPTUPLEHEADER(0);
+	MatchCache *mc = GetMatchCache(fcinfo, PG_GETARG_DATUM(1));
+
+	RowReaderEnsure(&mc->reader, mc->mcxt, rec, mc->prog.header->fieldmask);
+	RowReaderDeform(&mc->reader, rec);
+	return MatchResult(fcinfo, mc);
+}
+
+PG_FUNCTION_INFO_V1(criteria_match_columns);
+/*
+ * criteria_match_columns(row type, present, names, criteria, VARIADIC columns): row @@
+ * criteria for a row given as its columns (the planner's rewrite, column_args.c).
+ */
+Datum
+criteria_match_columns(PG_FUNCTION_ARGS)
+{
+	MatchCache *mc;
+
+	if (PG_ARGISNULL(1) || PG_ARGISNULL(3))
+		PG_RETURN_NULL();
+	mc = GetMatchCache(fcinfo, PG_GETARG_DATUM(3));
+	if (!OidIsValid(mc->cols.rowtype))
+		ArgColumnsInit(&mc->cols, fcinfo, mc->mcxt, 0, 2, 4);
+	RowReaderEnsureArgs(&mc->reader, mc->mcxt, &mc->cols, mc->prog.header->fieldmask);
+	RowReaderSetArgs(&mc->reader, &mc->cols, fcinfo);
+	return MatchResult(fcinfo, mc);
 }
 
 PG_FUNCTION_INFO_V1(criteria_fields);

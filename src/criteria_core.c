@@ -1679,19 +1679,14 @@ BestConjunct(const CrProgram *p, const int *start, int i, CrAnchor *best, int *b
 	}
 }
 
-void
-cr_anchor(const CrProgram *p, CrAnchor *a)
+/* start[i]: the first instruction of the subtree that instruction i closes (postfix order). */
+static void
+SubtreeStarts(const CrProgram *p, int *start)
 {
-	int			n = p->header->ninstr;
-	int			start[CR_MAX_INSTR];
 	int			stack[CR_MAX_INSTR];
 	int			sp = 0;
-	int			best_rank = 0;
-	CrAnchor	found;
-	const CrInstr *in;
-	CrType		type;
 
-	for (int i = 0; i < n; i++)
+	for (int i = 0; i < p->header->ninstr; i++)
 	{
 		int			op = p->instr[i].op;
 
@@ -1708,6 +1703,19 @@ cr_anchor(const CrProgram *p, CrAnchor *a)
 			stack[sp++] = i;
 		}
 	}
+}
+
+void
+cr_anchor(const CrProgram *p, CrAnchor *a)
+{
+	int			n = p->header->ninstr;
+	int			start[CR_MAX_INSTR];
+	int			best_rank = 0;
+	CrAnchor	found;
+	const CrInstr *in;
+	CrType		type;
+
+	SubtreeStarts(p, start);
 	memset(a, 0, sizeof(*a));
 	memset(&found, 0, sizeof(found));
 	BestConjunct(p, start, n - 1, &found, &best_rank);
@@ -1746,4 +1754,61 @@ cr_anchor(const CrProgram *p, CrAnchor *a)
 	}
 	else
 		a->kind = CR_ANCHOR_CODES;
+}
+
+/* Walk the "and" tree under instruction i for the best guard leaf that is not the anchor. */
+static void
+BestGuard(const CrProgram *p, const int *start, int i, const CrAnchor *a, CrGuard *g, int *best_rank)
+{
+	const CrInstr *in = &p->instr[i];
+	CrType		type;
+	int			rank;
+
+	if (in->op == CR_OP_AND)
+	{
+		BestGuard(p, start, start[i - 1] - 1, a, g, best_rank);
+		BestGuard(p, start, i - 1, a, g, best_rank);
+		return;
+	}
+	if (in->op == CR_OP_OR || in->op == CR_OP_NOT || in->nslots != 1)
+		return;
+	for (int k = 0; k < a->ninstr; k++)
+		if (a->instrs[k] == i)
+			return;
+	type = fields[in->field].type;
+	if (type == CR_HS ? in->op != CR_OP_WITHIN
+		: !((type == CR_CODE || type == CR_COUNTRY || type == CR_TRANSPORT) &&
+			(in->op == CR_OP_EQ || in->op == CR_OP_IN)))
+		return;
+	rank = AnchorRank(p, in);
+	if (rank <= *best_rank)
+		return;
+	*best_rank = rank;
+	g->field = in->field;
+	if (type == CR_HS)
+	{
+		g->kind = CR_ANCHOR_HS;
+		g->hs = Slot(p, in->slot);
+	}
+	else
+	{
+		int64_t		v = Slot(p, in->slot);
+
+		g->kind = CR_ANCHOR_CODES;
+		g->s = p->strings + (v >> 32);
+		g->len = (int) (v & 0xffffffff);
+	}
+}
+
+void
+cr_guard(const CrProgram *p, const CrAnchor *a, CrGuard *g)
+{
+	int			start[CR_MAX_INSTR];
+	int			best_rank = 0;
+
+	memset(g, 0, sizeof(*g));
+	if (p->header->ninstr == 0)
+		return;
+	SubtreeStarts(p, start);
+	BestGuard(p, start, p->header->ninstr - 1, a, g, &best_rank);
 }

@@ -165,6 +165,23 @@ typedef struct CrAnchor
 /* The most selective anchor of a validated program (kind NONE if it has none). */
 extern void cr_anchor(const CrProgram *prog, CrAnchor *anchor);
 
+/*
+ * A guard: another top-level conjunct, cheap to test before the whole program runs on a
+ * line the anchor found: a code field equal to one value (CODES: s, len), or the HS code
+ * within one prefix (HS: hs).  Kind NONE when the program has no such conjunct.  A line
+ * that fails the guard cannot satisfy the program.
+ */
+typedef struct CrGuard
+{
+	CrAnchorKind kind;
+	int			field;
+	const char *s;
+	int			len;
+	int64_t		hs;
+} CrGuard;
+
+extern void cr_guard(const CrProgram *prog, const CrAnchor *anchor, CrGuard *guard);
+
 /* The field table. */
 extern const char *cr_field_name(int field);
 extern CrType cr_field_type(int field);

@@ -213,6 +213,20 @@ hs_truncate(HsKey key, int ndigits, HsKey *result)
 	return hs_key_from_parts(ndigits, hs_digits_value(key) / pow10_table[nd - ndigits], result);
 }
 
+void
+hs_ancestors(HsKey key, HsKey *out)
+{
+	int			nd = hs_ndigits(key);
+	int64_t		padded = key >> HS_LEVEL_BITS;
+
+	for (int d = 2; d <= nd; d += 2)
+	{
+		int64_t		step = pow10_table[HS_KEY_DIGITS - d];
+
+		out[d / 2] = ((padded / step * step) << HS_LEVEL_BITS) | (d / 2 - 1);
+	}
+}
+
 bool
 hs_within(HsKey a, HsKey b)
 {

@@ -59,6 +59,9 @@ extern int	hs_ndigits(HsKey key);
 /* The ancestor with ndigits digits; false when the code is shorter. */
 extern bool hs_truncate(HsKey key, int ndigits, HsKey *result);
 
+/* All ancestors at once, the code itself included: out[d / 2] for d = 2 .. its digits. */
+extern void hs_ancestors(HsKey key, HsKey *out);
+
 /* True when a lies within b (b is a prefix of a, or equal). */
 extern bool hs_within(HsKey a, HsKey b);
 

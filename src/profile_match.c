@@ -19,10 +19,12 @@
 #include "access/transam.h"
 #include "access/xact.h"
 #include "catalog/pg_type_d.h"
+#include "common/hashfn.h"
 #include "executor/spi.h"
 #include "fmgr.h"
 #include "funcapi.h"
 #include "miscadmin.h"
+#include "port/pg_bitutils.h"
 #include "storage/proc.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -30,12 +32,11 @@
 #include "utils/hsearch.h"
 #include "utils/memutils.h"
 
+#include "anchor_table.h"
 #include "code_list.h"
 #include "criteria_core.h"
 #include "hscode.h"
 #include "row_reader.h"
-
-#define CODE_KEY_MAX 46
 
 typedef struct MProfile
 {
@@ -52,31 +53,49 @@ typedef struct MProfile
 	CrProgram	prog;
 } MProfile;
 
-typedef struct CodeKey
+/*
+ * A profile filed under an anchor, with its guard (cr_guard): a second conjunct tested
+ * here, from the entry, so that most candidates a line finds are dropped without touching
+ * the profile.  CODES guards compare a hash of the value: a collision only lets a
+ * candidate through to the full test.
+ */
+typedef struct Guard
 {
-	uint8		field;
-	uint8		len;
-	char		s[CODE_KEY_MAX];
-} CodeKey;
+	uint8		kind;			/* CR_ANCHOR_NONE, _CODES or _HS */
+	uint8		field;			/* CODES */
+	uint8		digits;			/* HS: the prefix's digits */
+	uint32		hash;			/* CODES: hash of the value */
+	int64		hs;				/* HS: the prefix */
+} Guard;
+
+typedef struct Entry
+{
+	int			idx;
+	uint32		fieldmask;		/* the fields the profile reads, without touching it */
+	Guard		g;
+} Entry;
 
 typedef struct Bucket
 {
-	union
-	{
-		CodeKey		code;
-		int64		hs;
-	}			key;
 	int			n;
 	int			cap;
-	int		   *idx;
+	Entry	   *e;
 } Bucket;
 
 typedef struct RangeItem
 {
 	double		lo;
 	double		hi;
-	int			idx;
+	Entry		e;
 } RangeItem;
+
+/* What the guards look at in a line: hashes of code fields, ancestors of the HS code. */
+typedef struct LineKeys
+{
+	uint32		hash[CR_NFIELDS];
+	bool		has[CR_NFIELDS];
+	int64		anc[HS_MAX_DIGITS / 2 + 1];	/* anc[d / 2]: the d-digit prefix, or -1 */
+} LineKeys;
 
 typedef struct Matcher
 {
@@ -86,8 +105,12 @@ typedef struct Matcher
 	TransactionId xmin;
 	int			n;
 	MProfile   *p;
-	HTAB	   *codes;
-	HTAB	   *hs;
+	AnchorTable codes;			/* field and code → bucket */
+	AnchorTable hs;				/* HS code → bucket */
+	int			nbuckets;
+	int			bucket_cap;
+	Bucket	   *buckets;
+	uint32		hs_levels;		/* bit d / 2: some profile is filed under a d-digit code */
 	uint32		code_fields;
 	/* range anchors per field: with a lower bound (sorted by it), or with an upper bound only
 	 * (sorted by it, descending); a line scans each list only as far as its value allows */
@@ -97,7 +120,9 @@ typedef struct Matcher
 	RangeItem  *uppers[CR_NFIELDS];
 	uint32		range_fields;
 	int			nfree;
-	int		   *free_idx;
+	Entry	   *free_e;
+	uint32		guard_fields;	/* code fields some guard hashes */
+	bool		hs_guards;		/* some guard tests the HS code */
 	uint32		fieldmask;
 	LocalTransactionId built_lxid;	/* the transaction that built it */
 	struct Matcher *next_retired;
@@ -132,33 +157,62 @@ MatcherXactCallback(XactEvent event, void *arg)
 	}
 }
 
+/* Add an entry to the bucket a table slot names, making the bucket if the key is new. */
 static void
-BucketAdd(MemoryContext cxt, Bucket *b, bool found, int idx)
+BucketAdd(Matcher *m, int32 *slot, bool found, const Entry *e)
 {
+	Bucket	   *b;
+
 	if (!found)
 	{
+		if (m->nbuckets == m->bucket_cap)
+		{
+			m->bucket_cap = m->bucket_cap ? m->bucket_cap * 2 : 256;
+			m->buckets = m->buckets ? repalloc(m->buckets, sizeof(Bucket) * m->bucket_cap)
+				: MemoryContextAlloc(m->cxt, sizeof(Bucket) * m->bucket_cap);
+		}
+		*slot = m->nbuckets++;
+		b = &m->buckets[*slot];
 		b->n = 0;
 		b->cap = 4;
-		b->idx = MemoryContextAlloc(cxt, sizeof(int) * b->cap);
+		b->e = MemoryContextAlloc(m->cxt, sizeof(Entry) * b->cap);
 	}
+	b = &m->buckets[*slot];
+	/* one entry per profile, even when two leaves name the same value */
+	if (b->n > 0 && b->e[b->n - 1].idx == e->idx)
+		return;
 	if (b->n == b->cap)
 	{
 		b->cap *= 2;
-		b->idx = repalloc(b->idx, sizeof(int) * b->cap);
+		b->e = repalloc(b->e, sizeof(Entry) * b->cap);
 	}
-	b->idx[b->n++] = idx;
+	b->e[b->n++] = *e;
 }
 
-static bool
-MakeCodeKey(CodeKey *k, int field, const char *s, int len)
+/* The entry of profile i: its guard, in the form a line is tested against. */
+static void
+MakeEntry(Matcher *m, int i, const CrAnchor *a, Entry *e)
 {
-	if (len > CODE_KEY_MAX)
-		return false;
-	memset(k, 0, sizeof(*k));
-	k->field = (uint8) field;
-	k->len = (uint8) len;
-	memcpy(k->s, s, len);
-	return true;
+	CrGuard		g;
+
+	memset(e, 0, sizeof(*e));
+	e->idx = i;
+	e->fieldmask = m->p[i].prog.header->fieldmask;
+	cr_guard(&m->p[i].prog, a, &g);
+	if (g.kind == CR_ANCHOR_CODES)
+	{
+		e->g.kind = CR_ANCHOR_CODES;
+		e->g.field = (uint8) g.field;
+		e->g.hash = hash_bytes((const unsigned char *) g.s, g.len);
+		m->guard_fields |= (uint32) 1 << g.field;
+	}
+	else if (g.kind == CR_ANCHOR_HS)
+	{
+		e->g.kind = CR_ANCHOR_HS;
+		e->g.digits = (uint8) hs_ndigits(g.hs);
+		e->g.hs = g.hs;
+		m->hs_guards = true;
+	}
 }
 
 static int
@@ -180,20 +234,31 @@ CompareRangeHiDesc(const void *a, const void *b)
 }
 
 static int
+CompareInt(const void *a, const void *b)
+{
+	int			x = *(const int *) a,
+				y = *(const int *) b;
+
+	return (x > y) - (x < y);
+}
+
+static int
 CompareCString(const void *a, const void *b)
 {
 	return strcmp(*(char *const *) a, *(char *const *) b);
 }
 
-/* File profile i under its anchor. */
+/* File profile i under its anchor, with its guard. */
 static void
-IndexProfile(Matcher *m, int i, int **free_list, int *nfree, int *free_cap)
+IndexProfile(Matcher *m, int i, int *free_cap)
 {
 	MProfile   *mp = &m->p[i];
 	CrAnchor	a;
+	Entry		e;
 	bool		filed = true;
 
 	cr_anchor(&mp->prog, &a);
+	MakeEntry(m, i, &a, &e);
 
 	if (a.kind == CR_ANCHOR_CODES)
 	{
@@ -207,7 +272,7 @@ IndexProfile(Matcher *m, int i, int **free_list, int *nfree, int *free_cap)
 				int64		s;
 
 				memcpy(&s, mp->prog.slots + ij->slot + k, sizeof(s));
-				filed = (s & 0xffffffff) <= CODE_KEY_MAX;
+				filed = (s & 0xffffffff) <= PG_UINT16_MAX;
 			}
 		}
 		for (int j = 0; j < a.ninstr && filed; j++)
@@ -217,16 +282,13 @@ IndexProfile(Matcher *m, int i, int **free_list, int *nfree, int *free_cap)
 			for (uint32 k = 0; k < ij->nslots; k++)
 			{
 				int64		s;
-				CodeKey		key;
 				bool		found;
-				Bucket	   *b;
+				int32	   *slot;
 
 				memcpy(&s, mp->prog.slots + ij->slot + k, sizeof(s));
-				MakeCodeKey(&key, a.field, mp->prog.strings + (s >> 32), (int) (s & 0xffffffff));
-				b = hash_search(m->codes, &key, HASH_ENTER, &found);
-				/* one profile per bucket once, even when two leaves name the same value */
-				if (!found || b->idx[b->n - 1] != i)
-					BucketAdd(m->cxt, b, found, i);
+				slot = AnchorEnterCode(&m->codes, a.field, mp->prog.strings + (s >> 32),
+									   (int) (s & 0xffffffff), &found);
+				BucketAdd(m, slot, found, &e);
 			}
 		}
 		if (filed)
@@ -242,12 +304,12 @@ IndexProfile(Matcher *m, int i, int **free_list, int *nfree, int *free_cap)
 			{
 				int64		key;
 				bool		found;
-				Bucket	   *b;
+				int32	   *slot;
 
 				memcpy(&key, mp->prog.slots + ij->slot + k, sizeof(key));
-				b = hash_search(m->hs, &key, HASH_ENTER, &found);
-				if (!found || b->idx[b->n - 1] != i)
-					BucketAdd(m->cxt, b, found, i);
+				slot = AnchorEnterHs(&m->hs, key, &found);
+				BucketAdd(m, slot, found, &e);
+				m->hs_levels |= (uint32) 1 << (hs_ndigits(key) / 2);
 			}
 		}
 	}
@@ -262,7 +324,7 @@ IndexProfile(Matcher *m, int i, int **free_list, int *nfree, int *free_cap)
 		*list = *list ? repalloc(*list, sizeof(RangeItem) * (*n + 1)) : palloc(sizeof(RangeItem));
 		(*list)[*n].lo = a.lo;
 		(*list)[*n].hi = a.hi;
-		(*list)[*n].idx = i;
+		(*list)[*n].e = e;
 		(*n)++;
 		m->range_fields |= (uint32) 1 << f;
 		MemoryContextSwitchTo(old);
@@ -272,13 +334,13 @@ IndexProfile(Matcher *m, int i, int **free_list, int *nfree, int *free_cap)
 
 	if (!filed)
 	{
-		if (*nfree == *free_cap)
+		if (m->nfree == *free_cap)
 		{
 			*free_cap = *free_cap ? *free_cap * 2 : 16;
-			*free_list = *free_list ? repalloc(*free_list, sizeof(int) * *free_cap)
-				: MemoryContextAlloc(m->cxt, sizeof(int) * *free_cap);
+			m->free_e = m->free_e ? repalloc(m->free_e, sizeof(Entry) * *free_cap)
+				: MemoryContextAlloc(m->cxt, sizeof(Entry) * *free_cap);
 		}
-		(*free_list)[(*nfree)++] = i;
+		m->free_e[m->nfree++] = e;
 	}
 }
 
@@ -291,7 +353,6 @@ BuildMatcher(int64 version, TransactionId xmin)
 											  ALLOCSET_DEFAULT_SIZES);
 	MemoryContext old = MemoryContextSwitchTo(cxt);
 	Matcher    *m = palloc0(sizeof(Matcher));
-	HASHCTL		ctl;
 	int			free_cap = 0;
 	TupleDesc	td = SPI_tuptable->tupdesc;
 
@@ -303,13 +364,8 @@ BuildMatcher(int64 version, TransactionId xmin)
 	m->p = palloc0(sizeof(MProfile) * Max(m->n, 1));
 	m->fieldmask = ((uint32) 1 << CRF_OFFICE) | ((uint32) 1 << CRF_DECLARED_ON);
 
-	memset(&ctl, 0, sizeof(ctl));
-	ctl.keysize = sizeof(CodeKey);
-	ctl.entrysize = sizeof(Bucket);
-	ctl.hcxt = cxt;
-	m->codes = hash_create("customs_risk code anchors", 1024, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
-	ctl.keysize = sizeof(int64);
-	m->hs = hash_create("customs_risk hs anchors", 1024, &ctl, HASH_ELEM | HASH_BLOBS | HASH_CONTEXT);
+	AnchorTableInit(&m->codes, cxt);
+	AnchorTableInit(&m->hs, cxt);
 
 	for (int i = 0; i < m->n; i++)
 	{
@@ -353,7 +409,7 @@ BuildMatcher(int64 version, TransactionId xmin)
 		}
 		mp->description = SPI_getvalue(tup, td, 8);
 		m->fieldmask |= mp->prog.header->fieldmask;
-		IndexProfile(m, i, &m->free_idx, &m->nfree, &free_cap);
+		IndexProfile(m, i, &free_cap);
 	}
 	for (int f = 0; f < CR_NFIELDS; f++)
 	{
@@ -430,11 +486,13 @@ typedef struct MatchState
 {
 	Matcher    *m;
 	RowReader	reader;
+	ArgColumns	cols;			/* match_profiles_columns: the columns passed */
 	CodeListCache lists;
 	int		   *cand;			/* cand[-1] is the count */
 	int		   *matched;
 	uint32	   *seen;			/* seen[i] == stamp: profile i is a candidate of this line */
 	uint32		stamp;
+	uint32		need;			/* fields the line's candidates read */
 	uint32		anchor_fields;	/* fields read before the candidates are known */
 	LocalTransactionId lxid;	/* statement the matcher was checked in */
 	CommandId	cid;
@@ -450,91 +508,122 @@ InScope(const MProfile *mp, const CrValue *office)
 		TextSetContains(mp->houses, mp->house_lens, mp->nhouses, office->s, office->len);
 }
 
-/* Add a candidate once: a profile filed under 84 and 8471 is found twice by an 8471 line. */
-static inline void
-AddCandidate(MatchState *st, int idx)
+/* Can the line pass the entry's guard? */
+static inline bool
+GuardPasses(const Guard *g, const LineKeys *lk)
 {
-	if (st->seen[idx] != st->stamp)
+	switch (g->kind)
 	{
-		st->seen[idx] = st->stamp;
-		st->cand[++st->cand[-1]] = idx;
+		case CR_ANCHOR_CODES:
+			return lk->has[g->field] && lk->hash[g->field] == g->hash;
+		case CR_ANCHOR_HS:
+			return lk->anc[g->digits / 2] == g->hs;
+		default:
+			return true;
+	}
+}
+
+/*
+ * Add a candidate once (a profile filed under 84 and 8471 is found twice by an 8471 line),
+ * if it passes its guard.
+ */
+static inline void
+AddCandidate(MatchState *st, const LineKeys *lk, const Entry *e)
+{
+	if (GuardPasses(&e->g, lk) && st->seen[e->idx] != st->stamp)
+	{
+		st->seen[e->idx] = st->stamp;
+		st->cand[++st->cand[-1]] = e->idx;
+		st->need |= e->fieldmask;
 	}
 }
 
 static void
-AddCandidates(MatchState *st, const Bucket *b)
+AddCandidates(MatchState *st, const LineKeys *lk, const Bucket *b)
 {
 	for (int k = 0; k < b->n; k++)
-		AddCandidate(st, b->idx[k]);
+		AddCandidate(st, lk, &b->e[k]);
 }
 
-/* The indexes of the profiles the row matches, sorted by profile id; returns the count. */
+/*
+ * The indexes of the profiles the line matches, sorted by profile id; returns the count.
+ * The reader holds the line: a row (LoadRow) or the call's columns (LoadColumns).
+ */
 static int
-MatchLine(MatchState *st, HeapTupleHeader rec, int *matched)
+MatchLine(MatchState *st, int *matched)
 {
 	Matcher    *m = st->m;
 	CrValue		v[CR_NFIELDS];
+	LineKeys	lk;
 	int			nmatched = 0;
 	int			ncand;
 
-	uint32		need = 0;
-
-	RowReaderEnsure(&st->reader, st->lists.mcxt, rec, m->fieldmask);
-	RowReaderDeform(&st->reader, rec);
 	/* the anchor fields now; the others only if some candidate reads them */
 	RowReaderFields(&st->reader, v, st->anchor_fields);
 
 	/* candidate list: position -1 holds the count */
 	st->cand[-1] = 0;
+	st->need = 0;
 	if (++st->stamp == 0)
 	{
 		memset(st->seen, 0, sizeof(uint32) * Max(m->n, 1));
 		st->stamp = 1;
 	}
-	for (int f = 0; f < CR_NFIELDS; f++)
+	/* the line's keys for the guards: code hashes, HS ancestors */
+	for (uint32 bits = m->guard_fields; bits; bits &= bits - 1)
 	{
-		CodeKey		key;
-		Bucket	   *b;
+		int			f = pg_rightmost_one_pos32(bits);
 
-		if (!(m->code_fields & ((uint32) 1 << f)) || v[f].isnull)
+		lk.has[f] = !v[f].isnull;
+		if (lk.has[f])
+			lk.hash[f] = hash_bytes((const unsigned char *) v[f].s, v[f].len);
+	}
+	for (int d = 0; d <= HS_MAX_DIGITS / 2; d++)
+		lk.anc[d] = -1;		/* no ancestor at that length */
+	if ((st->anchor_fields & ((uint32) 1 << CRF_HS)) && !v[CRF_HS].isnull)
+		hs_ancestors(v[CRF_HS].i, lk.anc);
+
+	for (uint32 bits = m->code_fields; bits; bits &= bits - 1)
+	{
+		int			f = pg_rightmost_one_pos32(bits);
+		int32		b;
+
+		if (v[f].isnull)
 			continue;
-		if (MakeCodeKey(&key, f, v[f].s, v[f].len) &&
-			(b = hash_search(m->codes, &key, HASH_FIND, NULL)) != NULL)
-			AddCandidates(st, b);
+		if ((b = AnchorFindCode(&m->codes, f, v[f].s, v[f].len)) >= 0)
+			AddCandidates(st, &lk, &m->buckets[b]);
 	}
-	if (!v[CRF_HS].isnull && hash_get_num_entries(m->hs) > 0)
+	for (int d = 1; d <= HS_MAX_DIGITS / 2 && lk.anc[d] >= 0; d++)
 	{
-		for (int digits = 2; digits <= hs_ndigits(v[CRF_HS].i); digits += 2)
-		{
-			HsKey		anc;
-			Bucket	   *b;
+		int32		b;
 
-			if (hs_truncate(v[CRF_HS].i, digits, &anc) &&
-				(b = hash_search(m->hs, &anc, HASH_FIND, NULL)) != NULL)
-				AddCandidates(st, b);
-		}
+		if ((m->hs_levels & ((uint32) 1 << d)) && (b = AnchorFindHs(&m->hs, lk.anc[d])) >= 0)
+			AddCandidates(st, &lk, &m->buckets[b]);
 	}
-	for (int f = 0; f < CR_NFIELDS; f++)
+	for (uint32 bits = m->range_fields; bits; bits &= bits - 1)
 	{
+		int			f = pg_rightmost_one_pos32(bits);
 		double		x;
 
-		if (!(m->range_fields & ((uint32) 1 << f)) || v[f].isnull)
+		if (v[f].isnull)
 			continue;
 		x = cr_field_type(f) == CR_DATE ? (double) v[f].i : v[f].f;
 		for (int k = 0; k < m->nrange[f] && m->ranges[f][k].lo <= x; k++)
 			if (m->ranges[f][k].hi >= x)
-				AddCandidate(st, m->ranges[f][k].idx);
+				AddCandidate(st, &lk, &m->ranges[f][k].e);
 		for (int k = 0; k < m->nupper[f] && m->uppers[f][k].hi >= x; k++)
-			AddCandidate(st, m->uppers[f][k].idx);
+			AddCandidate(st, &lk, &m->uppers[f][k].e);
 	}
 	for (int k = 0; k < m->nfree; k++)
-		AddCandidate(st, m->free_idx[k]);
+		AddCandidate(st, &lk, &m->free_e[k]);
 
 	ncand = st->cand[-1];
-	for (int k = 1; k <= ncand; k++)
-		need |= m->p[st->cand[k]].prog.header->fieldmask;
-	if (need & ~st->anchor_fields)
-		RowReaderFields(&st->reader, v, need & ~st->anchor_fields);
+	if (ncand == 0)
+		return 0;
+	/* validity and scope need the date and the office */
+	st->need |= ((uint32) 1 << CRF_OFFICE) | ((uint32) 1 << CRF_DECLARED_ON);
+	if (st->need & ~st->anchor_fields)
+		RowReaderFields(&st->reader, v, st->need & ~st->anchor_fields);
 	for (int k = 1; k <= ncand; k++)
 	{
 		MProfile   *mp = &m->p[st->cand[k]];
@@ -549,6 +638,11 @@ MatchLine(MatchState *st, HeapTupleHeader rec, int *matched)
 			matched[nmatched++] = st->cand[k];
 	}
 	/* profiles are loaded in id order, each filed once: sorting indexes sorts ids */
+	if (nmatched > 16)
+	{
+		qsort(matched, nmatched, sizeof(int), CompareInt);
+		return nmatched;
+	}
 	for (int i = 1; i < nmatched; i++)
 	{
 		int			x = matched[i],
@@ -596,8 +690,8 @@ GetMatchState(FunctionCallInfo fcinfo)
 		st->matched = MemoryContextAlloc(mcxt, sizeof(int) * (m->n + 1));
 		st->seen = MemoryContextAllocZero(mcxt, sizeof(uint32) * Max(m->n, 1));
 		st->stamp = 0;
-		st->anchor_fields = m->code_fields | m->range_fields | ((uint32) 1 << CRF_OFFICE) |
-			((uint32) 1 << CRF_DECLARED_ON) | (hash_get_num_entries(m->hs) > 0 ? ((uint32) 1 << CRF_HS) : 0);
+		st->anchor_fields = m->code_fields | m->range_fields | m->guard_fields |
+			(m->hs.n > 0 || m->hs_guards ? ((uint32) 1 << CRF_HS) : 0);
 		fcinfo->flinfo->fn_extra = st;
 	}
 	else
@@ -607,6 +701,53 @@ GetMatchState(FunctionCallInfo fcinfo)
 	return st;
 }
 
+/* The line is a row value. */
+static void
+LoadRow(MatchState *st, HeapTupleHeader rec)
+{
+	RowReaderEnsure(&st->reader, st->lists.mcxt, rec, st->m->fieldmask);
+	RowReaderDeform(&st->reader, rec);
+}
+
+/* The line is the call's columns (the planner's rewrite, column_args.c). */
+static void
+LoadColumns(MatchState *st, FunctionCallInfo fcinfo)
+{
+	if (!OidIsValid(st->cols.rowtype))
+		ArgColumnsInit(&st->cols, fcinfo, st->lists.mcxt, 0, 2, 3);
+	RowReaderEnsureArgs(&st->reader, st->lists.mcxt, &st->cols, st->m->fieldmask);
+	RowReaderSetArgs(&st->reader, &st->cols, fcinfo);
+}
+
+/* The matched profiles' ids as a bigint[]. */
+static Datum
+MatchedIds(MatchState *st, int n)
+{
+	ArrayType  *a;
+	int64	   *ids;
+
+	/* built directly: construct_array's generic path costs more than the matching */
+	a = (ArrayType *) palloc0(ARR_OVERHEAD_NONULLS(1) + sizeof(int64) * Max(n, 1));
+	if (n == 0)
+	{
+		SET_VARSIZE(a, ARR_OVERHEAD_NONULLS(0));
+		a->ndim = 0;
+		a->dataoffset = 0;
+		a->elemtype = INT8OID;
+		return PointerGetDatum(a);
+	}
+	SET_VARSIZE(a, ARR_OVERHEAD_NONULLS(1) + sizeof(int64) * n);
+	a->ndim = 1;
+	a->dataoffset = 0;
+	a->elemtype = INT8OID;
+	*ARR_DIMS(a) = n;
+	*ARR_LBOUND(a) = 1;
+	ids = (int64 *) ((char *) a + ARR_OVERHEAD_NONULLS(1));
+	for (int i = 0; i < n; i++)
+		ids[i] = st->m->p[st->matched[i]].id;
+	return PointerGetDatum(a);
+}
+
 PG_FUNCTION_INFO_V1(match_profiles);
 /* match_profiles(line record) → the ids of the active profiles the line matches. */
 Datum
@@ -614,13 +755,26 @@ match_profiles(PG_FUNCTION_ARGS)
 {
 	HeapTupleHeader rec = PG_GETARG_HEAPTUPLEHEADER(0);
 	MatchState *st = GetMatchState(fcinfo);
-	int		   *matched = st->matched;
-	int			n = MatchLine(st, rec, matched);
-	Datum	   *ids = palloc(sizeof(Datum) * (n + 1));
 
-	for (int i = 0; i < n; i++)
-		ids[i] = Int64GetDatum(st->m->p[matched[i]].id);
-	PG_RETURN_ARRAYTYPE_P(construct_array(ids, n, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
+	LoadRow(st, rec);
+	PG_RETURN_DATUM(MatchedIds(st, MatchLine(st, st->matched)));
+}
+
+PG_FUNCTION_INFO_V1(match_profiles_columns);
+/*
+ * match_profiles_columns(row type, present, names, VARIADIC columns): match_profiles()
+ * of a row given as its columns.  NULL when present is NULL (a row an outer join made up).
+ */
+Datum
+match_profiles_columns(PG_FUNCTION_ARGS)
+{
+	MatchState *st;
+
+	if (PG_ARGISNULL(1))
+		PG_RETURN_NULL();
+	st = GetMatchState(fcinfo);
+	LoadColumns(st, fcinfo);
+	PG_RETURN_DATUM(MatchedIds(st, MatchLine(st, st->matched)));
 }
 
 PG_FUNCTION_INFO_V1(match_profile_rows);
@@ -632,9 +786,11 @@ match_profile_rows(PG_FUNCTION_ARGS)
 	HeapTupleHeader rec = PG_GETARG_HEAPTUPLEHEADER(0);
 	MatchState *st = GetMatchState(fcinfo);
 	int		   *matched = st->matched;
-	int			n = MatchLine(st, rec, matched);
+	int			n;
 	static const char *const channels[] = {"green", "blue", "yellow", "red"};
 
+	LoadRow(st, rec);
+	n = MatchLine(st, matched);
 	InitMaterializedSRF(fcinfo, 0);
 	for (int i = 0; i < n; i++)
 	{
@@ -669,8 +825,8 @@ profile_matcher_stats(PG_FUNCTION_ARGS)
 		nrange += m->nrange[f] + m->nupper[f];
 	values[0] = Int64GetDatum(m->version);
 	values[1] = Int32GetDatum(m->n);
-	values[2] = Int64GetDatum(hash_get_num_entries(m->codes));
-	values[3] = Int64GetDatum(hash_get_num_entries(m->hs));
+	values[2] = Int64GetDatum(m->codes.n);
+	values[3] = Int64GetDatum(m->hs.n);
 	values[4] = Int32GetDatum(nrange);
 	values[5] = Int32GetDatum(m->nfree);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(td, values, nulls)));

@@ -9,6 +9,7 @@
 #include "catalog/namespace.h"
 #include "catalog/pg_enum.h"
 #include "catalog/pg_type.h"
+#include "port/pg_bitutils.h"
 #include "utils/builtins.h"
 #include "utils/catcache.h"
 #include "utils/date.h"
@@ -25,6 +26,93 @@ enum
 	FR_NONE, FR_HSCODE, FR_TEXT, FR_BPCHAR, FR_ENUM, FR_NUMERIC, FR_FLOAT8, FR_FLOAT4,
 	FR_INT2, FR_INT4, FR_INT8, FR_DATE
 };
+
+/*
+ * numeric to double without going through text, exact where it is cheap: the digits
+ * (base 10000) are gathered into an integer below 2^53 and scaled by one power of ten up
+ * to 10^22, both exact in a double, so the one multiplication or division is correctly
+ * rounded, the same double strtod gives the decimal text (Clinger's fast path).  Other
+ * values (more digits, NaN, infinities) go the slow way.  Reads the on-disk layout of
+ * numeric (numeric.c), which pg_upgrade keeps stable.
+ */
+#define NUM_SIGN_MASK	0xC000
+#define NUM_NEG			0x4000
+#define NUM_SHORT		0x8000
+#define NUM_SPECIAL		0xC000
+#define NUM_SHORT_SIGN	0x2000
+#define NUM_SHORT_WSIGN	0x0040
+#define NUM_SHORT_WMASK	0x003F
+
+static inline uint16
+ReadU16(const char *p)
+{
+	uint16		x;
+
+	memcpy(&x, p, sizeof(x));
+	return x;
+}
+
+static double
+NumericToDouble(Datum d)
+{
+	static const double pow10[] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+	struct varlena *v = pg_detoast_datum_packed((struct varlena *) DatumGetPointer(d));
+	const char *p = VARDATA_ANY(v);
+	int			len = VARSIZE_ANY_EXHDR(v);
+	uint16		header;
+	bool		neg;
+	int			weight,
+				ndigits,
+				exp10;
+	uint64		mant = 0;
+	double		x;
+
+	if (len < (int) sizeof(uint16))
+		goto slow;
+	header = ReadU16(p);
+	if ((header & NUM_SIGN_MASK) == NUM_SPECIAL)
+		goto slow;
+	if ((header & NUM_SIGN_MASK) == NUM_SHORT)
+	{
+		neg = (header & NUM_SHORT_SIGN) != 0;
+		weight = (header & NUM_SHORT_WSIGN) ? (int) (~NUM_SHORT_WMASK | (header & NUM_SHORT_WMASK))
+			: (int) (header & NUM_SHORT_WMASK);
+		p += sizeof(uint16);
+		len -= sizeof(uint16);
+	}
+	else
+	{
+		if (len < (int) (2 * sizeof(uint16)))
+			goto slow;
+		neg = (header & NUM_SIGN_MASK) == NUM_NEG;
+		weight = (int16) ReadU16(p + sizeof(uint16));
+		p += 2 * sizeof(uint16);
+		len -= 2 * sizeof(uint16);
+	}
+	ndigits = len / (int) sizeof(int16);
+	if (ndigits == 0)
+		return 0.0;
+	for (int i = 0; i < ndigits; i++)
+	{
+		uint16		digit = ReadU16(p + i * sizeof(int16));
+
+		if (digit > 9999 || mant > ((UINT64CONST(1) << 53) - 9999) / 10000)
+			goto slow;
+		mant = mant * 10000 + digit;
+	}
+	exp10 = 4 * (weight - ndigits + 1);
+	if (exp10 >= 0 && exp10 <= 22)
+		x = (double) mant * pow10[exp10];
+	else if (exp10 < 0 && exp10 >= -22)
+		x = (double) mant / pow10[-exp10];
+	else
+		goto slow;
+	return neg ? -x : x;
+
+slow:
+	return DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow, d));
+}
 
 /* The reader for a column type, for a field of the given criteria type. */
 static int
@@ -87,21 +175,35 @@ LoadEnumLabels(RowReader *rr, Oid enumtype)
 	ReleaseSysCacheList(list);
 }
 
-void
-RowReaderBind(RowReader *rr, MemoryContext mcxt, Oid typid, int32 typmod, uint32 fieldmask)
+/*
+ * Map the fields in fieldmask to columns: names[i] and types[i] describe column i (names[i]
+ * NULL for a dropped column).  typid names the row type in messages.
+ */
+static void
+BindColumns(RowReader *rr, MemoryContext mcxt, Oid typid, int ncols,
+			const char *const *names, const Oid *types, uint32 fieldmask)
 {
-	TupleDesc	td = lookup_rowtype_tupdesc(typid, typmod);
 	MemoryContext old = MemoryContextSwitchTo(mcxt);
 
-	memset(rr, 0, sizeof(*rr));
+	/* the reader's own arrays are kept across binds of the same shape */
+	if (rr->capacity < ncols)
+	{
+		if (rr->values)
+		{
+			pfree(rr->values);
+			pfree(rr->nulls);
+		}
+		rr->capacity = Max(ncols, 1);
+		rr->values = palloc(sizeof(Datum) * rr->capacity);
+		rr->nulls = palloc(sizeof(bool) * rr->capacity);
+	}
+	MemoryContextSwitchTo(old);
 	rr->mcxt = mcxt;
+	rr->ncols = ncols;
+	rr->nenum = 0;
 	rr->hscode_oid = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid, CStringGetDatum("hscode"),
 									 ObjectIdGetDatum(get_namespace_oid("customs_risk", false)));
-	rr->tupdesc = CreateTupleDescCopy(td);
-	ReleaseTupleDesc(td);
-	rr->values = palloc(sizeof(Datum) * Max(rr->tupdesc->natts, 1));
-	rr->nulls = palloc(sizeof(bool) * Max(rr->tupdesc->natts, 1));
-	MemoryContextSwitchTo(old);
+	rr->typid = InvalidOid;
 
 	for (int f = 0; f < CR_NFIELDS; f++)
 	{
@@ -111,21 +213,19 @@ RowReaderBind(RowReader *rr, MemoryContext mcxt, Oid typid, int32 typmod, uint32
 		rr->reader[f] = FR_NONE;
 		if (!(fieldmask & ((uint32) 1 << f)))
 			continue;
-		for (int a = 0; a < rr->tupdesc->natts; a++)
+		for (int a = 0; a < ncols; a++)
 		{
-			Form_pg_attribute att = TupleDescAttr(rr->tupdesc, a);
-
-			if (att->attisdropped || strcmp(NameStr(att->attname), name) != 0)
+			if (names[a] == NULL || strcmp(names[a], name) != 0)
 				continue;
 			rr->attnum[f] = a;
-			rr->reader[f] = ReaderFor(rr, cr_field_type(f), att->atttypid);
+			rr->reader[f] = ReaderFor(rr, cr_field_type(f), types[a]);
 			if (rr->reader[f] == FR_NONE)
 				ereport(ERROR,
 						(errcode(ERRCODE_DATATYPE_MISMATCH),
 						 errmsg("column \"%s\" of %s has type %s, which criteria cannot compare",
-								name, format_type_be(typid), format_type_be(att->atttypid))));
+								name, format_type_be(typid), format_type_be(types[a]))));
 			if (rr->reader[f] == FR_ENUM)
-				LoadEnumLabels(rr, getBaseType(att->atttypid));
+				LoadEnumLabels(rr, getBaseType(types[a]));
 			break;
 		}
 		if (rr->attnum[f] < 0)
@@ -136,8 +236,55 @@ RowReaderBind(RowReader *rr, MemoryContext mcxt, Oid typid, int32 typmod, uint32
 	}
 	/* bound last: an error above leaves the reader unbound */
 	rr->typid = typid;
-	rr->typmod = typmod;
 	rr->fieldmask = fieldmask;
+}
+
+void
+RowReaderBind(RowReader *rr, MemoryContext mcxt, Oid typid, int32 typmod, uint32 fieldmask)
+{
+	TupleDesc	td = lookup_rowtype_tupdesc(typid, typmod);
+	MemoryContext old = MemoryContextSwitchTo(mcxt);
+	const char **names;
+	Oid		   *types;
+
+	if (rr->tupdesc)
+		FreeTupleDesc(rr->tupdesc);
+	rr->tupdesc = CreateTupleDescCopy(td);
+	ReleaseTupleDesc(td);
+	names = palloc(sizeof(char *) * Max(rr->tupdesc->natts, 1));
+	types = palloc(sizeof(Oid) * Max(rr->tupdesc->natts, 1));
+	MemoryContextSwitchTo(old);
+	for (int a = 0; a < rr->tupdesc->natts; a++)
+	{
+		Form_pg_attribute att = TupleDescAttr(rr->tupdesc, a);
+
+		names[a] = att->attisdropped ? NULL : NameStr(att->attname);
+		types[a] = att->atttypid;
+	}
+	BindColumns(rr, mcxt, typid, rr->tupdesc->natts, names, types, fieldmask);
+	rr->typmod = typmod;
+	pfree(names);
+	pfree(types);
+}
+
+void
+RowReaderBindArgs(RowReader *rr, MemoryContext mcxt, const ArgColumns *ac, uint32 fieldmask)
+{
+	BindColumns(rr, mcxt, ac->rowtype, ac->n, (const char *const *) ac->names, ac->types, fieldmask);
+	rr->typmod = -1;
+}
+
+void
+RowReaderEnsureArgs(RowReader *rr, MemoryContext mcxt, const ArgColumns *ac, uint32 fieldmask)
+{
+	if (rr->typid != ac->rowtype || (fieldmask & ~rr->fieldmask) != 0)
+		RowReaderBindArgs(rr, mcxt, ac, fieldmask | (rr->typid == ac->rowtype ? rr->fieldmask : 0));
+}
+
+void
+RowReaderSetArgs(RowReader *rr, const ArgColumns *ac, FunctionCallInfo fcinfo)
+{
+	rr->args = fcinfo->args + ac->first;
 }
 
 void
@@ -146,15 +293,8 @@ RowReaderEnsure(RowReader *rr, MemoryContext mcxt, HeapTupleHeader rec, uint32 f
 	Oid			typid = HeapTupleHeaderGetTypeId(rec);
 	int32		typmod = HeapTupleHeaderGetTypMod(rec);
 
-	if (rr->typid != typid || rr->typmod != typmod || (fieldmask & ~rr->fieldmask) != 0)
+	if (rr->tupdesc == NULL || rr->typid != typid || rr->typmod != typmod || (fieldmask & ~rr->fieldmask) != 0)
 		RowReaderBind(rr, mcxt, typid, typmod, fieldmask | (rr->typid == typid ? rr->fieldmask : 0));
-}
-
-void
-RowReaderRead(RowReader *rr, HeapTupleHeader rec, CrValue *values)
-{
-	RowReaderDeform(rr, rec);
-	RowReaderFields(rr, values, ~(uint32) 0);
 }
 
 void
@@ -167,28 +307,26 @@ RowReaderDeform(RowReader *rr, HeapTupleHeader rec)
 	tuple.t_tableOid = InvalidOid;
 	tuple.t_data = rec;
 	heap_deform_tuple(&tuple, rr->tupdesc, rr->values, rr->nulls);
+	rr->args = NULL;
 }
 
 void
 RowReaderFields(RowReader *rr, CrValue *values, uint32 mask)
 {
-	for (int f = 0; f < CR_NFIELDS; f++)
+	/* fields not bound read as unknown */
+	for (uint32 bits = mask & ~rr->fieldmask & (((uint32) 1 << CR_NFIELDS) - 1); bits; bits &= bits - 1)
+		values[pg_rightmost_one_pos32(bits)].isnull = true;
+	for (uint32 bits = mask & rr->fieldmask; bits; bits &= bits - 1)
 	{
+		int			f = pg_rightmost_one_pos32(bits);
 		int			a = rr->attnum[f];
 		CrValue    *v = &values[f];
 		Datum		d;
 
-		if (!(mask & ((uint32) 1 << f)))
-			continue;
-		if (a < 0)
-		{
-			v->isnull = true;
-			continue;
-		}
-		v->isnull = rr->nulls[a];
+		v->isnull = rr->args ? rr->args[a].isnull : rr->nulls[a];
 		if (v->isnull)
 			continue;
-		d = rr->values[a];
+		d = rr->args ? rr->args[a].value : rr->values[a];
 		switch (rr->reader[f])
 		{
 			case FR_HSCODE:
@@ -225,7 +363,7 @@ RowReaderFields(RowReader *rr, CrValue *values, uint32 mask)
 					break;
 				}
 			case FR_NUMERIC:
-				v->f = DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow, d));
+				v->f = NumericToDouble(d);
 				v->isnull = isnan(v->f);	/* NaN compares as unknown */
 				break;
 			case FR_FLOAT8:
