@@ -3,6 +3,17 @@
 -- Views for analysts, profiles, models and BI tools
 -- ===========================================================================
 
+-- The derived values in double precision, from numeric without a detour through text
+-- (C: src/numeric_double.c); a view column computed for every line must be cheap.
+CREATE FUNCTION customs_risk.unit_value_of(value numeric, net_mass numeric) RETURNS float8
+    AS 'MODULE_PATHNAME', 'unit_value_of' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION customs_risk.unit_value_of(numeric, numeric) IS
+    'value per kg in double precision: value / net_mass, NULL when the mass is 0 (or NULL)';
+CREATE FUNCTION customs_risk.duty_of(value numeric, tax_rate numeric) RETURNS float8
+    AS 'MODULE_PATHNAME', 'duty_of' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION customs_risk.duty_of(numeric, numeric) IS
+    'duty at stake in double precision: value x tax rate / 100';
+
 CREATE VIEW customs_risk.declaration_line_v AS
 SELECT l.declaration_id,
        l.line_no,
@@ -26,8 +37,8 @@ SELECT l.declaration_id,
        l.tax_rate,
        l.net_mass,
        l.value,
-       CASE WHEN l.net_mass > 0 THEN (l.value / l.net_mass)::float8 END AS unit_value,
-       (l.value * l.tax_rate / 100)::float8 AS duty
+       customs_risk.unit_value_of(l.value, l.net_mass) AS unit_value,
+       customs_risk.duty_of(l.value, l.tax_rate) AS duty
   FROM customs_risk.declaration_line l
   JOIN customs_risk.declaration d ON d.declaration_id = l.declaration_id
   JOIN customs_risk.office o ON o.office_code = d.office_code;

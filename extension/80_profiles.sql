@@ -287,6 +287,30 @@ CREATE FUNCTION customs_risk.match_profile_rows(line record,
 COMMENT ON FUNCTION customs_risk.match_profile_rows(record) IS
     'the active profiles a line matches with their channel, weight and description, all from one profile-set version';
 
+-- From matched ids to a declaration's decision inputs (C: src/profile_summary.c).
+CREATE FUNCTION customs_risk.profile_union_merge(bigint[], bigint[]) RETURNS bigint[]
+    AS 'MODULE_PATHNAME', 'profile_union_merge' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION customs_risk.profile_union_merge(bigint[], bigint[]) IS
+    'merge two ascending sets of profile ids (transition and combine function of profile_union)';
+CREATE AGGREGATE customs_risk.profile_union(bigint[]) (
+    SFUNC = customs_risk.profile_union_merge,
+    STYPE = bigint[],
+    COMBINEFUNC = customs_risk.profile_union_merge,
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE customs_risk.profile_union(bigint[]) IS
+    'union of the ascending profile-id sets of a declaration''s lines (as match_profiles returns them), ascending; NULL for no rows';
+
+CREATE FUNCTION customs_risk.profile_score(profile_ids bigint[]) RETURNS float8
+    AS 'MODULE_PATHNAME', 'profile_score' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION customs_risk.profile_score(bigint[]) IS
+    'risk score of matched profiles: the sum of their weights in the active profile set; error for an id that is not active';
+
+CREATE FUNCTION customs_risk.profile_channel(profile_ids bigint[]) RETURNS customs_risk.channel
+    AS 'MODULE_PATHNAME', 'profile_channel' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION customs_risk.profile_channel(bigint[]) IS
+    'the most intrusive channel the matched profiles send to (NULL for none); error for an id that is not active';
+
 CREATE FUNCTION customs_risk.profile_matcher_stats(
     OUT profile_set_version bigint, OUT active_profiles integer, OUT code_keys bigint, OUT hs_keys bigint,
     OUT range_anchored integer, OUT unanchored integer)

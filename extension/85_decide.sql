@@ -27,27 +27,25 @@ END
 $fn$;
 COMMENT ON FUNCTION customs_risk.ensure_selection_secret() IS 'create the random-selection key if there is none';
 
--- The draw under the database's key, without revealing the key.  PL/pgSQL, not SQL: a SQL
--- function with SET is planned again on every call, a PL/pgSQL one keeps its plan.
+-- The draw under the database's key, without revealing the key.  C, reading the key itself
+-- once per statement (src/selection.c): what a SECURITY DEFINER function would do, without an
+-- identity switch per call that costs more than the draw.  Not granted to PUBLIC.
 CREATE FUNCTION customs_risk.random_draw(declaration_id text) RETURNS float8
-LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE SECURITY DEFINER
-SET search_path = pg_catalog, pg_temp
-AS $fn$
-BEGIN
-    RETURN (SELECT customs_risk.random_draw_with(s.secret, random_draw.declaration_id)
-              FROM customs_risk.selection_secret s);
-END
-$fn$;
+    AS 'MODULE_PATHNAME', 'random_draw' LANGUAGE C STABLE STRICT PARALLEL SAFE;
 COMMENT ON FUNCTION customs_risk.random_draw(text) IS
     'the declaration''s random draw under this database''s secret key (NULL before the key exists); the key itself stays hidden';
 
 -- The draws of many declarations in one call (batch selection), in the order given.
+CREATE FUNCTION customs_risk.random_draws_with(secret bytea, declaration_ids text[]) RETURNS float8[]
+    AS 'MODULE_PATHNAME', 'random_draws_with' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION customs_risk.random_draws_with(bytea, text[]) IS
+    'random_draw_with() of each id, in order (NULL for a NULL id)';
+
 CREATE FUNCTION customs_risk.random_draws(declaration_ids text[]) RETURNS float8[]
 LANGUAGE sql STABLE STRICT PARALLEL SAFE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $fn$
-    SELECT array_agg(customs_risk.random_draw_with(s.secret, d.id) ORDER BY d.n)
-      FROM customs_risk.selection_secret s, unnest(declaration_ids) WITH ORDINALITY AS d(id, n)
+    SELECT customs_risk.random_draws_with(s.secret, declaration_ids) FROM customs_risk.selection_secret s
 $fn$;
 COMMENT ON FUNCTION customs_risk.random_draws(text[]) IS
     'the keyed random draws of many declarations at once, in the order given (not granted to PUBLIC)';
@@ -146,6 +144,8 @@ RETURNS TABLE (office_code text, declarations bigint, red bigint, yellow bigint,
 LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $fn$
+DECLARE
+    batch_at timestamptz := clock_timestamp();
 BEGIN
     IF day IS NULL THEN
         RAISE EXCEPTION 'select_for_day() needs a day, not NULL' USING ERRCODE = 'null_value_not_allowed';
@@ -155,66 +155,71 @@ BEGIN
     END IF;
     PERFORM customs_risk.ensure_selection_secret();
 
-    -- 1. match every line of the day's declarations in one statement: the matcher, the profile
-    --    rows and the version all come from that statement's snapshot, so they agree
+    -- 1. match every line of the day's declarations in one statement: the matcher, the
+    --    scores and the version all come from that statement's snapshot, so they agree
     CREATE TEMP TABLE sel_decl ON COMMIT DROP AS
-    WITH lines AS MATERIALIZED (
-        SELECT v.declaration_id, v.office AS office_code, customs_risk.match_profiles(v) AS ids
+    WITH per_decl AS (
+        SELECT v.declaration_id, min(v.office) AS office_code,
+               customs_risk.profile_union(customs_risk.match_profiles(v)) AS ids
           FROM customs_risk.declaration_line_v v
          WHERE v.declared_on = select_for_day.day
            AND (select_for_day.office IS NULL OR v.office = select_for_day.office)
-    ), hits AS (
-        SELECT DISTINCT l.declaration_id, u.id FROM lines l, unnest(l.ids) AS u(id)
-    ), agg AS (
-        SELECT h.declaration_id, array_agg(h.id ORDER BY h.id) AS ids, sum(p.weight) AS score,
-               max(p.channel) AS channel
-          FROM hits h JOIN customs_risk.profile p ON p.profile_id = h.id
-         GROUP BY h.declaration_id
-    ), decl AS (
-        SELECT l.declaration_id, min(l.office_code) AS office_code FROM lines l GROUP BY l.declaration_id
-    ), draws AS (
-        SELECT x.id, x.draw
-          FROM (SELECT array_agg(decl.declaration_id ORDER BY decl.declaration_id) AS ids FROM decl) a,
-               LATERAL unnest(a.ids, customs_risk.random_draws(a.ids)) AS x(id, draw)
+         GROUP BY v.declaration_id
     )
-    SELECT decl.declaration_id, decl.office_code,
-           coalesce(agg.ids, '{}') AS ids, coalesce(agg.score, 0) AS score, agg.channel AS profile_channel,
+    SELECT p.declaration_id, p.office_code, p.ids,
+           customs_risk.profile_score(p.ids) AS score,
+           customs_risk.profile_channel(p.ids) AS profile_channel,
            coalesce((SELECT s.version FROM customs_risk.profile_set s), 0) AS version,
-           draws.draw
-      FROM decl
-      LEFT JOIN agg ON agg.declaration_id = decl.declaration_id
-      JOIN draws ON draws.id = decl.declaration_id;
+           customs_risk.random_draw(p.declaration_id) AS draw
+      FROM per_decl p;
+    ANALYZE sel_decl;          -- temp tables have no statistics until analysed
 
-    -- 2. profile hits and the random quota, then capacity, then the top-up, per office
-    CREATE TEMP TABLE sel_out ON COMMIT DROP AS
+    -- 2. per office: its policy, then each declaration's first channel from profile hits
+    --    and the random draw (narrow rows: the id sets stay in sel_decl)
+    CREATE TEMP TABLE sel_first ON COMMIT DROP AS
     WITH pol AS (
         SELECT o.code, p.*
           FROM (SELECT DISTINCT s.office_code AS code FROM sel_decl s) o,
                LATERAL customs_risk.effective_policy(o.code) p
-    ), first_pass AS (
-        SELECT s.*, p.share_red, p.share_yellow, p.share_blue, p.daily_capacity AS cap,
-               cardinality(s.ids) > p.max_hits_green AS hit,
-               s.draw < p.random_rate AS rnd,
-               count(*) OVER (PARTITION BY s.office_code) AS n,
-               greatest(CASE WHEN cardinality(s.ids) > p.max_hits_green THEN s.profile_channel
-                             ELSE 'green'::customs_risk.channel END,
-                        CASE WHEN s.draw < p.random_rate THEN p.random_channel
-                             ELSE 'green'::customs_risk.channel END) AS ch0
-          FROM sel_decl s JOIN pol p ON p.code = s.office_code
-    ), capped AS (
-        -- random selections first, then profile hits by score: inspections past capacity are held
-        -- back to blue (post-clearance audit); random ones are always kept
-        SELECT f.*,
-               f.ch0 IN ('yellow', 'red') AND f.cap IS NOT NULL AND NOT f.rnd
-               AND count(*) FILTER (WHERE f.ch0 IN ('yellow', 'red'))
-                     OVER (PARTITION BY f.office_code ORDER BY f.rnd DESC, f.score DESC, f.draw, f.declaration_id
-                           ROWS UNBOUNDED PRECEDING) > f.cap AS held
-          FROM first_pass f
-    ), after_cap AS (
-        SELECT c.*, CASE WHEN c.held THEN 'blue'::customs_risk.channel ELSE c.ch0 END AS ch1
-          FROM capped c
-    ), quota AS (
-        -- how many would-be-green declarations to top up into each channel
+    )
+    SELECT s.declaration_id, s.office_code, s.score, s.draw,
+           cardinality(s.ids) > p.max_hits_green AS hit,
+           s.draw < p.random_rate AS rnd,
+           greatest(CASE WHEN cardinality(s.ids) > p.max_hits_green THEN s.profile_channel
+                         ELSE 'green'::customs_risk.channel END,
+                    CASE WHEN s.draw < p.random_rate THEN p.random_channel
+                         ELSE 'green'::customs_risk.channel END) AS ch0,
+           p.share_red, p.share_yellow, p.share_blue, p.daily_capacity AS cap
+      FROM sel_decl s JOIN pol p ON p.code = s.office_code;
+    ANALYZE sel_first;
+
+    -- 3. capacity per office: random selections are kept (the control sample) and counted
+    --    first, then profile hits by score; inspections past capacity are held back to blue
+    --    (post-clearance audit)
+    CREATE TEMP TABLE sel_out ON COMMIT DROP AS
+    WITH office_n AS (
+        SELECT f.office_code, count(*) FILTER (WHERE f.rnd AND f.ch0 IN ('yellow', 'red')) AS n_rnd_inspect,
+               min(f.cap) AS cap
+          FROM sel_first f GROUP BY f.office_code
+    ), held AS (
+        SELECT r.declaration_id
+          FROM (SELECT f.declaration_id, f.office_code,
+                       row_number() OVER (PARTITION BY f.office_code
+                                          ORDER BY f.score DESC, f.draw, f.declaration_id) AS k
+                  FROM sel_first f
+                 WHERE f.ch0 IN ('yellow', 'red') AND NOT f.rnd AND f.cap IS NOT NULL) r
+          JOIN office_n o ON o.office_code = r.office_code
+         WHERE o.n_rnd_inspect + r.k > o.cap
+    )
+    SELECT f.*, h.declaration_id IS NOT NULL AS held,
+           CASE WHEN h.declaration_id IS NOT NULL THEN 'blue'::customs_risk.channel ELSE f.ch0 END AS ch1
+      FROM sel_first f LEFT JOIN held h ON h.declaration_id = f.declaration_id;
+    ANALYZE sel_out;
+
+    -- 4. the top-up to the expected shares, from the highest-scoring would-be-green
+    --    declarations (ties broken by the keyed random draw), within the room capacity leaves
+    CREATE TEMP TABLE sel_topup ON COMMIT DROP AS
+    WITH quota AS (
         SELECT q.office_code, q.red_up, q.yellow_up,
                greatest(0, round(q.share_blue * q.n)::bigint - q.n_blue) AS blue_up
           FROM (SELECT r.*,
@@ -222,45 +227,50 @@ BEGIN
                        greatest(0, least(round(r.share_yellow * r.n)::bigint - r.n_yellow,
                                          r.room - greatest(0, least(round(r.share_red * r.n)::bigint - r.n_red, r.room)))) AS yellow_up
                   FROM (SELECT a.office_code, min(a.share_red) AS share_red, min(a.share_yellow) AS share_yellow,
-                               min(a.share_blue) AS share_blue, min(a.n) AS n,
+                               min(a.share_blue) AS share_blue, count(*) AS n,
                                count(*) FILTER (WHERE a.ch1 = 'red') AS n_red,
                                count(*) FILTER (WHERE a.ch1 = 'yellow') AS n_yellow,
                                count(*) FILTER (WHERE a.ch1 = 'blue') AS n_blue,
                                coalesce(min(a.cap)::bigint - count(*) FILTER (WHERE a.ch1 IN ('red', 'yellow')),
-                                        min(a.n)) AS room
-                          FROM after_cap a GROUP BY a.office_code) r) q
-    ), ranked AS (
-        -- would-be-green declarations, highest score first (ties broken by the keyed random draw)
-        SELECT a.*, q.red_up, q.yellow_up, q.blue_up,
-               CASE WHEN a.ch1 = 'green'
-                    THEN row_number() OVER (PARTITION BY a.office_code, a.ch1 = 'green'
-                                            ORDER BY a.score DESC, a.draw, a.declaration_id) END AS g
-          FROM after_cap a JOIN quota q ON q.office_code = a.office_code
+                                        count(*)) AS room
+                          FROM sel_out a GROUP BY a.office_code) r) q
     )
-    SELECT r.declaration_id, r.office_code, r.ids, r.score, r.rnd, r.version, r.held, r.hit, r.ch1,
-           (CASE WHEN r.ch1 <> 'green' THEN r.ch1::text
-                 WHEN r.g <= r.red_up THEN 'red'
-                 WHEN r.g <= r.red_up + r.yellow_up THEN 'yellow'
-                 WHEN r.g <= r.red_up + r.yellow_up + r.blue_up THEN 'blue'
-                 ELSE 'green' END)::customs_risk.channel AS ch2
-      FROM ranked r;
+    SELECT g.declaration_id,
+           CASE WHEN g.k <= q.red_up THEN 'red'
+                WHEN g.k <= q.red_up + q.yellow_up THEN 'yellow'
+                ELSE 'blue' END::customs_risk.channel AS ch2
+      FROM (SELECT a.declaration_id, a.office_code,
+                   row_number() OVER (PARTITION BY a.office_code ORDER BY a.score DESC, a.draw, a.declaration_id) AS k
+              FROM sel_out a WHERE a.ch1 = 'green') g
+      JOIN quota q ON q.office_code = g.office_code
+     WHERE g.k <= q.red_up + q.yellow_up + q.blue_up;
+    ANALYZE sel_topup;
 
+    -- 5. the log, in declaration order (its index then grows at one end), one time for the batch
     INSERT INTO customs_risk.decision_log
-        (declaration_id, office_code, channel, score, profile_ids, random, selected_by, profile_set_version)
-    SELECT o.declaration_id, o.office_code, o.ch2, o.score, o.ids, o.rnd,
+        (declaration_id, office_code, channel, score, profile_ids, random, selected_by, profile_set_version,
+         decided_at, decided_by)
+    SELECT o.declaration_id, o.office_code, coalesce(t.ch2, o.ch1), o.score, d.ids, o.rnd,
            CASE WHEN o.rnd THEN 'batch-random' WHEN o.held THEN 'batch-capacity'
-                WHEN o.ch2 <> o.ch1 THEN 'batch-topup' WHEN o.hit THEN 'batch-profile' ELSE 'batch-green' END,
-           o.version
-      FROM sel_out o;
+                WHEN t.ch2 IS NOT NULL THEN 'batch-topup' WHEN o.hit THEN 'batch-profile' ELSE 'batch-green' END,
+           d.version, batch_at, session_user
+      FROM sel_out o
+      JOIN sel_decl d ON d.declaration_id = o.declaration_id
+      LEFT JOIN sel_topup t ON t.declaration_id = o.declaration_id
+     ORDER BY o.declaration_id;
 
     RETURN QUERY
-    SELECT o.office_code::text, count(*), count(*) FILTER (WHERE o.ch2 = 'red'), count(*) FILTER (WHERE o.ch2 = 'yellow'),
-           count(*) FILTER (WHERE o.ch2 = 'blue'), count(*) FILTER (WHERE o.ch2 = 'green'),
+    SELECT o.office_code::text, count(*),
+           count(*) FILTER (WHERE coalesce(t.ch2, o.ch1) = 'red'),
+           count(*) FILTER (WHERE coalesce(t.ch2, o.ch1) = 'yellow'),
+           count(*) FILTER (WHERE coalesce(t.ch2, o.ch1) = 'blue'),
+           count(*) FILTER (WHERE coalesce(t.ch2, o.ch1) = 'green'),
            count(*) FILTER (WHERE o.hit AND NOT o.held), count(*) FILTER (WHERE o.rnd),
-           count(*) FILTER (WHERE o.ch2 <> o.ch1), count(*) FILTER (WHERE o.held),
+           count(t.ch2), count(*) FILTER (WHERE o.held),
            (customs_risk.effective_policy(o.office_code)).daily_capacity
-      FROM sel_out o GROUP BY o.office_code ORDER BY o.office_code;
-    DROP TABLE sel_decl, sel_out;
+      FROM sel_out o LEFT JOIN sel_topup t ON t.declaration_id = o.declaration_id
+     GROUP BY o.office_code ORDER BY o.office_code;
+    DROP TABLE sel_decl, sel_first, sel_out, sel_topup;
 END
 $fn$;
 COMMENT ON FUNCTION customs_risk.select_for_day(date, text) IS

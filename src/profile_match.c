@@ -36,6 +36,7 @@
 #include "code_list.h"
 #include "criteria_core.h"
 #include "hscode.h"
+#include "profile_match.h"
 #include "row_reader.h"
 
 typedef struct MProfile
@@ -775,6 +776,36 @@ match_profiles_columns(PG_FUNCTION_ARGS)
 	st = GetMatchState(fcinfo);
 	LoadColumns(st, fcinfo);
 	PG_RETURN_DATUM(MatchedIds(st, MatchLine(st, st->matched)));
+}
+
+/*
+ * The weight and channel (1 blue, 2 yellow, 3 red) of an active profile of the profile
+ * set this statement matches against; false when it is not one of them.
+ */
+bool
+ActiveProfileInfo(FunctionCallInfo fcinfo, int64 id, double *weight, int *channel, int64 *version)
+{
+	MatchState *st = GetMatchState(fcinfo);
+	Matcher    *m = st->m;
+	int			lo = 0,
+				hi = m->n;
+
+	*version = m->version;
+	/* loaded in id order */
+	while (lo < hi)
+	{
+		int			mid = lo + (hi - lo) / 2;
+
+		if (m->p[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo == m->n || m->p[lo].id != id)
+		return false;
+	*weight = m->p[lo].weight;
+	*channel = m->p[lo].channel;
+	return true;
 }
 
 PG_FUNCTION_INFO_V1(match_profile_rows);

@@ -1,0 +1,140 @@
+/*
+ * profile_summary.c: from matched profile ids to a declaration's decision inputs, in C,
+ * so the batch need not unnest and join millions of hits: the union of its lines' ids
+ * (an aggregate), and the score (sum of weights) and channel (the most intrusive) of an
+ * id set under the statement's profile set.
+ */
+#include "postgres.h"
+
+#include "catalog/pg_type.h"
+#include "fmgr.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
+#include "utils/fmgrprotos.h"
+#include "utils/lsyscache.h"
+
+#include "profile_match.h"
+
+/* The ids of a bigint[]: sorted ascending and without NULLs, as match_profiles returns them. */
+static int64 *
+SortedIds(ArrayType *a, int *n, const char *what)
+{
+	int64	   *ids;
+
+	if (ARR_ELEMTYPE(a) != INT8OID)
+		elog(ERROR, "expected bigint[]");
+	if (ARR_NDIM(a) > 1 || array_contains_nulls(a))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s needs a one-dimensional array of profile ids without NULLs", what)));
+	*n = ArrayGetNItems(ARR_NDIM(a), ARR_DIMS(a));
+	ids = (int64 *) ((char *) a + ARR_OVERHEAD_NONULLS(ARR_NDIM(a)));	/* no NULLs: no bitmap */
+	for (int i = 1; i < *n; i++)
+		if (ids[i] <= ids[i - 1])
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("%s needs profile ids in ascending order without repeats", what),
+					 errdetail("%lld follows %lld.", (long long) ids[i], (long long) ids[i - 1])));
+	return ids;
+}
+
+static ArrayType *
+MakeIds(const int64 *ids, int n)
+{
+	Datum	   *d = palloc(sizeof(Datum) * Max(n, 1));
+
+	for (int i = 0; i < n; i++)
+		d[i] = Int64GetDatum(ids[i]);
+	return construct_array(d, n, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
+}
+
+PG_FUNCTION_INFO_V1(profile_union_merge);
+/* profile_union(ids): transition and combine function, a merge of two sorted id sets. */
+Datum
+profile_union_merge(PG_FUNCTION_ARGS)
+{
+	ArrayType  *a = PG_GETARG_ARRAYTYPE_P(0);
+	ArrayType  *b = PG_GETARG_ARRAYTYPE_P(1);
+	int			na,
+				nb,
+				i = 0,
+				j = 0,
+				n = 0;
+	int64	   *x = SortedIds(a, &na, "profile_union()");
+	int64	   *y = SortedIds(b, &nb, "profile_union()");
+	int64	   *out;
+
+	/* most lines add nothing new: keep the state as it is */
+	if (nb == 0)
+		PG_RETURN_ARRAYTYPE_P(a);
+	if (na == 0)
+		PG_RETURN_ARRAYTYPE_P(b);
+	out = palloc(sizeof(int64) * (na + nb));
+	while (i < na || j < nb)
+	{
+		if (j == nb || (i < na && x[i] < y[j]))
+			out[n++] = x[i++];
+		else if (i == na || y[j] < x[i])
+			out[n++] = y[j++];
+		else
+		{
+			out[n++] = x[i++];
+			j++;
+		}
+	}
+	PG_RETURN_ARRAYTYPE_P(MakeIds(out, n));
+}
+
+/* Sum of weights and the most intrusive channel of the ids; errors on an id not active. */
+static void
+Summarise(FunctionCallInfo fcinfo, double *score, int *channel)
+{
+	ArrayType  *a = PG_GETARG_ARRAYTYPE_P(0);
+	int			n;
+	int64	   *ids = SortedIds(a, &n, "a profile score");
+
+	*score = 0;
+	*channel = 0;
+	for (int i = 0; i < n; i++)
+	{
+		double		w;
+		int			c;
+		int64		version;
+
+		if (!ActiveProfileInfo(fcinfo, ids[i], &w, &c, &version))
+			ereport(ERROR,
+					(errcode(ERRCODE_NO_DATA_FOUND),
+					 errmsg("profile %lld is not active in profile-set version %lld",
+							(long long) ids[i], (long long) version)));
+		*score += w;
+		*channel = Max(*channel, c);
+	}
+}
+
+PG_FUNCTION_INFO_V1(profile_score);
+/* profile_score(ids) → the sum of the active profiles' weights. */
+Datum
+profile_score(PG_FUNCTION_ARGS)
+{
+	double		score;
+	int			channel;
+
+	Summarise(fcinfo, &score, &channel);
+	PG_RETURN_FLOAT8(score);
+}
+
+PG_FUNCTION_INFO_V1(profile_channel);
+/* profile_channel(ids) → the most intrusive channel they send to; NULL for no ids. */
+Datum
+profile_channel(PG_FUNCTION_ARGS)
+{
+	static const char *const labels[] = {"green", "blue", "yellow", "red"};
+	double		score;
+	int			channel;
+	Oid			enumtype = get_fn_expr_rettype(fcinfo->flinfo);
+
+	Summarise(fcinfo, &score, &channel);
+	if (channel == 0)
+		PG_RETURN_NULL();
+	return DirectFunctionCall2(enum_in, CStringGetDatum(labels[channel]), ObjectIdGetDatum(enumtype));
+}
