@@ -2,7 +2,9 @@
 -- 10,000 active profiles with match_profiles() and with the best plain-SQL join of the same rules,
 -- then batch decisions for the day's 1,000,000 declarations.  Parallel query off: one core.
 \set ON_ERROR_STOP on
-SET search_path = customs_risk, public;
+-- The benchmark's own tables live in schema cr_bench, never in the extension's schema.
+CREATE SCHEMA IF NOT EXISTS cr_bench;
+SET search_path = cr_bench, customs_risk, public;
 SET max_parallel_workers_per_gather = 0;
 SET client_min_messages = warning;
 SET work_mem = '256MB';
@@ -23,9 +25,10 @@ CREATE INDEX ON bench_lines (unit_value);
 ANALYZE bench_lines;
 CREATE UNLOGGED TABLE bench_result (what text, profiles int, seconds float8, hits bigint);
 
--- 10,000 rules the way real profiles look: 40% goods (HS heading or subheading, maybe with
--- origins or a unit-value ceiling), 20% an origin with a chapter, 30% an importer (maybe with a
--- chapter), 10% only value, mass, unit value or transport.  Drawn deterministically.
+-- 10,000 rules the way real profiles look, each narrow: 40% goods (an HS heading or subheading
+-- with an origin, a unit-value ceiling (undervaluation), or both), 20% an origin with a chapter
+-- and a high value, 30% an importer (maybe with a chapter), 10% only value, mass, unit value
+-- or transport.  Drawn deterministically.
 CREATE UNLOGGED TABLE bench_rule AS
 WITH pools AS (
     SELECT (SELECT array_agg(h ORDER BY h) FROM (SELECT DISTINCT hs4 AS h FROM bench_lines) x) AS hs4,
@@ -34,6 +37,7 @@ WITH pools AS (
            (SELECT array_agg(o ORDER BY n DESC, o) FROM (SELECT origin AS o, count(*) AS n FROM bench_lines GROUP BY 1) x) AS origins,
            (SELECT array_agg(i ORDER BY i) FROM (SELECT DISTINCT importer AS i FROM bench_lines) x) AS importers,
            (SELECT percentile_cont(0.995) WITHIN GROUP (ORDER BY value) FROM bench_lines) AS value_hi,
+           (SELECT percentile_cont(0.9) WITHIN GROUP (ORDER BY value) FROM bench_lines) AS value_p90,
            (SELECT percentile_cont(0.995) WITHIN GROUP (ORDER BY net_mass) FROM bench_lines) AS mass_hi,
            (SELECT percentile_cont(0.005) WITHIN GROUP (ORDER BY unit_value) FROM bench_lines) AS uv_lo,
            (SELECT percentile_cont(0.995) WITHIN GROUP (ORDER BY unit_value) FROM bench_lines) AS uv_hi
@@ -47,10 +51,12 @@ SELECT i AS rule_no,
        CASE WHEN k BETWEEN 1 AND 4 THEN
             CASE WHEN u1 < 0.5 THEN hs4[1 + floor(u2 * cardinality(hs4))::int] ELSE hs6[1 + floor(u2 * cardinality(hs6))::int] END
        END AS hs_prefix,
-       CASE WHEN k BETWEEN 1 AND 4 AND u3 < 0.5 THEN ARRAY[origins[1 + floor(u4 * 6)::int]] END AS origins,
-       CASE WHEN k BETWEEN 1 AND 4 AND u3 >= 0.8 THEN round((uv_lo * 20 * (0.5 + u4))::numeric, 2) END AS uv_max,
+       CASE WHEN k BETWEEN 1 AND 4 AND u3 < 0.5 THEN ARRAY[origins[1 + floor(u4 * 6)::int]]
+            WHEN k BETWEEN 1 AND 4 AND u3 >= 0.8 THEN ARRAY[origins[1 + floor(u4 * 3)::int], origins[4 + floor(u4 * 3)::int]] END AS origins,
+       CASE WHEN k BETWEEN 1 AND 4 AND u3 >= 0.5 THEN round((uv_lo * 20 * (0.5 + u4))::numeric, 2) END AS uv_max,
        CASE WHEN k IN (5, 6) THEN origins[1 + floor(u1 * least(40, cardinality(origins)))::int] END AS origin,
        CASE WHEN k IN (5, 6) OR (k >= 7 AND u3 < 0.7) THEN hs2[1 + floor(u2 * cardinality(hs2))::int] END AS hs2,
+       CASE WHEN k IN (5, 6) THEN round(value_p90::numeric, 0) END AS origin_value_min,
        CASE WHEN k >= 7 THEN importers[1 + floor(u1 * cardinality(importers))::int] END AS importer,
        CASE WHEN k = 0 AND u1 < 0.25 THEN round((value_hi * (1 + 4 * u2))::numeric, 0) END AS value_min,
        CASE WHEN k = 0 AND u1 >= 0.25 AND u1 < 0.5 THEN round((mass_hi * (1 + 4 * u2))::numeric, 0) END AS mass_min,
@@ -65,6 +71,7 @@ UPDATE bench_rule SET criteria = concat_ws(' and ',
     CASE WHEN uv_max IS NOT NULL THEN 'unit_value < ' || uv_max END,
     CASE WHEN origin IS NOT NULL THEN 'origin = ' || origin END,
     CASE WHEN hs2 IS NOT NULL THEN 'hs <@ ' || hs2 END,
+    CASE WHEN origin_value_min IS NOT NULL THEN 'value > ' || origin_value_min END,
     CASE WHEN importer IS NOT NULL THEN 'importer = ' || quote_literal(importer) END,
     CASE WHEN value_min IS NOT NULL THEN 'value > ' || value_min END,
     CASE WHEN mass_min IS NOT NULL THEN 'net_mass > ' || mass_min END,
@@ -78,7 +85,7 @@ ANALYZE bench_rule;
 CREATE FUNCTION pg_temp.load_profiles(n int) RETURNS void LANGUAGE sql AS $$
     UPDATE customs_risk.profile SET status = 'retired' WHERE status = 'active';
     INSERT INTO customs_risk.profile (name, criteria, channel, weight, description, status, valid_from, owner_office)
-    SELECT 'bench ' || n || '/' || rule_no, criteria::customs_risk.criteria,
+    SELECT format('bench %s: %s/%s', to_char(now(), 'YYYY-MM-DD HH24:MI:SS.US'), n, rule_no), criteria::customs_risk.criteria,
            (ARRAY['yellow', 'red', 'blue'])[1 + rule_no % 3]::customs_risk.channel, 1 + rule_no % 5,
            'benchmark rule ' || rule_no, 'active', '2020-01-01', 'NRC'
       FROM bench_rule WHERE rule_no <= n;
@@ -95,7 +102,7 @@ CREATE FUNCTION pg_temp.plain_sql_hits(n int) RETURNS bigint LANGUAGE sql AS $$
          WHERE r.rule_no <= n AND (r.origins IS NULL OR l.origin = ANY (r.origins)) AND (r.uv_max IS NULL OR l.unit_value < r.uv_max)
         UNION ALL
         SELECT l.declaration_id FROM bench_lines l JOIN bench_rule r ON r.kind = 'origin' AND r.origin = l.origin
-         WHERE r.rule_no <= n AND (r.hs2 IS NULL OR l.hs2 = r.hs2)
+         WHERE r.rule_no <= n AND (r.hs2 IS NULL OR l.hs2 = r.hs2) AND l.value > r.origin_value_min
         UNION ALL
         SELECT l.declaration_id FROM bench_lines l JOIN bench_rule r ON r.kind = 'importer' AND r.importer = l.importer
          WHERE r.rule_no <= n AND (r.hs2 IS NULL OR l.hs2 = r.hs2)

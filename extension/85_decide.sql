@@ -146,6 +146,7 @@ SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
     batch_at timestamptz := clock_timestamp();
+    t timestamptz := clock_timestamp();
 BEGIN
     IF day IS NULL THEN
         RAISE EXCEPTION 'select_for_day() needs a day, not NULL' USING ERRCODE = 'null_value_not_allowed';
@@ -173,6 +174,7 @@ BEGIN
            customs_risk.random_draw(p.declaration_id) AS draw
       FROM per_decl p;
     ANALYZE sel_decl;          -- temp tables have no statistics until analysed
+    RAISE DEBUG 'select_for_day: matched and scored in % ms', round(extract(epoch FROM clock_timestamp() - t) * 1000); t := clock_timestamp();
 
     -- 2. per office: its policy, then each declaration's first channel from profile hits
     --    and the random draw (narrow rows: the id sets stay in sel_decl)
@@ -192,6 +194,7 @@ BEGIN
            p.share_red, p.share_yellow, p.share_blue, p.daily_capacity AS cap
       FROM sel_decl s JOIN pol p ON p.code = s.office_code;
     ANALYZE sel_first;
+    RAISE DEBUG 'select_for_day: first channels in % ms', round(extract(epoch FROM clock_timestamp() - t) * 1000); t := clock_timestamp();
 
     -- 3. capacity per office: random selections are kept (the control sample) and counted
     --    first, then profile hits by score; inspections past capacity are held back to blue
@@ -215,6 +218,7 @@ BEGIN
            CASE WHEN h.declaration_id IS NOT NULL THEN 'blue'::customs_risk.channel ELSE f.ch0 END AS ch1
       FROM sel_first f LEFT JOIN held h ON h.declaration_id = f.declaration_id;
     ANALYZE sel_out;
+    RAISE DEBUG 'select_for_day: capacity in % ms', round(extract(epoch FROM clock_timestamp() - t) * 1000); t := clock_timestamp();
 
     -- 4. the top-up to the expected shares, from the highest-scoring would-be-green
     --    declarations (ties broken by the keyed random draw), within the room capacity leaves
@@ -245,6 +249,7 @@ BEGIN
       JOIN quota q ON q.office_code = g.office_code
      WHERE g.k <= q.red_up + q.yellow_up + q.blue_up;
     ANALYZE sel_topup;
+    RAISE DEBUG 'select_for_day: top-up in % ms', round(extract(epoch FROM clock_timestamp() - t) * 1000); t := clock_timestamp();
 
     -- 5. the log, in declaration order (its index then grows at one end), one time for the batch
     INSERT INTO customs_risk.decision_log
@@ -258,6 +263,7 @@ BEGIN
       JOIN sel_decl d ON d.declaration_id = o.declaration_id
       LEFT JOIN sel_topup t ON t.declaration_id = o.declaration_id
      ORDER BY o.declaration_id;
+    RAISE DEBUG 'select_for_day: logged in % ms', round(extract(epoch FROM clock_timestamp() - t) * 1000);
 
     RETURN QUERY
     SELECT o.office_code::text, count(*),

@@ -1206,14 +1206,16 @@ InSorted(const CrProgram *p, CrType type, const CrValue *val, uint32_t first, ui
 static bool
 WithinAny(const CrProgram *p, HsKey key, uint32_t first, uint32_t n)
 {
-	for (int digits = 2; digits <= hs_ndigits(key); digits += 2)
+	HsKey		anc[HS_MAX_DIGITS / 2 + 1];
+
+	if (n == 1)
+		return hs_within(key, Slot(p, first));
+	hs_ancestors(key, anc);
+	for (int d = 1; d <= hs_ndigits(key) / 2; d++)
 	{
-		HsKey		anc;
 		CrValue		v;
 
-		if (!hs_truncate(key, digits, &anc))
-			continue;
-		v.i = anc;
+		v.i = anc[d];
 		if (InSorted(p, CR_HS, &v, first, n))
 			return true;
 	}
@@ -1756,18 +1758,20 @@ cr_anchor(const CrProgram *p, CrAnchor *a)
 		a->kind = CR_ANCHOR_CODES;
 }
 
-/* Walk the "and" tree under instruction i for the best guard leaf that is not the anchor. */
+/* Walk the "and" tree under instruction i for the best guard leaves that are not the anchor. */
 static void
-BestGuard(const CrProgram *p, const int *start, int i, const CrAnchor *a, CrGuard *g, int *best_rank)
+BestGuards(const CrProgram *p, const int *start, int i, const CrAnchor *a, CrGuard *g, int *rank, int *n)
 {
 	const CrInstr *in = &p->instr[i];
 	CrType		type;
-	int			rank;
+	int			r;
+	CrGuard		cand;
+	int			pos;
 
 	if (in->op == CR_OP_AND)
 	{
-		BestGuard(p, start, start[i - 1] - 1, a, g, best_rank);
-		BestGuard(p, start, i - 1, a, g, best_rank);
+		BestGuards(p, start, start[i - 1] - 1, a, g, rank, n);
+		BestGuards(p, start, i - 1, a, g, rank, n);
 		return;
 	}
 	if (in->op == CR_OP_OR || in->op == CR_OP_NOT || in->nslots != 1)
@@ -1776,39 +1780,60 @@ BestGuard(const CrProgram *p, const int *start, int i, const CrAnchor *a, CrGuar
 		if (a->instrs[k] == i)
 			return;
 	type = fields[in->field].type;
-	if (type == CR_HS ? in->op != CR_OP_WITHIN
-		: !((type == CR_CODE || type == CR_COUNTRY || type == CR_TRANSPORT) &&
-			(in->op == CR_OP_EQ || in->op == CR_OP_IN)))
-		return;
-	rank = AnchorRank(p, in);
-	if (rank <= *best_rank)
-		return;
-	*best_rank = rank;
-	g->field = in->field;
-	if (type == CR_HS)
+	memset(&cand, 0, sizeof(cand));
+	cand.field = in->field;
+	if (type == CR_HS && in->op == CR_OP_WITHIN)
 	{
-		g->kind = CR_ANCHOR_HS;
-		g->hs = Slot(p, in->slot);
+		cand.kind = CR_ANCHOR_HS;
+		cand.hs = Slot(p, in->slot);
+		r = AnchorRank(p, in);
 	}
-	else
+	else if ((type == CR_CODE || type == CR_COUNTRY || type == CR_TRANSPORT) &&
+			 (in->op == CR_OP_EQ || in->op == CR_OP_IN))
 	{
 		int64_t		v = Slot(p, in->slot);
 
-		g->kind = CR_ANCHOR_CODES;
-		g->s = p->strings + (v >> 32);
-		g->len = (int) (v & 0xffffffff);
+		cand.kind = CR_ANCHOR_CODES;
+		cand.s = p->strings + (v >> 32);
+		cand.len = (int) (v & 0xffffffff);
+		r = AnchorRank(p, in);
 	}
+	else if (type == CR_NUMBER &&
+			 (in->op == CR_OP_LT || in->op == CR_OP_LE || in->op == CR_OP_GT || in->op == CR_OP_GE))
+	{
+		cand.kind = CR_ANCHOR_RANGE;
+		cand.op = in->op;
+		cand.bound = SlotNumber(p, type, in->slot);
+		r = AnchorRank(p, in);
+	}
+	else
+		return;
+	/* keep the best CR_MAX_GUARDS, best first */
+	for (pos = *n; pos > 0 && rank[pos - 1] < r; pos--)
+		;
+	if (pos >= CR_MAX_GUARDS)
+		return;
+	for (int k = (*n < CR_MAX_GUARDS - 1 ? *n : CR_MAX_GUARDS - 1); k > pos; k--)
+	{
+		g[k] = g[k - 1];
+		rank[k] = rank[k - 1];
+	}
+	g[pos] = cand;
+	rank[pos] = r;
+	if (*n < CR_MAX_GUARDS)
+		(*n)++;
 }
 
-void
-cr_guard(const CrProgram *p, const CrAnchor *a, CrGuard *g)
+int
+cr_guards(const CrProgram *p, const CrAnchor *a, CrGuard *g)
 {
 	int			start[CR_MAX_INSTR];
-	int			best_rank = 0;
+	int			rank[CR_MAX_GUARDS];
+	int			n = 0;
 
-	memset(g, 0, sizeof(*g));
 	if (p->header->ninstr == 0)
-		return;
+		return 0;
 	SubtreeStarts(p, start);
-	BestGuard(p, start, p->header->ninstr - 1, a, g, &best_rank);
+	BestGuards(p, start, p->header->ninstr - 1, a, g, rank, &n);
+	return n;
 }

@@ -167,9 +167,9 @@ extern void cr_anchor(const CrProgram *prog, CrAnchor *anchor);
 
 /*
  * A guard: another top-level conjunct, cheap to test before the whole program runs on a
- * line the anchor found: a code field equal to one value (CODES: s, len), or the HS code
- * within one prefix (HS: hs).  Kind NONE when the program has no such conjunct.  A line
- * that fails the guard cannot satisfy the program.
+ * line the anchor found: a code field equal to one value (CODES: s, len), the HS code
+ * within one prefix (HS: hs), or a number compared with one bound (RANGE: op, bound).  A
+ * line that fails a guard cannot satisfy the program.
  */
 typedef struct CrGuard
 {
@@ -178,9 +178,14 @@ typedef struct CrGuard
 	const char *s;
 	int			len;
 	int64_t		hs;
+	int			op;				/* RANGE: CR_OP_LT, _LE, _GT or _GE */
+	double		bound;
 } CrGuard;
 
-extern void cr_guard(const CrProgram *prog, const CrAnchor *anchor, CrGuard *guard);
+#define CR_MAX_GUARDS 2
+
+/* The most selective guards (at most CR_MAX_GUARDS, best first); returns how many. */
+extern int	cr_guards(const CrProgram *prog, const CrAnchor *anchor, CrGuard *guards);
 
 /* The field table. */
 extern const char *cr_field_name(int field);

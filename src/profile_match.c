@@ -29,6 +29,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
+#include "utils/float.h"
 #include "utils/hsearch.h"
 #include "utils/memutils.h"
 
@@ -62,18 +63,31 @@ typedef struct MProfile
  */
 typedef struct Guard
 {
-	uint8		kind;			/* CR_ANCHOR_NONE, _CODES or _HS */
-	uint8		field;			/* CODES */
+	uint8		kind;			/* CR_ANCHOR_NONE, _CODES, _HS or _RANGE */
+	uint8		field;			/* CODES, RANGE */
 	uint8		digits;			/* HS: the prefix's digits */
+	uint8		op;				/* RANGE: CR_OP_LT, _LE, _GT or _GE */
 	uint32		hash;			/* CODES: hash of the value */
-	int64		hs;				/* HS: the prefix */
+	union
+	{
+		int64		hs;			/* HS: the prefix */
+		double		bound;		/* RANGE */
+	}			u;
 } Guard;
 
+/*
+ * An exact entry (a profile that is only "importer = X", "hs <@ 8471" or "value > 1e6", valid
+ * for every office) is a match as soon as a line finds it within its validity window, with
+ * no evaluation; the profile itself is not touched.
+ */
 typedef struct Entry
 {
 	int			idx;
 	uint32		fieldmask;		/* the fields the profile reads, without touching it */
-	Guard		g;
+	DateADT		valid_from;
+	DateADT		valid_to;
+	bool		exact;			/* no guard, and the anchor is the whole criteria: finding decides */
+	Guard		g[CR_MAX_GUARDS];
 } Entry;
 
 typedef struct Bucket
@@ -87,14 +101,19 @@ typedef struct RangeItem
 {
 	double		lo;
 	double		hi;
+	bool		lo_open;		/* the bound itself is outside (> rather than >=) */
+	bool		hi_open;
 	Entry		e;
 } RangeItem;
 
 /* What the guards look at in a line: hashes of code fields, ancestors of the HS code. */
 typedef struct LineKeys
 {
+	DateADT		date;			/* declared_on, when the matcher has exact entries */
+	bool		has_date;
 	uint32		hash[CR_NFIELDS];
 	bool		has[CR_NFIELDS];
+	double		num[CR_NFIELDS];	/* numbers range guards compare (NaN: unknown) */
 	int64		anc[HS_MAX_DIGITS / 2 + 1];	/* anc[d / 2]: the d-digit prefix, or -1 */
 } LineKeys;
 
@@ -123,6 +142,8 @@ typedef struct Matcher
 	int			nfree;
 	Entry	   *free_e;
 	uint32		guard_fields;	/* code fields some guard hashes */
+	uint32		guard_num_fields;	/* number fields some guard compares */
+	bool		exact_entries;	/* some entry decides alone (needs the line's date) */
 	bool		hs_guards;		/* some guard tests the HS code */
 	uint32		fieldmask;
 	LocalTransactionId built_lxid;	/* the transaction that built it */
@@ -190,29 +211,50 @@ BucketAdd(Matcher *m, int32 *slot, bool found, const Entry *e)
 	b->e[b->n++] = *e;
 }
 
-/* The entry of profile i: its guard, in the form a line is tested against. */
+/* The entry of profile i: its validity, its guards, whether finding it decides. */
 static void
 MakeEntry(Matcher *m, int i, const CrAnchor *a, Entry *e)
 {
-	CrGuard		g;
+	CrGuard		g[CR_MAX_GUARDS];
+	int			ng;
 
 	memset(e, 0, sizeof(*e));
 	e->idx = i;
 	e->fieldmask = m->p[i].prog.header->fieldmask;
-	cr_guard(&m->p[i].prog, a, &g);
-	if (g.kind == CR_ANCHOR_CODES)
+	e->valid_from = m->p[i].valid_from;
+	e->valid_to = m->p[i].valid_to;
+	ng = cr_guards(&m->p[i].prog, a, g);
+	for (int k = 0; k < ng; k++)
 	{
-		e->g.kind = CR_ANCHOR_CODES;
-		e->g.field = (uint8) g.field;
-		e->g.hash = hash_bytes((const unsigned char *) g.s, g.len);
-		m->guard_fields |= (uint32) 1 << g.field;
+		Guard	   *eg = &e->g[k];
+
+		eg->kind = (uint8) g[k].kind;
+		eg->field = (uint8) g[k].field;
+		if (g[k].kind == CR_ANCHOR_CODES)
+		{
+			eg->hash = hash_bytes((const unsigned char *) g[k].s, g[k].len);
+			m->guard_fields |= (uint32) 1 << g[k].field;
+		}
+		else if (g[k].kind == CR_ANCHOR_HS)
+		{
+			eg->digits = (uint8) hs_ndigits(g[k].hs);
+			eg->u.hs = g[k].hs;
+			m->hs_guards = true;
+		}
+		else
+		{
+			eg->op = (uint8) g[k].op;
+			eg->u.bound = g[k].bound;
+			m->guard_num_fields |= (uint32) 1 << g[k].field;
+		}
 	}
-	else if (g.kind == CR_ANCHOR_HS)
+	/* one leaf, the anchor: "=" or "in" on a code, "<@" on HS, a comparison on a number or date */
+	if (m->p[i].nhouses < 0 && m->p[i].prog.header->ninstr == 1 && a->ninstr == 1 && a->instrs[0] == 0 &&
+		(a->kind == CR_ANCHOR_CODES || a->kind == CR_ANCHOR_RANGE ||
+		 (a->kind == CR_ANCHOR_HS && m->p[i].prog.instr[0].op == CR_OP_WITHIN)))
 	{
-		e->g.kind = CR_ANCHOR_HS;
-		e->g.digits = (uint8) hs_ndigits(g.hs);
-		e->g.hs = g.hs;
-		m->hs_guards = true;
+		e->exact = true;
+		m->exact_entries = true;
 	}
 }
 
@@ -234,14 +276,13 @@ CompareRangeHiDesc(const void *a, const void *b)
 	return x > y ? -1 : x < y;
 }
 
-static int
-CompareInt(const void *a, const void *b)
-{
-	int			x = *(const int *) a,
-				y = *(const int *) b;
-
-	return (x > y) - (x < y);
-}
+/* sort_indexes(int *, size_t): a sort specialised for ints, no comparator calls */
+#define ST_SORT sort_indexes
+#define ST_ELEMENT_TYPE int
+#define ST_COMPARE(a, b) ((*(a) > *(b)) - (*(a) < *(b)))
+#define ST_SCOPE static
+#define ST_DEFINE
+#include "lib/sort_template.h"
 
 static int
 CompareCString(const void *a, const void *b)
@@ -325,6 +366,8 @@ IndexProfile(Matcher *m, int i, int *free_cap)
 		*list = *list ? repalloc(*list, sizeof(RangeItem) * (*n + 1)) : palloc(sizeof(RangeItem));
 		(*list)[*n].lo = a.lo;
 		(*list)[*n].hi = a.hi;
+		(*list)[*n].lo_open = mp->prog.instr[a.instr].op == CR_OP_GT;
+		(*list)[*n].hi_open = mp->prog.instr[a.instr].op == CR_OP_LT;
 		(*list)[*n].e = e;
 		(*n)++;
 		m->range_fields |= (uint32) 1 << f;
@@ -491,6 +534,7 @@ typedef struct MatchState
 	CodeListCache lists;
 	int		   *cand;			/* cand[-1] is the count */
 	int		   *matched;
+	int			nmatched;		/* exact entries found, then evaluated matches */
 	uint32	   *seen;			/* seen[i] == stamp: profile i is a candidate of this line */
 	uint32		stamp;
 	uint32		need;			/* fields the line's candidates read */
@@ -509,7 +553,7 @@ InScope(const MProfile *mp, const CrValue *office)
 		TextSetContains(mp->houses, mp->house_lens, mp->nhouses, office->s, office->len);
 }
 
-/* Can the line pass the entry's guard? */
+/* Can the line pass the guard? */
 static inline bool
 GuardPasses(const Guard *g, const LineKeys *lk)
 {
@@ -518,7 +562,19 @@ GuardPasses(const Guard *g, const LineKeys *lk)
 		case CR_ANCHOR_CODES:
 			return lk->has[g->field] && lk->hash[g->field] == g->hash;
 		case CR_ANCHOR_HS:
-			return lk->anc[g->digits / 2] == g->hs;
+			return lk->anc[g->digits / 2] == g->u.hs;
+		case CR_ANCHOR_RANGE:
+			{
+				double		x = lk->num[g->field];	/* NaN fails every comparison */
+
+				switch (g->op)
+				{
+					case CR_OP_LT: return x < g->u.bound;
+					case CR_OP_LE: return x <= g->u.bound;
+					case CR_OP_GT: return x > g->u.bound;
+					default: return x >= g->u.bound;
+				}
+			}
 		default:
 			return true;
 	}
@@ -529,11 +585,17 @@ GuardPasses(const Guard *g, const LineKeys *lk)
  * if it passes its guard.
  */
 static inline void
-AddCandidate(MatchState *st, const LineKeys *lk, const Entry *e)
+AddCandidate(MatchState *st, const LineKeys *lk, const Entry *e, bool decided)
 {
-	if (GuardPasses(&e->g, lk) && st->seen[e->idx] != st->stamp)
+	if (GuardPasses(&e->g[0], lk) && GuardPasses(&e->g[1], lk) && st->seen[e->idx] != st->stamp)
 	{
 		st->seen[e->idx] = st->stamp;
+		if (decided && e->exact)
+		{
+			if (lk->has_date && lk->date >= e->valid_from && lk->date <= e->valid_to)
+				st->matched[st->nmatched++] = e->idx;
+			return;
+		}
 		st->cand[++st->cand[-1]] = e->idx;
 		st->need |= e->fieldmask;
 	}
@@ -543,7 +605,14 @@ static void
 AddCandidates(MatchState *st, const LineKeys *lk, const Bucket *b)
 {
 	for (int k = 0; k < b->n; k++)
-		AddCandidate(st, lk, &b->e[k]);
+		AddCandidate(st, lk, &b->e[k], true);
+}
+
+/* Is x within the item's range, open bounds respected (then an exact entry is a match)? */
+static inline bool
+InRange(const RangeItem *r, double x)
+{
+	return (r->lo_open ? x > r->lo : x >= r->lo) && (r->hi_open ? x < r->hi : x <= r->hi);
 }
 
 /*
@@ -551,12 +620,12 @@ AddCandidates(MatchState *st, const LineKeys *lk, const Bucket *b)
  * The reader holds the line: a row (LoadRow) or the call's columns (LoadColumns).
  */
 static int
-MatchLine(MatchState *st, int *matched)
+MatchLine(MatchState *st)
 {
 	Matcher    *m = st->m;
 	CrValue		v[CR_NFIELDS];
 	LineKeys	lk;
-	int			nmatched = 0;
+	int		   *matched = st->matched;
 	int			ncand;
 
 	/* the anchor fields now; the others only if some candidate reads them */
@@ -565,12 +634,16 @@ MatchLine(MatchState *st, int *matched)
 	/* candidate list: position -1 holds the count */
 	st->cand[-1] = 0;
 	st->need = 0;
+	st->nmatched = 0;
 	if (++st->stamp == 0)
 	{
 		memset(st->seen, 0, sizeof(uint32) * Max(m->n, 1));
 		st->stamp = 1;
 	}
-	/* the line's keys for the guards: code hashes, HS ancestors */
+	/* the line's keys for the guards: code hashes, HS ancestors; its date for exact entries */
+	lk.has_date = (st->anchor_fields & ((uint32) 1 << CRF_DECLARED_ON)) && !v[CRF_DECLARED_ON].isnull;
+	if (lk.has_date)
+		lk.date = (DateADT) v[CRF_DECLARED_ON].i;
 	for (uint32 bits = m->guard_fields; bits; bits &= bits - 1)
 	{
 		int			f = pg_rightmost_one_pos32(bits);
@@ -578,6 +651,13 @@ MatchLine(MatchState *st, int *matched)
 		lk.has[f] = !v[f].isnull;
 		if (lk.has[f])
 			lk.hash[f] = hash_bytes((const unsigned char *) v[f].s, v[f].len);
+	}
+	for (uint32 bits = m->guard_num_fields; bits; bits &= bits - 1)
+	{
+		int			f = pg_rightmost_one_pos32(bits);
+
+		lk.num[f] = v[f].isnull ? get_float8_nan() :
+			cr_field_type(f) == CR_DATE ? (double) v[f].i : v[f].f;
 	}
 	for (int d = 0; d <= HS_MAX_DIGITS / 2; d++)
 		lk.anc[d] = -1;		/* no ancestor at that length */
@@ -611,18 +691,19 @@ MatchLine(MatchState *st, int *matched)
 		x = cr_field_type(f) == CR_DATE ? (double) v[f].i : v[f].f;
 		for (int k = 0; k < m->nrange[f] && m->ranges[f][k].lo <= x; k++)
 			if (m->ranges[f][k].hi >= x)
-				AddCandidate(st, &lk, &m->ranges[f][k].e);
+				AddCandidate(st, &lk, &m->ranges[f][k].e, InRange(&m->ranges[f][k], x));
 		for (int k = 0; k < m->nupper[f] && m->uppers[f][k].hi >= x; k++)
-			AddCandidate(st, &lk, &m->uppers[f][k].e);
+			AddCandidate(st, &lk, &m->uppers[f][k].e, InRange(&m->uppers[f][k], x));
 	}
 	for (int k = 0; k < m->nfree; k++)
-		AddCandidate(st, &lk, &m->free_e[k]);
+		AddCandidate(st, &lk, &m->free_e[k], false);
 
 	ncand = st->cand[-1];
-	if (ncand == 0)
-		return 0;
+	if (ncand == 0 && st->nmatched <= 1)
+		return st->nmatched;
 	/* validity and scope need the date and the office */
-	st->need |= ((uint32) 1 << CRF_OFFICE) | ((uint32) 1 << CRF_DECLARED_ON);
+	if (ncand > 0)
+		st->need |= ((uint32) 1 << CRF_OFFICE) | ((uint32) 1 << CRF_DECLARED_ON);
 	if (st->need & ~st->anchor_fields)
 		RowReaderFields(&st->reader, v, st->need & ~st->anchor_fields);
 	for (int k = 1; k <= ncand; k++)
@@ -636,15 +717,15 @@ MatchLine(MatchState *st, int *matched)
 		if (!InScope(mp, &v[CRF_OFFICE]))
 			continue;
 		if (cr_eval(&mp->prog, v, CodeListLookup, &st->lists) == 1)
-			matched[nmatched++] = st->cand[k];
+			matched[st->nmatched++] = st->cand[k];
 	}
 	/* profiles are loaded in id order, each filed once: sorting indexes sorts ids */
-	if (nmatched > 16)
+	if (st->nmatched > 16)
 	{
-		qsort(matched, nmatched, sizeof(int), CompareInt);
-		return nmatched;
+		sort_indexes(matched, st->nmatched);
+		return st->nmatched;
 	}
-	for (int i = 1; i < nmatched; i++)
+	for (int i = 1; i < st->nmatched; i++)
 	{
 		int			x = matched[i],
 					j = i - 1;
@@ -656,7 +737,7 @@ MatchLine(MatchState *st, int *matched)
 		}
 		matched[j + 1] = x;
 	}
-	return nmatched;
+	return st->nmatched;
 }
 
 /*
@@ -691,8 +772,9 @@ GetMatchState(FunctionCallInfo fcinfo)
 		st->matched = MemoryContextAlloc(mcxt, sizeof(int) * (m->n + 1));
 		st->seen = MemoryContextAllocZero(mcxt, sizeof(uint32) * Max(m->n, 1));
 		st->stamp = 0;
-		st->anchor_fields = m->code_fields | m->range_fields | m->guard_fields |
-			(m->hs.n > 0 || m->hs_guards ? ((uint32) 1 << CRF_HS) : 0);
+		st->anchor_fields = m->code_fields | m->range_fields | m->guard_fields | m->guard_num_fields |
+			(m->hs.n > 0 || m->hs_guards ? ((uint32) 1 << CRF_HS) : 0) |
+			(m->exact_entries ? ((uint32) 1 << CRF_DECLARED_ON) : 0);
 		fcinfo->flinfo->fn_extra = st;
 	}
 	else
@@ -758,7 +840,7 @@ match_profiles(PG_FUNCTION_ARGS)
 	MatchState *st = GetMatchState(fcinfo);
 
 	LoadRow(st, rec);
-	PG_RETURN_DATUM(MatchedIds(st, MatchLine(st, st->matched)));
+	PG_RETURN_DATUM(MatchedIds(st, MatchLine(st)));
 }
 
 PG_FUNCTION_INFO_V1(match_profiles_columns);
@@ -775,7 +857,7 @@ match_profiles_columns(PG_FUNCTION_ARGS)
 		PG_RETURN_NULL();
 	st = GetMatchState(fcinfo);
 	LoadColumns(st, fcinfo);
-	PG_RETURN_DATUM(MatchedIds(st, MatchLine(st, st->matched)));
+	PG_RETURN_DATUM(MatchedIds(st, MatchLine(st)));
 }
 
 /*
@@ -821,7 +903,7 @@ match_profile_rows(PG_FUNCTION_ARGS)
 	static const char *const channels[] = {"green", "blue", "yellow", "red"};
 
 	LoadRow(st, rec);
-	n = MatchLine(st, matched);
+	n = MatchLine(st);
 	InitMaterializedSRF(fcinfo, 0);
 	for (int i = 0; i < n; i++)
 	{
