@@ -295,11 +295,12 @@ COMMENT ON FUNCTION customs_risk.profile_union_merge(bigint[], bigint[]) IS
 CREATE AGGREGATE customs_risk.profile_union(bigint[]) (
     SFUNC = customs_risk.profile_union_merge,
     STYPE = bigint[],
+    INITCOND = '{}',
     COMBINEFUNC = customs_risk.profile_union_merge,
     PARALLEL = SAFE
 );
 COMMENT ON AGGREGATE customs_risk.profile_union(bigint[]) IS
-    'union of the ascending profile-id sets of a declaration''s lines (as match_profiles returns them), ascending; NULL for no rows';
+    'union of the ascending profile-id sets of a declaration''s lines (as match_profiles returns them), ascending; empty for no rows';
 
 CREATE FUNCTION customs_risk.profile_score(profile_ids bigint[]) RETURNS float8
     AS 'MODULE_PATHNAME', 'profile_score' LANGUAGE C STABLE STRICT PARALLEL SAFE;

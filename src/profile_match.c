@@ -15,7 +15,10 @@
 
 #include <math.h>
 
+#include "access/heapam.h"
 #include "access/htup_details.h"
+#include "access/table.h"
+#include "access/tableam.h"
 #include "access/transam.h"
 #include "access/xact.h"
 #include "catalog/pg_type_d.h"
@@ -27,11 +30,14 @@
 #include "port/pg_bitutils.h"
 #include "storage/proc.h"
 #include "utils/array.h"
+#include "catalog/namespace.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
 #include "utils/float.h"
 #include "utils/hsearch.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/snapmgr.h"
 
 #include "anchor_table.h"
 #include "code_list.h"
@@ -146,12 +152,19 @@ typedef struct Matcher
 	bool		exact_entries;	/* some entry decides alone (needs the line's date) */
 	bool		hs_guards;		/* some guard tests the HS code */
 	uint32		fieldmask;
+	uint32		anchor_fields;	/* fields read before a line's candidates are known */
+	/* scratch of one line, shared by every call site: lines are matched one at a time */
+	int		   *cand;			/* cand[-1] is the count */
+	int		   *matched;
+	int			nmatched;		/* exact entries found, then evaluated matches */
+	uint32	   *seen;			/* seen[i] == stamp: profile i is a candidate of this line */
+	uint32		stamp;
+	uint32		need;			/* fields the line's candidates read */
 	LocalTransactionId built_lxid;	/* the transaction that built it */
 	struct Matcher *next_retired;
 } Matcher;
 
 static Matcher *current_matcher = NULL;
-static SPIPlanPtr version_plan = NULL;	/* kept: read once per statement, so keep it cheap */
 static Matcher *retired_matchers = NULL;
 static bool xact_callback_registered = false;
 
@@ -462,10 +475,49 @@ BuildMatcher(int64 version, TransactionId xmin)
 		if (m->nupper[f] > 1)
 			qsort(m->uppers[f], m->nupper[f], sizeof(RangeItem), CompareRangeHiDesc);
 	}
+	/* each profile is a candidate at most once, so there are at most n */
+	m->cand = (int *) palloc(sizeof(int) * (m->n + 2)) + 1;
+	m->matched = palloc(sizeof(int) * (m->n + 1));
+	m->seen = palloc0(sizeof(uint32) * Max(m->n, 1));
+	m->anchor_fields = m->code_fields | m->range_fields | m->guard_fields | m->guard_num_fields |
+		(m->hs.n > 0 || m->hs_guards ? ((uint32) 1 << CRF_HS) : 0) |
+		(m->exact_entries ? ((uint32) 1 << CRF_DECLARED_ON) : 0);
 	m->built_lxid = MyProc->lxid;
 	MemoryContextSwitchTo(old);
 	MemoryContextSetParent(cxt, TopMemoryContext);
 	return m;
+}
+
+/*
+ * The profile-set version and the transaction that wrote it, as the statement's snapshot
+ * sees them; read directly, as it is read once per statement (SPI costs more than the
+ * matching of a line).
+ */
+static void
+ReadProfileSetVersion(int64 *version, TransactionId *xmin)
+{
+	Oid			relid = get_relname_relid("profile_set", get_namespace_oid("customs_risk", false));
+	Relation	rel;
+	TableScanDesc scan;
+	HeapTuple	tuple;
+
+	if (!OidIsValid(relid))
+		elog(ERROR, "customs_risk.profile_set is missing");
+	rel = table_open(relid, AccessShareLock);
+	scan = table_beginscan(rel, GetActiveSnapshot(), 0, NULL);
+	tuple = heap_getnext(scan, ForwardScanDirection);
+	*version = 0;
+	*xmin = InvalidTransactionId;
+	if (tuple != NULL)
+	{
+		bool		isnull;
+		Datum		d = heap_getattr(tuple, get_attnum(relid, "version"), RelationGetDescr(rel), &isnull);
+
+		*version = isnull ? 0 : DatumGetInt64(d);
+		*xmin = HeapTupleHeaderGetXmin(tuple->t_data);
+	}
+	table_endscan(scan);
+	table_close(rel, AccessShareLock);
 }
 
 /* The matcher of the profile set the current snapshot sees. */
@@ -474,7 +526,6 @@ CurrentMatcher(void)
 {
 	int64		version;
 	TransactionId xmin;
-	bool		isnull;
 	Matcher    *m;
 
 	if (!xact_callback_registered)
@@ -482,23 +533,12 @@ CurrentMatcher(void)
 		RegisterXactCallback(MatcherXactCallback, NULL);
 		xact_callback_registered = true;
 	}
+	ReadProfileSetVersion(&version, &xmin);
+	m = current_matcher;
+	if (m != NULL && m->dbid == MyDatabaseId && m->version == version && m->xmin == xmin)
+		return m;
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (version_plan == NULL)
-	{
-		SPIPlanPtr	plan = SPI_prepare("SELECT version, xmin::text::bigint FROM customs_risk.profile_set", 0, NULL);
-
-		if (plan == NULL || SPI_keepplan(plan) != 0)
-			elog(ERROR, "preparing the profile-set version query failed");
-		version_plan = plan;
-	}
-	if (SPI_execute_plan(version_plan, NULL, NULL, true, 1) != SPI_OK_SELECT)
-		elog(ERROR, "reading customs_risk.profile_set failed");
-	version = SPI_processed ? DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull)) : 0;
-	xmin = SPI_processed ? (TransactionId) DatumGetInt64(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 2, &isnull)) : InvalidTransactionId;
-
-	m = current_matcher;
-	if (m == NULL || m->dbid != MyDatabaseId || m->version != version || m->xmin != xmin)
 	{
 		/* read-only SPI runs in the calling query's snapshot: version and profiles agree */
 		if (SPI_execute(
@@ -532,13 +572,6 @@ typedef struct MatchState
 	RowReader	reader;
 	ArgColumns	cols;			/* match_profiles_columns: the columns passed */
 	CodeListCache lists;
-	int		   *cand;			/* cand[-1] is the count */
-	int		   *matched;
-	int			nmatched;		/* exact entries found, then evaluated matches */
-	uint32	   *seen;			/* seen[i] == stamp: profile i is a candidate of this line */
-	uint32		stamp;
-	uint32		need;			/* fields the line's candidates read */
-	uint32		anchor_fields;	/* fields read before the candidates are known */
 	LocalTransactionId lxid;	/* statement the matcher was checked in */
 	CommandId	cid;
 } MatchState;
@@ -585,27 +618,27 @@ GuardPasses(const Guard *g, const LineKeys *lk)
  * if it passes its guard.
  */
 static inline void
-AddCandidate(MatchState *st, const LineKeys *lk, const Entry *e, bool decided)
+AddCandidate(Matcher *m, const LineKeys *lk, const Entry *e, bool decided)
 {
-	if (GuardPasses(&e->g[0], lk) && GuardPasses(&e->g[1], lk) && st->seen[e->idx] != st->stamp)
+	if (GuardPasses(&e->g[0], lk) && GuardPasses(&e->g[1], lk) && m->seen[e->idx] != m->stamp)
 	{
-		st->seen[e->idx] = st->stamp;
+		m->seen[e->idx] = m->stamp;
 		if (decided && e->exact)
 		{
 			if (lk->has_date && lk->date >= e->valid_from && lk->date <= e->valid_to)
-				st->matched[st->nmatched++] = e->idx;
+				m->matched[m->nmatched++] = e->idx;
 			return;
 		}
-		st->cand[++st->cand[-1]] = e->idx;
-		st->need |= e->fieldmask;
+		m->cand[++m->cand[-1]] = e->idx;
+		m->need |= e->fieldmask;
 	}
 }
 
 static void
-AddCandidates(MatchState *st, const LineKeys *lk, const Bucket *b)
+AddCandidates(Matcher *m, const LineKeys *lk, const Bucket *b)
 {
 	for (int k = 0; k < b->n; k++)
-		AddCandidate(st, lk, &b->e[k], true);
+		AddCandidate(m, lk, &b->e[k], true);
 }
 
 /* Is x within the item's range, open bounds respected (then an exact entry is a match)? */
@@ -625,23 +658,23 @@ MatchLine(MatchState *st)
 	Matcher    *m = st->m;
 	CrValue		v[CR_NFIELDS];
 	LineKeys	lk;
-	int		   *matched = st->matched;
+	int		   *matched = m->matched;
 	int			ncand;
 
 	/* the anchor fields now; the others only if some candidate reads them */
-	RowReaderFields(&st->reader, v, st->anchor_fields);
+	RowReaderFields(&st->reader, v, m->anchor_fields);
 
 	/* candidate list: position -1 holds the count */
-	st->cand[-1] = 0;
-	st->need = 0;
-	st->nmatched = 0;
-	if (++st->stamp == 0)
+	m->cand[-1] = 0;
+	m->need = 0;
+	m->nmatched = 0;
+	if (++m->stamp == 0)
 	{
-		memset(st->seen, 0, sizeof(uint32) * Max(m->n, 1));
-		st->stamp = 1;
+		memset(m->seen, 0, sizeof(uint32) * Max(m->n, 1));
+		m->stamp = 1;
 	}
 	/* the line's keys for the guards: code hashes, HS ancestors; its date for exact entries */
-	lk.has_date = (st->anchor_fields & ((uint32) 1 << CRF_DECLARED_ON)) && !v[CRF_DECLARED_ON].isnull;
+	lk.has_date = (m->anchor_fields & ((uint32) 1 << CRF_DECLARED_ON)) && !v[CRF_DECLARED_ON].isnull;
 	if (lk.has_date)
 		lk.date = (DateADT) v[CRF_DECLARED_ON].i;
 	for (uint32 bits = m->guard_fields; bits; bits &= bits - 1)
@@ -661,7 +694,7 @@ MatchLine(MatchState *st)
 	}
 	for (int d = 0; d <= HS_MAX_DIGITS / 2; d++)
 		lk.anc[d] = -1;		/* no ancestor at that length */
-	if ((st->anchor_fields & ((uint32) 1 << CRF_HS)) && !v[CRF_HS].isnull)
+	if ((m->anchor_fields & ((uint32) 1 << CRF_HS)) && !v[CRF_HS].isnull)
 		hs_ancestors(v[CRF_HS].i, lk.anc);
 
 	for (uint32 bits = m->code_fields; bits; bits &= bits - 1)
@@ -672,14 +705,14 @@ MatchLine(MatchState *st)
 		if (v[f].isnull)
 			continue;
 		if ((b = AnchorFindCode(&m->codes, f, v[f].s, v[f].len)) >= 0)
-			AddCandidates(st, &lk, &m->buckets[b]);
+			AddCandidates(m, &lk, &m->buckets[b]);
 	}
 	for (int d = 1; d <= HS_MAX_DIGITS / 2 && lk.anc[d] >= 0; d++)
 	{
 		int32		b;
 
 		if ((m->hs_levels & ((uint32) 1 << d)) && (b = AnchorFindHs(&m->hs, lk.anc[d])) >= 0)
-			AddCandidates(st, &lk, &m->buckets[b]);
+			AddCandidates(m, &lk, &m->buckets[b]);
 	}
 	for (uint32 bits = m->range_fields; bits; bits &= bits - 1)
 	{
@@ -691,24 +724,24 @@ MatchLine(MatchState *st)
 		x = cr_field_type(f) == CR_DATE ? (double) v[f].i : v[f].f;
 		for (int k = 0; k < m->nrange[f] && m->ranges[f][k].lo <= x; k++)
 			if (m->ranges[f][k].hi >= x)
-				AddCandidate(st, &lk, &m->ranges[f][k].e, InRange(&m->ranges[f][k], x));
+				AddCandidate(m, &lk, &m->ranges[f][k].e, InRange(&m->ranges[f][k], x));
 		for (int k = 0; k < m->nupper[f] && m->uppers[f][k].hi >= x; k++)
-			AddCandidate(st, &lk, &m->uppers[f][k].e, InRange(&m->uppers[f][k], x));
+			AddCandidate(m, &lk, &m->uppers[f][k].e, InRange(&m->uppers[f][k], x));
 	}
 	for (int k = 0; k < m->nfree; k++)
-		AddCandidate(st, &lk, &m->free_e[k], false);
+		AddCandidate(m, &lk, &m->free_e[k], false);
 
-	ncand = st->cand[-1];
-	if (ncand == 0 && st->nmatched <= 1)
-		return st->nmatched;
+	ncand = m->cand[-1];
+	if (ncand == 0 && m->nmatched <= 1)
+		return m->nmatched;
 	/* validity and scope need the date and the office */
 	if (ncand > 0)
-		st->need |= ((uint32) 1 << CRF_OFFICE) | ((uint32) 1 << CRF_DECLARED_ON);
-	if (st->need & ~st->anchor_fields)
-		RowReaderFields(&st->reader, v, st->need & ~st->anchor_fields);
+		m->need |= ((uint32) 1 << CRF_OFFICE) | ((uint32) 1 << CRF_DECLARED_ON);
+	if (m->need & ~m->anchor_fields)
+		RowReaderFields(&st->reader, v, m->need & ~m->anchor_fields);
 	for (int k = 1; k <= ncand; k++)
 	{
-		MProfile   *mp = &m->p[st->cand[k]];
+		MProfile   *mp = &m->p[m->cand[k]];
 
 		/* a line without a date is in no profile's validity window */
 		if (v[CRF_DECLARED_ON].isnull ||
@@ -717,15 +750,15 @@ MatchLine(MatchState *st)
 		if (!InScope(mp, &v[CRF_OFFICE]))
 			continue;
 		if (cr_eval(&mp->prog, v, CodeListLookup, &st->lists) == 1)
-			matched[st->nmatched++] = st->cand[k];
+			matched[m->nmatched++] = m->cand[k];
 	}
 	/* profiles are loaded in id order, each filed once: sorting indexes sorts ids */
-	if (st->nmatched > 16)
+	if (m->nmatched > 16)
 	{
-		sort_indexes(matched, st->nmatched);
-		return st->nmatched;
+		sort_indexes(matched, m->nmatched);
+		return m->nmatched;
 	}
-	for (int i = 1; i < st->nmatched; i++)
+	for (int i = 1; i < m->nmatched; i++)
 	{
 		int			x = matched[i],
 					j = i - 1;
@@ -737,7 +770,7 @@ MatchLine(MatchState *st)
 		}
 		matched[j + 1] = x;
 	}
-	return st->nmatched;
+	return m->nmatched;
 }
 
 /*
@@ -758,23 +791,9 @@ GetMatchState(FunctionCallInfo fcinfo)
 	{
 		if (st == NULL)
 			st = MemoryContextAllocZero(mcxt, sizeof(MatchState));
-		else
-		{
-			pfree(st->cand - 1);
-			pfree(st->matched);
-			pfree(st->seen);
-		}
 		st->m = m;
 		st->lists.mcxt = mcxt;
 		st->lists.lists = NULL;
-		/* each profile is a candidate at most once, so there are at most n */
-		st->cand = (int *) MemoryContextAlloc(mcxt, sizeof(int) * (m->n + 2)) + 1;
-		st->matched = MemoryContextAlloc(mcxt, sizeof(int) * (m->n + 1));
-		st->seen = MemoryContextAllocZero(mcxt, sizeof(uint32) * Max(m->n, 1));
-		st->stamp = 0;
-		st->anchor_fields = m->code_fields | m->range_fields | m->guard_fields | m->guard_num_fields |
-			(m->hs.n > 0 || m->hs_guards ? ((uint32) 1 << CRF_HS) : 0) |
-			(m->exact_entries ? ((uint32) 1 << CRF_DECLARED_ON) : 0);
 		fcinfo->flinfo->fn_extra = st;
 	}
 	else
@@ -827,7 +846,7 @@ MatchedIds(MatchState *st, int n)
 	*ARR_LBOUND(a) = 1;
 	ids = (int64 *) ((char *) a + ARR_OVERHEAD_NONULLS(1));
 	for (int i = 0; i < n; i++)
-		ids[i] = st->m->p[st->matched[i]].id;
+		ids[i] = st->m->p[st->m->matched[i]].id;
 	return PointerGetDatum(a);
 }
 
@@ -898,7 +917,7 @@ match_profile_rows(PG_FUNCTION_ARGS)
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	HeapTupleHeader rec = PG_GETARG_HEAPTUPLEHEADER(0);
 	MatchState *st = GetMatchState(fcinfo);
-	int		   *matched = st->matched;
+	int		   *matched = st->m->matched;
 	int			n;
 	static const char *const channels[] = {"green", "blue", "yellow", "red"};
 

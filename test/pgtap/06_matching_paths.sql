@@ -1,0 +1,147 @@
+-- The fast paths of matching give the same answers as the plain ones: rows passed as columns,
+-- guards and exact entries, numbers read without text, the batch's C summaries.
+BEGIN;
+SET search_path = customs_risk, public;
+SELECT plan(32);
+
+-- Profiles shaped for each path of the matcher: exact entries (one leaf), guards on a code,
+-- an HS prefix and a number, two guards, bounds met exactly, a validity window, a scope.
+INSERT INTO profile (name, criteria, channel, weight, description, status, valid_from, valid_to, owner_office, scope_offices) VALUES
+ ('exact importer', 'importer = QLRUBN9', 'red', 1, 'e1', 'active', '2020-01-01', NULL, 'NRC', NULL),
+ ('exact heading', 'hs <@ 8471', 'blue', 1, 'e2', 'active', '2020-01-01', NULL, 'NRC', NULL),
+ ('exact in', 'origin in (VN, TH)', 'blue', 1, 'e3', 'active', '2020-01-01', NULL, 'NRC', NULL),
+ ('exact above', 'value > 50000000', 'yellow', 1, 'e4', 'active', '2020-01-01', NULL, 'NRC', NULL),
+ ('exact at least', 'net_mass >= 20000', 'yellow', 1, 'e5', 'active', '2020-01-01', NULL, 'NRC', NULL),
+ ('exact below', 'unit_value < 1', 'yellow', 1, 'e6', 'active', '2020-01-01', NULL, 'NRC', NULL),
+ ('exact hs equal', 'hs = 8471', 'yellow', 1, 'hs = is not hs <@', 'active', '2020-01-01', NULL, 'NRC', NULL),
+ ('exact, January only', 'hs <@ 85', 'red', 1, 'e7', 'active', '2020-01-01', '2020-01-31', 'NRC', NULL),
+ ('exact but scoped', 'hs <@ 39', 'red', 1, 'e8', 'active', '2020-01-01', NULL, 'NRC', '{40}'),
+ ('guard code', 'hs <@ 61 and origin = CN', 'red', 2, 'g1', 'active', '2020-01-01', NULL, 'NRC', NULL),
+ ('guard hs', 'importer = 7JD1S2X and hs <@ 85', 'red', 2, 'g2', 'active', '2020-01-01', NULL, 'NRC', NULL),
+ ('guard number', 'hs <@ 84 and value > 1000000', 'red', 2, 'g3', 'active', '2020-01-01', NULL, 'NRC', NULL),
+ ('guard at bound', 'origin = CN and net_mass <= 100', 'red', 2, 'g4', 'active', '2020-01-01', NULL, 'NRC', NULL),
+ ('two guards', 'hs <@ 62 and origin = CN and unit_value < 20000', 'red', 2, 'g5', 'active', '2020-01-01', NULL, 'NRC', NULL),
+ ('guard on null', 'transport = air and seller = X', 'red', 2, 'g6', 'active', '2020-01-01', NULL, 'NRC', NULL),
+ ('guard and not', 'hs <@ 84 and not origin = CN and value >= 0', 'blue', 2, 'g7', 'active', '2020-01-01', NULL, 'NRC', NULL),
+ ('range between', 'tax_rate between 8 and 8', 'blue', 1, 'r1', 'active', '2020-01-01', NULL, 'NRC', NULL);
+
+-- the bounds met exactly: the value itself of some lines
+UPDATE profile SET criteria = format('value > %s', (SELECT percentile_disc(0.99) WITHIN GROUP (ORDER BY value) FROM declaration_line))::criteria
+ WHERE name = 'exact above';
+SELECT ok((SELECT count(*) FROM declaration_line_v v
+            WHERE v.value = (SELECT percentile_disc(0.99) WITHIN GROUP (ORDER BY value) FROM declaration_line)) > 0,
+          'some lines sit exactly on the strict bound of "exact above"');
+
+SELECT is((SELECT count(*) FROM declaration_line_v v
+            WHERE match_profiles(v) IS DISTINCT FROM
+                  (SELECT coalesce(array_agg(p.profile_id ORDER BY p.profile_id), '{}') FROM profile p
+                    WHERE p.status = 'active' AND v.declared_on BETWEEN p.valid_from AND coalesce(p.valid_to, 'infinity')
+                      AND (p.owner_office = 'NRC' OR p.owner_office = v.district)
+                      AND (p.scope_offices IS NULL OR v.office = ANY (p.scope_offices) OR v.district = ANY (p.scope_offices))
+                      AND v @@ p.criteria)), 0::bigint,
+          'with exact entries and guards, match_profiles still equals testing every profile on every line');
+SELECT ok((SELECT count(*) FROM declaration_line_v v WHERE (SELECT profile_id FROM profile WHERE name = 'exact, January only') = ANY (match_profiles(v))) > 0
+          AND (SELECT count(*) FROM declaration_line_v v WHERE v.declared_on > '2020-01-31'
+                AND (SELECT profile_id FROM profile WHERE name = 'exact, January only') = ANY (match_profiles(v))) = 0,
+          'an exact entry selects inside its validity window and not after it');
+SELECT is((SELECT count(*) FROM declaration_line_v v WHERE v.hs <> '8471'
+            AND (SELECT profile_id FROM profile WHERE name = 'exact hs equal') = ANY (match_profiles(v))), 0::bigint,
+          'hs = 8471 is not taken for hs <@ 8471');
+
+-- rows passed as columns: the planner's rewrite, and the same answers as the row value
+CREATE TEMP TABLE flat AS SELECT * FROM declaration_line_v;
+CREATE FUNCTION pg_temp.plan_text(q text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+    line text;
+    result text := '';
+BEGIN
+    FOR line IN EXECUTE 'EXPLAIN (VERBOSE, COSTS OFF) ' || q LOOP
+        result := result || line || ' ';
+    END LOOP;
+    RETURN result;
+END $$;
+SELECT ok(pg_temp.plan_text('SELECT match_profiles(f) FROM flat f')
+          LIKE '%match_profiles_columns(''flat''::regtype, %ctid, ''{declaration_id,declared_on,%',
+          'match_profiles(t) over a table is planned as match_profiles_columns with its columns');
+SELECT ok(pg_temp.plan_text($q$SELECT * FROM declaration_line_v v WHERE v @@ 'origin = CN'$q$)
+          LIKE '%criteria_match_columns(''declaration_line_v''::regtype, ''(0,0)''::tid,%',
+          'v @@ c over the view is planned as criteria_match_columns');
+SELECT ok(pg_temp.plan_text('SELECT match_profiles(x) FROM (SELECT * FROM flat OFFSET 0) x') NOT LIKE '%_columns(%',
+          'a row of an unnamed type keeps the row-value path');
+SELECT is((SELECT count(*) FROM flat f WHERE match_profiles(f) IS DISTINCT FROM (SELECT match_profiles(x) FROM (SELECT f.*) x)), 0::bigint,
+          'match_profiles gives the same ids for a table''s rows as columns and as row values');
+SELECT is((SELECT count(*) FROM flat f WHERE (f @@ 'hs <@ 61 and origin = CN and unit_value < 20000')
+                                   IS DISTINCT FROM (SELECT x @@ 'hs <@ 61 and origin = CN and unit_value < 20000' FROM (SELECT f.*) x)), 0::bigint,
+          '@@ gives the same answer for a table''s rows as columns and as row values');
+SELECT is((SELECT count(*) FROM declaration_line_v v WHERE (v @@ 'not (value > 1000000 or seller is null)')
+                                   IS DISTINCT FROM (SELECT x @@ 'not (value > 1000000 or seller is null)' FROM (SELECT v.*) x)), 0::bigint,
+          '@@ gives the same answer, NULLs included, for the view as columns and as row values');
+SELECT is((SELECT match_profiles(f) FROM (VALUES (1)) o(n) LEFT JOIN flat f ON false), NULL,
+          'a row an outer join made up is NULL, as for the row value');
+SELECT is((SELECT f @@ 'origin = CN' FROM (VALUES (1)) o(n) LEFT JOIN flat f ON false), NULL,
+          '... for @@ too');
+SELECT throws_ok($$SELECT customs_risk.match_profiles_columns('customs_risk.declaration_line_v', '(0,0)', ARRAY['hs', 'origin'], '8471'::customs_risk.hscode)$$,
+                 '22023', '2 column names for 1 columns', 'the columns must match their names');
+SELECT throws_ok($$SELECT customs_risk.match_profiles_columns('customs_risk.declaration_line_v', '(0,0)', ARRAY[left('hsx', 2 + (random() * 0)::int)], '8471'::customs_risk.hscode)$$,
+                 '22023', 'the row type and the column names must be constants', 'the names must be constants');
+SELECT throws_ok($$SELECT customs_risk.match_profiles_columns('customs_risk.declaration_line_v', '(0,0)', ARRAY[NULL::text], '8471'::customs_risk.hscode)$$,
+                 '22004', 'column names must not be NULL', 'a NULL name is an error');
+SELECT throws_ok($$SELECT customs_risk.criteria_match_columns('customs_risk.declaration_line_v', '(0,0)', ARRAY['hs'], 'value > 1', '8471'::customs_risk.hscode)$$,
+                 '42703', 'criteria use field "value", which declaration_line_v does not have',
+                 'a field the columns lack is reported as for a row without it');
+CREATE TEMP TABLE text_hs (hs text, value numeric);
+INSERT INTO text_hs VALUES ('8471', 5);
+SELECT throws_ok($$SELECT count(*) FROM text_hs t WHERE t @@ 'hs <@ 84'$$, '42804',
+                 'column "hs" of text_hs has type text, which criteria cannot compare', 'a wrong column type is reported (columns path)');
+SELECT throws_ok($$SELECT count(*) FROM (SELECT * FROM text_hs OFFSET 0) t WHERE t @@ 'hs <@ 84'$$, '42804',
+                 NULL, '... and on the row-value path');
+
+-- numbers are read without text and give the same double as the float8 cast
+CREATE TEMP TABLE nums (value numeric);
+INSERT INTO nums
+SELECT x FROM unnest(ARRAY[0, 1, -1, 0.1, 0.3, 1000.1, 123456789.123456789, 9007199254740993, 1e22, 1e23, 1.7976931348623157e308,
+                           0.000000000000000000001, 12345678901234567890.5, 99999999.99999999, 2.5e-300, 4.9e-324]::numeric[]) x
+UNION ALL SELECT round((random() * 10 ^ (random() * 30 - 10))::numeric, (random() * 20)::int) FROM generate_series(1, 5000);
+SELECT is((SELECT count(*) FROM nums n WHERE n.value::float8 BETWEEN -1.7976931348623157e308 AND 1.7976931348623157e308
+            AND NOT coalesce(n @@ format('value = %s', n.value::float8::text)::criteria, false)), 0::bigint,
+          'every numeric reads as the double its float8 cast gives (fast path and fallback)');
+SELECT is((SELECT count(*) FROM declaration_line l WHERE unit_value_of(l.value, l.net_mass) IS DISTINCT FROM
+              CASE WHEN l.net_mass > 0 THEN l.value::float8 / l.net_mass::float8 END), 0::bigint,
+          'unit_value_of is value / mass in double precision, NULL when the mass is 0 or unknown');
+SELECT is((SELECT count(*) FROM declaration_line l WHERE duty_of(l.value, l.tax_rate) IS DISTINCT FROM
+              l.value::float8 * l.tax_rate::float8 / 100), 0::bigint,
+          'duty_of is value x rate / 100 in double precision');
+
+-- the batch's summaries of matched ids
+SELECT is(profile_union(x), '{1,2,3,5,8}'::bigint[], 'profile_union merges ascending id sets')
+  FROM (VALUES ('{2,5}'::bigint[]), ('{}'), (NULL), ('{1,2,3,8}')) v(x);
+SELECT is((SELECT profile_union(x) FROM (VALUES (NULL::bigint[])) v(x)), '{}'::bigint[], 'profile_union of nothing is the empty set');
+SELECT throws_ok($$SELECT customs_risk.profile_union(x) FROM (VALUES ('{3,1}'::bigint[])) v(x)$$, '22023',
+                 NULL, 'ids out of order are an error');
+SELECT is(profile_score(ARRAY(SELECT profile_id FROM profile WHERE name IN ('guard code', 'exact above') ORDER BY 1)),
+          3::float8, 'profile_score sums the weights');
+SELECT is(profile_channel(ARRAY(SELECT profile_id FROM profile WHERE name IN ('exact in', 'exact above') ORDER BY 1))::text,
+          'yellow', 'profile_channel is the most intrusive channel');
+SELECT is(profile_channel('{}'), NULL, 'no profiles, no channel');
+SELECT throws_ok($$SELECT customs_risk.profile_score('{-5}')$$, 'P0002', NULL, 'an id that is not an active profile is an error');
+
+-- the draw in C under the database key equals the auditor's formula
+SELECT ensure_selection_secret();
+SELECT is((SELECT count(*) FROM (SELECT declaration_id FROM declaration LIMIT 2000) d, selection_secret s
+            WHERE random_draw(d.declaration_id) IS DISTINCT FROM random_draw_with(s.secret, d.declaration_id)), 0::bigint,
+          'random_draw equals random_draw_with under the stored key');
+SELECT is(random_draws_with('\x0102', ARRAY['a', NULL, 'c']),
+          ARRAY[random_draw_with('\x0102', 'a'), NULL, random_draw_with('\x0102', 'c')], 'random_draws_with keeps order and NULLs');
+SELECT is(random_draws_with('\x0102', '{}'), '{}'::float8[], '... and an empty array');
+
+-- the batch agrees with decide() declaration by declaration
+INSERT INTO channel_policy (office_code, random_rate) VALUES ('NRC', 0.05);
+CREATE TEMP TABLE day AS SELECT * FROM select_for_day('2020-03-02');
+SELECT is((SELECT count(*) FROM decision_log b JOIN declaration d USING (declaration_id)
+            WHERE b.selected_by LIKE 'batch-%' AND d.declared_on = '2020-03-02'
+              AND ROW(b.profile_ids, b.score, b.random) IS DISTINCT FROM
+                  (SELECT ROW((x).profile_ids, (x).score, (x).random) FROM (SELECT decide(b.declaration_id) AS x) y)), 0::bigint,
+          'the batch finds the same profiles, score and random draw as decide() for every declaration of the day');
+
+SELECT * FROM finish();
+ROLLBACK;
