@@ -224,7 +224,7 @@ BEGIN
     --    declarations (ties broken by the keyed random draw), within the room capacity leaves
     CREATE TEMP TABLE sel_topup ON COMMIT DROP AS
     WITH quota AS (
-        SELECT q.office_code, q.red_up, q.yellow_up,
+        SELECT q.office_code, q.n_scored, q.n_unscored, q.red_up, q.yellow_up,
                greatest(0, round(q.share_blue * q.n)::bigint - q.n_blue) AS blue_up
           FROM (SELECT r.*,
                        greatest(0, least(round(r.share_red * r.n)::bigint - r.n_red, r.room)) AS red_up,
@@ -235,9 +235,20 @@ BEGIN
                                count(*) FILTER (WHERE a.ch1 = 'red') AS n_red,
                                count(*) FILTER (WHERE a.ch1 = 'yellow') AS n_yellow,
                                count(*) FILTER (WHERE a.ch1 = 'blue') AS n_blue,
+                               count(*) FILTER (WHERE a.ch1 = 'green' AND a.score > 0) AS n_scored,
+                               count(*) FILTER (WHERE a.ch1 = 'green' AND a.score = 0) AS n_unscored,
                                coalesce(min(a.cap)::bigint - count(*) FILTER (WHERE a.ch1 IN ('red', 'yellow')),
                                         count(*)) AS room
                           FROM sel_out a GROUP BY a.office_code) r) q
+    ), cut AS (
+        -- greens without a hit (score 0) rank by draw alone: only those up to the draw of the
+        -- last one an office can take need ranking, not every green declaration (a long sort)
+        SELECT a.office_code,
+               percentile_disc(least(1.0, (greatest(q.red_up + q.yellow_up + q.blue_up - q.n_scored, 0) + 0.5)
+                                          / q.n_unscored)) WITHIN GROUP (ORDER BY a.draw) AS draw_cut
+          FROM sel_out a JOIN quota q ON q.office_code = a.office_code
+         WHERE a.ch1 = 'green' AND a.score = 0
+         GROUP BY a.office_code, q.red_up, q.yellow_up, q.blue_up, q.n_scored, q.n_unscored
     )
     SELECT g.declaration_id,
            CASE WHEN g.k <= q.red_up THEN 'red'
@@ -245,7 +256,8 @@ BEGIN
                 ELSE 'blue' END::customs_risk.channel AS ch2
       FROM (SELECT a.declaration_id, a.office_code,
                    row_number() OVER (PARTITION BY a.office_code ORDER BY a.score DESC, a.draw, a.declaration_id) AS k
-              FROM sel_out a WHERE a.ch1 = 'green') g
+              FROM sel_out a LEFT JOIN cut c ON c.office_code = a.office_code
+             WHERE a.ch1 = 'green' AND (a.score > 0 OR a.draw <= c.draw_cut)) g
       JOIN quota q ON q.office_code = g.office_code
      WHERE g.k <= q.red_up + q.yellow_up + q.blue_up;
     ANALYZE sel_topup;

@@ -96,10 +96,20 @@ typedef struct Entry
 	Guard		g[CR_MAX_GUARDS];
 } Entry;
 
+/*
+ * The entries filed under one key.  tag[k] packs entry k's first guard when it is a code
+ * (field and 27 bits of the value's hash), so a line skips most entries by reading four
+ * bytes each, not the entry.
+ */
+#define TAG_ANY 0xffffffffu		/* no code guard: look at the entry */
+#define TAG_NONE 0xfffffffeu	/* a line without the field: no code tag equals it */
+#define TAG_HASH_BITS 27
+
 typedef struct Bucket
 {
 	int			n;
 	int			cap;
+	uint32	   *tag;
 	Entry	   *e;
 } Bucket;
 
@@ -119,6 +129,7 @@ typedef struct LineKeys
 	bool		has_date;
 	uint32		hash[CR_NFIELDS];
 	bool		has[CR_NFIELDS];
+	uint32		tag[CR_NFIELDS];	/* as Bucket.tag packs them, or TAG_NONE */
 	double		num[CR_NFIELDS];	/* numbers range guards compare (NaN: unknown) */
 	int64		anc[HS_MAX_DIGITS / 2 + 1];	/* anc[d / 2]: the d-digit prefix, or -1 */
 } LineKeys;
@@ -211,6 +222,7 @@ BucketAdd(Matcher *m, int32 *slot, bool found, const Entry *e)
 		b->n = 0;
 		b->cap = 4;
 		b->e = MemoryContextAlloc(m->cxt, sizeof(Entry) * b->cap);
+		b->tag = MemoryContextAlloc(m->cxt, sizeof(uint32) * b->cap);
 	}
 	b = &m->buckets[*slot];
 	/* one entry per profile, even when two leaves name the same value */
@@ -220,7 +232,10 @@ BucketAdd(Matcher *m, int32 *slot, bool found, const Entry *e)
 	{
 		b->cap *= 2;
 		b->e = repalloc(b->e, sizeof(Entry) * b->cap);
+		b->tag = repalloc(b->tag, sizeof(uint32) * b->cap);
 	}
+	b->tag[b->n] = e->g[0].kind == CR_ANCHOR_CODES ?
+		((uint32) e->g[0].field << TAG_HASH_BITS) | (e->g[0].hash & ((1u << TAG_HASH_BITS) - 1)) : TAG_ANY;
 	b->e[b->n++] = *e;
 }
 
@@ -638,7 +653,12 @@ static void
 AddCandidates(Matcher *m, const LineKeys *lk, const Bucket *b)
 {
 	for (int k = 0; k < b->n; k++)
-		AddCandidate(m, lk, &b->e[k], true);
+	{
+		uint32		t = b->tag[k];
+
+		if (t == TAG_ANY || t == lk->tag[t >> TAG_HASH_BITS])
+			AddCandidate(m, lk, &b->e[k], true);
+	}
 }
 
 /* Is x within the item's range, open bounds respected (then an exact entry is a match)? */
@@ -682,8 +702,12 @@ MatchLine(MatchState *st)
 		int			f = pg_rightmost_one_pos32(bits);
 
 		lk.has[f] = !v[f].isnull;
+		lk.tag[f] = TAG_NONE;
 		if (lk.has[f])
+		{
 			lk.hash[f] = hash_bytes((const unsigned char *) v[f].s, v[f].len);
+			lk.tag[f] = ((uint32) f << TAG_HASH_BITS) | (lk.hash[f] & ((1u << TAG_HASH_BITS) - 1));
+		}
 	}
 	for (uint32 bits = m->guard_num_fields; bits; bits &= bits - 1)
 	{

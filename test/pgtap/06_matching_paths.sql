@@ -2,7 +2,7 @@
 -- guards and exact entries, numbers read without text, the batch's C summaries.
 BEGIN;
 SET search_path = customs_risk, public;
-SELECT plan(32);
+SELECT plan(36);
 
 -- Profiles shaped for each path of the matcher: exact entries (one leaf), guards on a code,
 -- an HS prefix and a number, two guards, bounds met exactly, a validity window, a scope.
@@ -118,6 +118,11 @@ SELECT is(profile_union(x), '{1,2,3,5,8}'::bigint[], 'profile_union merges ascen
 SELECT is((SELECT profile_union(x) FROM (VALUES (NULL::bigint[])) v(x)), '{}'::bigint[], 'profile_union of nothing is the empty set');
 SELECT throws_ok($$SELECT customs_risk.profile_union(x) FROM (VALUES ('{3,1}'::bigint[])) v(x)$$, '22023',
                  NULL, 'ids out of order are an error');
+SELECT throws_ok($$SELECT customs_risk.profile_union(x) FROM (VALUES ('{{1,2},{3,4}}'::bigint[])) v(x)$$, '22023',
+                 NULL, 'a two-dimensional id array is an error');
+SELECT throws_ok($$SELECT customs_risk.profile_union(x) FROM (VALUES ('{1,NULL}'::bigint[])) v(x)$$, '22023',
+                 NULL, 'a NULL id is an error');
+SELECT is(profile_score(NULL), NULL, 'profile_score of NULL is NULL');
 SELECT is(profile_score(ARRAY(SELECT profile_id FROM profile WHERE name IN ('guard code', 'exact above') ORDER BY 1)),
           3::float8, 'profile_score sums the weights');
 SELECT is(profile_channel(ARRAY(SELECT profile_id FROM profile WHERE name IN ('exact in', 'exact above') ORDER BY 1))::text,
@@ -133,6 +138,8 @@ SELECT is((SELECT count(*) FROM (SELECT declaration_id FROM declaration LIMIT 20
 SELECT is(random_draws_with('\x0102', ARRAY['a', NULL, 'c']),
           ARRAY[random_draw_with('\x0102', 'a'), NULL, random_draw_with('\x0102', 'c')], 'random_draws_with keeps order and NULLs');
 SELECT is(random_draws_with('\x0102', '{}'), '{}'::float8[], '... and an empty array');
+SELECT throws_ok($$SELECT customs_risk.random_draws_with('\x0102', '{{a,b},{c,d}}')$$, '2202E', NULL,
+                 'a two-dimensional id array is an error');
 
 -- the batch agrees with decide() declaration by declaration
 INSERT INTO channel_policy (office_code, random_rate) VALUES ('NRC', 0.05);
