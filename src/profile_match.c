@@ -15,10 +15,7 @@
 
 #include <math.h>
 
-#include "access/heapam.h"
 #include "access/htup_details.h"
-#include "access/table.h"
-#include "access/tableam.h"
 #include "access/transam.h"
 #include "access/xact.h"
 #include "catalog/pg_type_d.h"
@@ -30,14 +27,10 @@
 #include "port/pg_bitutils.h"
 #include "storage/proc.h"
 #include "utils/array.h"
-#include "catalog/namespace.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
 #include "utils/float.h"
-#include "utils/hsearch.h"
-#include "utils/lsyscache.h"
 #include "utils/memutils.h"
-#include "utils/snapmgr.h"
 
 #include "anchor_table.h"
 #include "code_list.h"
@@ -45,6 +38,7 @@
 #include "hscode.h"
 #include "profile_match.h"
 #include "row_reader.h"
+#include "singleton_row.h"
 
 typedef struct MProfile
 {
@@ -503,44 +497,13 @@ BuildMatcher(int64 version, TransactionId xmin)
 	return m;
 }
 
-/*
- * The profile-set version and the transaction that wrote it, as the statement's snapshot
- * sees them; read directly, as it is read once per statement (SPI costs more than the
- * matching of a line).
- */
-static void
-ReadProfileSetVersion(int64 *version, TransactionId *xmin)
-{
-	Oid			relid = get_relname_relid("profile_set", get_namespace_oid("customs_risk", false));
-	Relation	rel;
-	TableScanDesc scan;
-	HeapTuple	tuple;
-
-	if (!OidIsValid(relid))
-		elog(ERROR, "customs_risk.profile_set is missing");
-	rel = table_open(relid, AccessShareLock);
-	scan = table_beginscan(rel, GetActiveSnapshot(), 0, NULL);
-	tuple = heap_getnext(scan, ForwardScanDirection);
-	*version = 0;
-	*xmin = InvalidTransactionId;
-	if (tuple != NULL)
-	{
-		bool		isnull;
-		Datum		d = heap_getattr(tuple, get_attnum(relid, "version"), RelationGetDescr(rel), &isnull);
-
-		*version = isnull ? 0 : DatumGetInt64(d);
-		*xmin = HeapTupleHeaderGetXmin(tuple->t_data);
-	}
-	table_endscan(scan);
-	table_close(rel, AccessShareLock);
-}
-
 /* The matcher of the profile set the current snapshot sees. */
 static Matcher *
 CurrentMatcher(void)
 {
 	int64		version;
 	TransactionId xmin;
+	Datum		d;
 	Matcher    *m;
 
 	if (!xact_callback_registered)
@@ -548,7 +511,11 @@ CurrentMatcher(void)
 		RegisterXactCallback(MatcherXactCallback, NULL);
 		xact_callback_registered = true;
 	}
-	ReadProfileSetVersion(&version, &xmin);
+	/* the version is read once per statement: directly, SPI would cost more than a line */
+	if (SingletonRowValue("profile_set", "version", CurrentMemoryContext, &d, &xmin))
+		version = DatumGetInt64(d);
+	else
+		version = 0;
 	m = current_matcher;
 	if (m != NULL && m->dbid == MyDatabaseId && m->version == version && m->xmin == xmin)
 		return m;

@@ -13,21 +13,17 @@
  */
 #include "postgres.h"
 
+#include "access/xact.h"
+#include "catalog/pg_type.h"
 #include "common/cryptohash.h"
 #include "common/sha2.h"
 #include "fmgr.h"
-#include "access/heapam.h"
-#include "access/table.h"
-#include "access/tableam.h"
-#include "access/xact.h"
-#include "catalog/namespace.h"
-#include "catalog/pg_type.h"
 #include "storage/proc.h"
-#include "utils/lsyscache.h"
-#include "utils/memutils.h"
-#include "utils/snapmgr.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "utils/memutils.h"
+
+#include "singleton_row.h"
 
 /* The draw of one id under the key, with a hash context the caller made. */
 static double
@@ -119,40 +115,14 @@ CurrentKey(void)
 	static bytea *key = NULL;
 	static LocalTransactionId key_lxid = InvalidLocalTransactionId;
 	static CommandId key_cid;
-	Oid			relid;
-	Relation	rel;
-	TableScanDesc scan;
-	HeapTuple	tuple;
+	Datum		d;
 
 	/* read again in each statement: the key is made lazily, inside a transaction too */
 	if (key_lxid == MyProc->lxid && key_cid == GetCurrentCommandId(false))
 		return key;
-	relid = get_relname_relid("selection_secret", get_namespace_oid("customs_risk", false));
-	if (!OidIsValid(relid))
-		elog(ERROR, "customs_risk.selection_secret is missing");
-	rel = table_open(relid, AccessShareLock);
-	scan = table_beginscan(rel, GetActiveSnapshot(), 0, NULL);
-	tuple = heap_getnext(scan, ForwardScanDirection);
 	if (key != NULL)
 		pfree(key);
-	key = NULL;
-	if (tuple != NULL)
-	{
-		bool		isnull;
-		int			attnum = get_attnum(relid, "secret");
-		Datum		d = heap_getattr(tuple, attnum, RelationGetDescr(rel), &isnull);
-
-		if (!isnull)
-		{
-			struct varlena *v = PG_DETOAST_DATUM_COPY(d);
-
-			key = MemoryContextAlloc(TopMemoryContext, VARSIZE(v));
-			memcpy(key, v, VARSIZE(v));
-			pfree(v);
-		}
-	}
-	table_endscan(scan);
-	table_close(rel, AccessShareLock);
+	key = SingletonRowValue("selection_secret", "secret", TopMemoryContext, &d, NULL) ? DatumGetByteaPP(d) : NULL;
 	key_lxid = MyProc->lxid;
 	key_cid = GetCurrentCommandId(false);
 	return key;
