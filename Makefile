@@ -6,13 +6,14 @@ MODULE_big = customs_risk
 OBJS = src/customs_risk.o src/hscode_core.o src/hscode.o src/hscode_index.o \
        src/criteria_core.o src/criteria.o src/row_reader.o src/code_list.o \
        src/profile_match.o src/selection.o src/column_args.o src/anchor_table.o \
-       src/profile_summary.o src/numeric_double.o src/singleton_row.o
+       src/profile_summary.o src/numeric_double.o src/singleton_row.o \
+       src/beta_core.o src/hit_evidence.o
 
 # The install script has one source: the numbered fragments in extension/.
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
-EXTRA_CLEAN = test/unit/hscode_test test/unit/criteria_test
+EXTRA_CLEAN = test/unit/hscode_test test/unit/criteria_test test/unit/beta_test
 
-REGRESS = setup hscode hscode_index reference data_model loader_errors criteria selection
+REGRESS = setup hscode hscode_index reference data_model loader_errors criteria selection indicators
 ISOLATION = profile_consistency
 ISOLATION_OPTS = --inputdir=test/isolation
 
@@ -38,3 +39,6 @@ unitcheck: test/unit/hscode_test
 
 test/unit/criteria_test: test/unit/criteria_test.c test/unit/tap.h src/criteria_core.c src/criteria_core.h src/hscode_core.c src/hscode_core.h
 	$(CC) -std=c99 -O1 -g -Wall -Wextra $(WERROR) -Wno-unused-parameter -Isrc -o $@ test/unit/criteria_test.c src/criteria_core.c src/hscode_core.c -lm
+
+test/unit/beta_test: test/unit/beta_test.c test/unit/tap.h src/beta_core.c src/beta_core.h
+	$(CC) -std=c99 -O1 -g -Wall -Wextra $(WERROR) -Isrc -o $@ test/unit/beta_test.c src/beta_core.c -lm
