@@ -1,0 +1,376 @@
+/*
+ * ranking_eval.c: how good is a ranking of declarations by risk score?  The aggregates
+ * precision_at, recall_at, revenue_at (at an inspection rate) and auc, over (score, label
+ * [, revenue]) rows.
+ *
+ * Ties are scored as the expectation over random tie-breaking, the only fair reading of a
+ * score that cannot tell two declarations apart: a tie group that straddles the cut counts
+ * the share of it that falls inside (so equal scores never depend on row order); for AUC a
+ * tied positive-negative pair counts one half.  Rows with a NULL score, label or revenue
+ * are skipped.  The state keeps the rows (16 bytes each) and sorts them once at the end;
+ * it combines, serializes and deserializes for parallel query.
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "fmgr.h"
+#include "libpq/pqformat.h"
+#include "utils/builtins.h"
+#include "utils/float.h"
+#include "utils/memutils.h"
+
+typedef struct EvalRow
+{
+	double		score;
+	double		gain;			/* the label (0 or 1), or the revenue */
+} EvalRow;
+
+typedef struct EvalState
+{
+	int64		n;
+	int64		cap;
+	double		fraction;		/* NaN until the first row */
+	EvalRow    *rows;
+} EvalState;
+
+static EvalState *
+GetState(FunctionCallInfo fcinfo, MemoryContext *aggcxt)
+{
+	if (!AggCheckCallContext(fcinfo, aggcxt))
+		elog(ERROR, "ranking evaluation function called in a non-aggregate context");
+	if (PG_ARGISNULL(0))
+	{
+		EvalState  *st = MemoryContextAllocZero(*aggcxt, sizeof(EvalState));
+
+		st->fraction = get_float8_nan();
+		return st;
+	}
+	return (EvalState *) PG_GETARG_POINTER(0);
+}
+
+static void
+AddRow(EvalState *st, MemoryContext cxt, double score, double gain)
+{
+	if (st->n == st->cap)
+	{
+		st->cap = st->cap ? st->cap * 2 : 1024;
+		if ((Size) st->cap * sizeof(EvalRow) > MaxAllocHugeSize)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("too many rows for a ranking evaluation")));
+		st->rows = st->rows ? repalloc_huge(st->rows, st->cap * sizeof(EvalRow))
+			: MemoryContextAllocHuge(cxt, st->cap * sizeof(EvalRow));
+	}
+	st->rows[st->n].score = score;
+	st->rows[st->n].gain = gain;
+	st->n++;
+}
+
+/* The inspection rate: the same on every row, in (0, 1]. */
+static void
+CheckFraction(EvalState *st, double fraction)
+{
+	if (!(fraction > 0 && fraction <= 1))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the fraction inspected must lie in (0, 1], not %g", fraction),
+				 errhint("0 inspects nothing, so precision is undefined; 1 inspects everything.")));
+	if (isnan(st->fraction))
+		st->fraction = fraction;
+	else if (st->fraction != fraction)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the fraction must be the same on every row (%g, then %g)", st->fraction, fraction)));
+}
+
+static void
+CheckScore(double score)
+{
+	if (isnan(score))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("a score must not be NaN")));
+}
+
+PG_FUNCTION_INFO_V1(ranking_add_label);
+/* Transition (score, label, fraction): for precision_at and recall_at. */
+Datum
+ranking_add_label(PG_FUNCTION_ARGS)
+{
+	MemoryContext cxt;
+	EvalState  *st = GetState(fcinfo, &cxt);
+
+	if (!PG_ARGISNULL(3))
+		CheckFraction(st, PG_GETARG_FLOAT8(3));
+	if (!PG_ARGISNULL(1) && !PG_ARGISNULL(2))
+	{
+		CheckScore(PG_GETARG_FLOAT8(1));
+		AddRow(st, cxt, PG_GETARG_FLOAT8(1), PG_GETARG_BOOL(2) ? 1 : 0);
+	}
+	PG_RETURN_POINTER(st);
+}
+
+PG_FUNCTION_INFO_V1(ranking_add_revenue);
+/* Transition (score, revenue, fraction): for revenue_at. */
+Datum
+ranking_add_revenue(PG_FUNCTION_ARGS)
+{
+	MemoryContext cxt;
+	EvalState  *st = GetState(fcinfo, &cxt);
+
+	if (!PG_ARGISNULL(3))
+		CheckFraction(st, PG_GETARG_FLOAT8(3));
+	if (!PG_ARGISNULL(1) && !PG_ARGISNULL(2))
+	{
+		double		revenue = PG_GETARG_FLOAT8(2);
+
+		CheckScore(PG_GETARG_FLOAT8(1));
+		if (!(revenue >= 0) || isinf(revenue))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("revenue must be a finite amount of at least 0, not %g", revenue)));
+		AddRow(st, cxt, PG_GETARG_FLOAT8(1), revenue);
+	}
+	PG_RETURN_POINTER(st);
+}
+
+PG_FUNCTION_INFO_V1(ranking_add_auc);
+/* Transition (score, label): for auc. */
+Datum
+ranking_add_auc(PG_FUNCTION_ARGS)
+{
+	MemoryContext cxt;
+	EvalState  *st = GetState(fcinfo, &cxt);
+
+	if (!PG_ARGISNULL(1) && !PG_ARGISNULL(2))
+	{
+		CheckScore(PG_GETARG_FLOAT8(1));
+		AddRow(st, cxt, PG_GETARG_FLOAT8(1), PG_GETARG_BOOL(2) ? 1 : 0);
+	}
+	PG_RETURN_POINTER(st);
+}
+
+PG_FUNCTION_INFO_V1(ranking_combine);
+/* Combine two partial states (parallel query). */
+Datum
+ranking_combine(PG_FUNCTION_ARGS)
+{
+	MemoryContext cxt;
+	EvalState  *a,
+			   *b;
+
+	if (!AggCheckCallContext(fcinfo, &cxt))
+		elog(ERROR, "ranking_combine called in a non-aggregate context");
+	if (PG_ARGISNULL(1))
+		PG_RETURN_DATUM(PG_ARGISNULL(0) ? (Datum) 0 : PG_GETARG_DATUM(0));
+	b = (EvalState *) PG_GETARG_POINTER(1);
+	if (PG_ARGISNULL(0))
+	{
+		a = MemoryContextAllocZero(cxt, sizeof(EvalState));
+		a->fraction = get_float8_nan();
+	}
+	else
+		a = (EvalState *) PG_GETARG_POINTER(0);
+	if (!isnan(b->fraction))
+		CheckFraction(a, b->fraction);
+	for (int64 i = 0; i < b->n; i++)
+		AddRow(a, cxt, b->rows[i].score, b->rows[i].gain);
+	PG_RETURN_POINTER(a);
+}
+
+PG_FUNCTION_INFO_V1(ranking_serialize);
+/* The state as bytes: count, fraction, then (score, gain) pairs. */
+Datum
+ranking_serialize(PG_FUNCTION_ARGS)
+{
+	EvalState  *st = (EvalState *) PG_GETARG_POINTER(0);
+	StringInfoData buf;
+
+	pq_begintypsend(&buf);
+	pq_sendint64(&buf, st->n);
+	pq_sendfloat8(&buf, st->fraction);
+	for (int64 i = 0; i < st->n; i++)
+	{
+		pq_sendfloat8(&buf, st->rows[i].score);
+		pq_sendfloat8(&buf, st->rows[i].gain);
+	}
+	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+}
+
+PG_FUNCTION_INFO_V1(ranking_deserialize);
+/* The state from bytes, checked. */
+Datum
+ranking_deserialize(PG_FUNCTION_ARGS)
+{
+	bytea	   *b = PG_GETARG_BYTEA_PP(0);
+	MemoryContext cxt;
+	StringInfoData buf;
+	EvalState  *st;
+	int64		n;
+
+	if (!AggCheckCallContext(fcinfo, &cxt))
+		elog(ERROR, "ranking_deserialize called in a non-aggregate context");
+	buf.data = VARDATA_ANY(b);
+	buf.len = VARSIZE_ANY_EXHDR(b);
+	buf.maxlen = buf.len;
+	buf.cursor = 0;
+	n = pq_getmsgint64(&buf);
+	/* then the fraction and n pairs: exactly 8 + 16 n bytes */
+	if (n < 0 || buf.len - buf.cursor < 8 || (uint64) n != (uint64) (buf.len - buf.cursor - 8) / (2 * sizeof(double)) ||
+		(buf.len - buf.cursor - 8) % (2 * sizeof(double)) != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid ranking evaluation state: %lld rows in %d bytes", (long long) n, buf.len)));
+	st = MemoryContextAllocZero(cxt, sizeof(EvalState));
+	st->fraction = pq_getmsgfloat8(&buf);
+	for (int64 i = 0; i < n; i++)
+	{
+		double		score = pq_getmsgfloat8(&buf);
+		double		gain = pq_getmsgfloat8(&buf);
+
+		if (isnan(score) || !(gain >= 0) || isinf(gain))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+					 errmsg("invalid ranking evaluation state: bad row %lld", (long long) i)));
+		AddRow(st, cxt, score, gain);
+	}
+	pq_getmsgend(&buf);
+	PG_RETURN_POINTER(st);
+}
+
+/* Highest score first. */
+static int
+CompareRows(const void *a, const void *b)
+{
+	double		x = ((const EvalRow *) a)->score,
+				y = ((const EvalRow *) b)->score;
+
+	return (x < y) - (x > y);
+}
+
+/* The rows, highest score first: a sorted copy, so the final functions leave the state alone. */
+static EvalRow *
+SortedRows(const EvalState *st)
+{
+	EvalRow    *rows = palloc_extended(Max(st->n, 1) * sizeof(EvalRow), MCXT_ALLOC_HUGE);
+
+	memcpy(rows, st->rows, st->n * sizeof(EvalRow));
+	qsort(rows, st->n, sizeof(EvalRow), CompareRows);
+	return rows;
+}
+
+/*
+ * The gain inside the top k = ceil(fraction * n) rows and in all rows; a tie group across
+ * the cut contributes the share of it that lies inside.
+ */
+static void
+TopGain(const EvalState *st, double *top, double *total, double *k_out)
+{
+	/* the small margin keeps 0.05 * 100 from rounding up to 6 */
+	double		k = ceil(st->fraction * (double) st->n - 1e-9);
+	EvalRow    *rows = SortedRows(st);
+	int64		i = 0;
+
+	*top = 0;
+	*total = 0;
+	for (int64 j = 0; j < st->n; j++)
+		*total += rows[j].gain;
+	while (i < st->n && (double) i < k)
+	{
+		int64		end = i;
+		double		group = 0;
+
+		while (end < st->n && rows[end].score == rows[i].score)
+			group += rows[end++].gain;
+		if ((double) end <= k)
+			*top += group;
+		else
+			*top += group * (k - (double) i) / (double) (end - i);
+		i = end;
+	}
+	*k_out = k;
+	pfree(rows);
+}
+
+PG_FUNCTION_INFO_V1(ranking_precision_final);
+/* precision_at: the hit rate among the top fraction. */
+Datum
+ranking_precision_final(PG_FUNCTION_ARGS)
+{
+	EvalState  *st;
+	double		top,
+				total,
+				k;
+
+	/* no rows, or no fraction given on any row: nothing to measure */
+	if (PG_ARGISNULL(0) || ((EvalState *) PG_GETARG_POINTER(0))->n == 0 ||
+		isnan(((EvalState *) PG_GETARG_POINTER(0))->fraction))
+		PG_RETURN_NULL();
+	st = (EvalState *) PG_GETARG_POINTER(0);
+	TopGain(st, &top, &total, &k);
+	PG_RETURN_FLOAT8(top / k);
+}
+
+PG_FUNCTION_INFO_V1(ranking_share_final);
+/* recall_at and revenue_at: the share of all hits (revenue) in the top fraction. */
+Datum
+ranking_share_final(PG_FUNCTION_ARGS)
+{
+	EvalState  *st;
+	double		top,
+				total,
+				k;
+
+	if (PG_ARGISNULL(0) || ((EvalState *) PG_GETARG_POINTER(0))->n == 0 ||
+		isnan(((EvalState *) PG_GETARG_POINTER(0))->fraction))
+		PG_RETURN_NULL();
+	st = (EvalState *) PG_GETARG_POINTER(0);
+	TopGain(st, &top, &total, &k);
+	if (total == 0)
+		PG_RETURN_NULL();		/* nothing to find: the share is undefined */
+	PG_RETURN_FLOAT8(top / total);
+}
+
+PG_FUNCTION_INFO_V1(ranking_auc_final);
+/* auc: the chance a random hit outranks a random miss, ties counting one half. */
+Datum
+ranking_auc_final(PG_FUNCTION_ARGS)
+{
+	EvalState  *st;
+	double		pos_total = 0,
+				neg_total,
+				neg_seen = 0,
+				wins = 0;
+	int64		i = 0;
+	EvalRow    *rows;
+
+	if (PG_ARGISNULL(0))
+		PG_RETURN_NULL();
+	st = (EvalState *) PG_GETARG_POINTER(0);
+	for (int64 j = 0; j < st->n; j++)
+		pos_total += st->rows[j].gain;
+	if (pos_total == 0 || pos_total == (double) st->n)
+		PG_RETURN_NULL();		/* one class only: undefined */
+	rows = SortedRows(st);
+	/* walk from the top: each positive beats every negative below it */
+	neg_total = (double) st->n - pos_total;
+	while (i < st->n)
+	{
+		int64		end = i;
+		double		pos = 0,
+					neg = 0;
+
+		while (end < st->n && rows[end].score == rows[i].score)
+		{
+			pos += rows[end].gain;
+			neg += 1 - rows[end].gain;
+			end++;
+		}
+		wins += pos * (neg_total - neg_seen - neg) + 0.5 * pos * neg;
+		neg_seen += neg;
+		i = end;
+	}
+	pfree(rows);
+	PG_RETURN_FLOAT8(wins / (pos_total * neg_total));
+}
