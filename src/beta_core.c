@@ -11,6 +11,24 @@
 #define CF_EPS 1e-15
 #define CF_TINY 1e-300
 
+/* One step of the modified Lentz method: fold the term num into the fraction f; returns the factor. */
+static double
+LentzStep(double num, double *c, double *d, double *f)
+{
+	double		delta;
+
+	*d = 1.0 + num * *d;
+	*c = 1.0 + num / *c;
+	if (fabs(*d) < CF_TINY)
+		*d = CF_TINY;
+	if (fabs(*c) < CF_TINY)
+		*c = CF_TINY;
+	*d = 1.0 / *d;
+	delta = *d * *c;
+	*f *= delta;
+	return delta;
+}
+
 /* The continued fraction of I_x(a, b), good where x < (a + 1) / (a + b + 2). */
 static double
 BetaFraction(double x, double a, double b)
@@ -25,34 +43,10 @@ BetaFraction(double x, double a, double b)
 	f = d;
 	for (int m = 1; m <= CF_MAX_ITER; m++)
 	{
-		double		num;
-
-		/* even step: m (b - m) x / ((a + 2m - 1)(a + 2m)) */
-		num = m * (b - m) * x / ((a + 2.0 * m - 1.0) * (a + 2.0 * m));
-		d = 1.0 + num * d;
-		c = 1.0 + num / c;
-		if (fabs(d) < CF_TINY)
-			d = CF_TINY;
-		if (fabs(c) < CF_TINY)
-			c = CF_TINY;
-		d = 1.0 / d;
-		f *= d * c;
-		/* odd step: -(a + m)(a + b + m) x / ((a + 2m)(a + 2m + 1)) */
-		num = -(a + m) * (a + b + m) * x / ((a + 2.0 * m) * (a + 2.0 * m + 1.0));
-		d = 1.0 + num * d;
-		c = 1.0 + num / c;
-		if (fabs(d) < CF_TINY)
-			d = CF_TINY;
-		if (fabs(c) < CF_TINY)
-			c = CF_TINY;
-		d = 1.0 / d;
-		{
-			double		delta = d * c;
-
-			f *= delta;
-			if (fabs(delta - 1.0) < CF_EPS)
-				break;
-		}
+		/* even term m (b - m) x / ((a + 2m - 1)(a + 2m)), then odd -(a + m)(a + b + m) x / ((a + 2m)(a + 2m + 1)) */
+		LentzStep(m * (b - m) * x / ((a + 2.0 * m - 1.0) * (a + 2.0 * m)), &c, &d, &f);
+		if (fabs(LentzStep(-(a + m) * (a + b + m) * x / ((a + 2.0 * m) * (a + 2.0 * m + 1.0)), &c, &d, &f) - 1.0) < CF_EPS)
+			break;
 	}
 	return f;
 }

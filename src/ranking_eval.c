@@ -293,21 +293,27 @@ TopGain(const EvalState *st, double *top, double *total, double *k_out)
 	pfree(rows);
 }
 
+/* The state, or NULL when there is nothing to measure: no rows, or no fraction on any row. */
+static EvalState *
+MeasurableState(FunctionCallInfo fcinfo)
+{
+	EvalState  *st = PG_ARGISNULL(0) ? NULL : (EvalState *) PG_GETARG_POINTER(0);
+
+	return st == NULL || st->n == 0 || isnan(st->fraction) ? NULL : st;
+}
+
 PG_FUNCTION_INFO_V1(ranking_precision_final);
 /* precision_at: the hit rate among the top fraction. */
 Datum
 ranking_precision_final(PG_FUNCTION_ARGS)
 {
-	EvalState  *st;
+	EvalState  *st = MeasurableState(fcinfo);
 	double		top,
 				total,
 				k;
 
-	/* no rows, or no fraction given on any row: nothing to measure */
-	if (PG_ARGISNULL(0) || ((EvalState *) PG_GETARG_POINTER(0))->n == 0 ||
-		isnan(((EvalState *) PG_GETARG_POINTER(0))->fraction))
+	if (st == NULL)
 		PG_RETURN_NULL();
-	st = (EvalState *) PG_GETARG_POINTER(0);
 	TopGain(st, &top, &total, &k);
 	PG_RETURN_FLOAT8(top / k);
 }
@@ -317,15 +323,13 @@ PG_FUNCTION_INFO_V1(ranking_share_final);
 Datum
 ranking_share_final(PG_FUNCTION_ARGS)
 {
-	EvalState  *st;
+	EvalState  *st = MeasurableState(fcinfo);
 	double		top,
 				total,
 				k;
 
-	if (PG_ARGISNULL(0) || ((EvalState *) PG_GETARG_POINTER(0))->n == 0 ||
-		isnan(((EvalState *) PG_GETARG_POINTER(0))->fraction))
+	if (st == NULL)
 		PG_RETURN_NULL();
-	st = (EvalState *) PG_GETARG_POINTER(0);
 	TopGain(st, &top, &total, &k);
 	if (total == 0)
 		PG_RETURN_NULL();		/* nothing to find: the share is undefined */
