@@ -14,7 +14,7 @@ CREATE FUNCTION customs_risk.ranking_add_revenue(internal, float8, float8, float
 COMMENT ON FUNCTION customs_risk.ranking_add_revenue(internal, float8, float8, float8) IS
     'transition of revenue_at: keep (score, revenue)';
 CREATE FUNCTION customs_risk.ranking_add_auc(internal, float8, boolean) RETURNS internal
-    AS 'MODULE_PATHNAME', 'ranking_add_auc' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'ranking_add_label' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
 COMMENT ON FUNCTION customs_risk.ranking_add_auc(internal, float8, boolean) IS 'transition of auc: keep (score, label)';
 CREATE FUNCTION customs_risk.ranking_combine(internal, internal) RETURNS internal
     AS 'MODULE_PATHNAME', 'ranking_combine' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;

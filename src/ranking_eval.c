@@ -94,14 +94,14 @@ CheckScore(double score)
 }
 
 PG_FUNCTION_INFO_V1(ranking_add_label);
-/* Transition (score, label, fraction): for precision_at and recall_at. */
+/* Transition (score, label, fraction) of precision_at and recall_at, and (score, label) of auc. */
 Datum
 ranking_add_label(PG_FUNCTION_ARGS)
 {
 	MemoryContext cxt;
 	EvalState  *st = GetState(fcinfo, &cxt);
 
-	if (!PG_ARGISNULL(3))
+	if (PG_NARGS() > 3 && !PG_ARGISNULL(3))
 		CheckFraction(st, PG_GETARG_FLOAT8(3));
 	if (!PG_ARGISNULL(1) && !PG_ARGISNULL(2))
 	{
@@ -131,22 +131,6 @@ ranking_add_revenue(PG_FUNCTION_ARGS)
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 					 errmsg("revenue must be a finite amount of at least 0, not %g", revenue)));
 		AddRow(st, cxt, PG_GETARG_FLOAT8(1), revenue);
-	}
-	PG_RETURN_POINTER(st);
-}
-
-PG_FUNCTION_INFO_V1(ranking_add_auc);
-/* Transition (score, label): for auc. */
-Datum
-ranking_add_auc(PG_FUNCTION_ARGS)
-{
-	MemoryContext cxt;
-	EvalState  *st = GetState(fcinfo, &cxt);
-
-	if (!PG_ARGISNULL(1) && !PG_ARGISNULL(2))
-	{
-		CheckScore(PG_GETARG_FLOAT8(1));
-		AddRow(st, cxt, PG_GETARG_FLOAT8(1), PG_GETARG_BOOL(2) ? 1 : 0);
 	}
 	PG_RETURN_POINTER(st);
 }
