@@ -7,13 +7,13 @@ OBJS = src/customs_risk.o src/hscode_core.o src/hscode.o src/hscode_index.o \
        src/criteria_core.o src/criteria.o src/row_reader.o src/code_list.o \
        src/profile_match.o src/selection.o src/column_args.o src/anchor_table.o \
        src/profile_summary.o src/numeric_double.o src/singleton_row.o \
-       src/beta_core.o src/hit_evidence.o src/ranking_eval.o
+       src/beta_core.o src/hit_evidence.o src/ranking_eval.o src/price_ref.o
 
 # The install script has one source: the numbered fragments in extension/.
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 EXTRA_CLEAN = test/unit/hscode_test test/unit/criteria_test test/unit/beta_test
 
-REGRESS = setup hscode hscode_index reference data_model loader_errors criteria selection indicators evaluation
+REGRESS = setup hscode hscode_index reference data_model loader_errors criteria selection indicators evaluation price_ref
 ISOLATION = profile_consistency
 ISOLATION_OPTS = --inputdir=test/isolation
 
