@@ -157,6 +157,13 @@ row_columns_support(PG_FUNCTION_ARGS)
 		target = "criteria_match_columns";
 	else
 		PG_RETURN_POINTER(NULL);
+	/*
+	 * Not under grouping sets: a grouping set nulls the whole-row value it groups by, not the
+	 * columns that would replace it.  (Also, unlike the strict original, the rewritten call
+	 * does not let the planner turn an outer join it filters into an inner join.)
+	 */
+	if (req->root != NULL && req->root->parse->groupingSets != NIL)
+		PG_RETURN_POINTER(NULL);
 	if (!RowColumns(req, linitial(f->args), &rowtype, &cols, &names, &present))
 		PG_RETURN_POINTER(NULL);
 

@@ -68,8 +68,8 @@ EvidenceProblem(const HitEvidence *e)
 		return "more than 2^53 inspections";
 	if (e->half_life == 0 && e->as_of != 0)
 		return "only decayed evidence has a time";
-	if (e->half_life > 0 && e->trials > 0 && TIMESTAMP_NOT_FINITE(e->as_of))
-		return "the time must be finite";
+	if (e->half_life > 0 && e->trials > 0 && (TIMESTAMP_NOT_FINITE(e->as_of) || !IS_VALID_TIMESTAMP(e->as_of)))
+		return "the time must be finite and in range";
 	return NULL;
 }
 

@@ -9,6 +9,7 @@
 #include "fmgr.h"
 #include "utils/builtins.h"
 #include "utils/fmgrprotos.h"
+#include "utils/memutils.h"
 
 #include "numeric_double.h"
 
@@ -99,20 +100,62 @@ slow:
 	return DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow, d));
 }
 
+/*
+ * The double of a numeric expression, the slow way: for the rare operands a double cannot
+ * hold (beyond 1e308, or so small they would round to 0), so that those still give what
+ * numeric arithmetic gives (or its error), never a silent Infinity or a lost value.
+ */
+static double
+NumericResult(Datum result)
+{
+	return DatumGetFloat8(DirectFunctionCall1(numeric_float8, result));
+}
+
+/* The numeric's sign (-1, 0, 1), compared the numeric way with a zero made once. */
+static int
+NumericSign(Datum d)
+{
+	static Datum zero = (Datum) 0;
+
+	if (zero == (Datum) 0)
+	{
+		MemoryContext old = MemoryContextSwitchTo(TopMemoryContext);
+
+		zero = DirectFunctionCall1(int4_numeric, Int32GetDatum(0));
+		MemoryContextSwitchTo(old);
+	}
+	return DatumGetInt32(DirectFunctionCall2(numeric_cmp, d, zero));
+}
+
+/* Can both operands and the result be trusted as doubles (no overflow, no underflow to 0)? */
+static bool
+DoublesHold(double a, Datum an, double b, Datum bn, double result)
+{
+	return isfinite(result) && isfinite(a) && isfinite(b) &&
+		(a != 0 || NumericSign(an) == 0) && (b != 0 || NumericSign(bn) == 0);
+}
+
 PG_FUNCTION_INFO_V1(unit_value_of);
 /*
- * unit_value_of(value, net_mass) → value / net_mass in double precision; NULL when the
- * mass is not positive.  The columns' CHECKs keep both finite.
+ * unit_value_of(value, net_mass) → value / net_mass in double precision (from the doubles
+ * nearest each operand, so it may differ from numeric division in the last bit); NULL when
+ * the mass is not positive.
  */
 Datum
 unit_value_of(PG_FUNCTION_ARGS)
 {
-	double		value = NumericToDouble(PG_GETARG_DATUM(0));
-	double		mass = NumericToDouble(PG_GETARG_DATUM(1));
+	Datum		vn = PG_GETARG_DATUM(0),
+				mn = PG_GETARG_DATUM(1);
+	double		value = NumericToDouble(vn);
+	double		mass = NumericToDouble(mn);
+	double		result;
 
-	if (!(mass > 0))
+	if (!(mass > 0) && NumericSign(mn) <= 0)
 		PG_RETURN_NULL();
-	PG_RETURN_FLOAT8(value / mass);
+	result = value / mass;
+	if (!DoublesHold(value, vn, mass, mn, result))
+		result = NumericResult(DirectFunctionCall2(numeric_div, vn, mn));
+	PG_RETURN_FLOAT8(result);
 }
 
 PG_FUNCTION_INFO_V1(duty_of);
@@ -120,5 +163,14 @@ PG_FUNCTION_INFO_V1(duty_of);
 Datum
 duty_of(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_FLOAT8(NumericToDouble(PG_GETARG_DATUM(0)) * NumericToDouble(PG_GETARG_DATUM(1)) / 100);
+	Datum		vn = PG_GETARG_DATUM(0),
+				rn = PG_GETARG_DATUM(1);
+	double		value = NumericToDouble(vn);
+	double		rate = NumericToDouble(rn);
+	double		result = value * rate / 100;
+
+	if (!DoublesHold(value, vn, rate, rn, result) || (result == 0 && value != 0 && rate != 0))
+		result = NumericResult(DirectFunctionCall2(numeric_div, DirectFunctionCall2(numeric_mul, vn, rn),
+												   DirectFunctionCall1(int4_numeric, Int32GetDatum(100))));
+	PG_RETURN_FLOAT8(result);
 }

@@ -18,6 +18,7 @@
 #include "access/htup_details.h"
 #include "access/transam.h"
 #include "access/xact.h"
+#include "catalog/namespace.h"
 #include "catalog/pg_type_d.h"
 #include "common/hashfn.h"
 #include "executor/spi.h"
@@ -29,7 +30,9 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
+#include "utils/acl.h"
 #include "utils/float.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
 #include "anchor_table.h"
@@ -165,11 +168,11 @@ typedef struct Matcher
 	uint32	   *seen;			/* seen[i] == stamp: profile i is a candidate of this line */
 	uint32		stamp;
 	uint32		need;			/* fields the line's candidates read */
-	LocalTransactionId built_lxid;	/* the transaction that built it */
 	struct Matcher *next_retired;
 } Matcher;
 
 static Matcher *current_matcher = NULL;
+static bool current_built_in_xact = false;	/* built by the transaction in progress */
 static Matcher *retired_matchers = NULL;
 static bool xact_callback_registered = false;
 
@@ -180,14 +183,18 @@ MatcherXactCallback(XactEvent event, void *arg)
 	if (event != XACT_EVENT_COMMIT && event != XACT_EVENT_ABORT &&
 		event != XACT_EVENT_PARALLEL_COMMIT && event != XACT_EVENT_PARALLEL_ABORT)
 		return;
-	/* a matcher built inside an aborted transaction may hold profiles that never committed */
+	/*
+	 * A matcher built inside an aborted transaction may hold profiles that never committed.
+	 * (A flag, not the transaction's lxid: that is already cleared when abort callbacks run.)
+	 */
 	if ((event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT) &&
-		current_matcher && current_matcher->built_lxid == MyProc->lxid)
+		current_matcher && current_built_in_xact)
 	{
 		current_matcher->next_retired = retired_matchers;
 		retired_matchers = current_matcher;
 		current_matcher = NULL;
 	}
+	current_built_in_xact = false;
 	while (retired_matchers)
 	{
 		Matcher    *m = retired_matchers;
@@ -491,7 +498,6 @@ BuildMatcher(int64 version, TransactionId xmin)
 	m->anchor_fields = m->code_fields | m->range_fields | m->guard_fields | m->guard_num_fields |
 		(m->hs.n > 0 || m->hs_guards ? ((uint32) 1 << CRF_HS) : 0) |
 		(m->exact_entries ? ((uint32) 1 << CRF_DECLARED_ON) : 0);
-	m->built_lxid = MyProc->lxid;
 	MemoryContextSwitchTo(old);
 	MemoryContextSetParent(cxt, TopMemoryContext);
 	return m;
@@ -542,6 +548,7 @@ CurrentMatcher(void)
 			retired_matchers = current_matcher;
 		}
 		current_matcher = m;
+		current_built_in_xact = true;
 	}
 	SPI_finish();
 	return m;
@@ -777,6 +784,17 @@ GetMatchState(FunctionCallInfo fcinfo)
 
 	if (st != NULL && st->lxid == MyProc->lxid && st->cid == GetCurrentCommandId(false))
 		return st;
+	/*
+	 * The cached matcher holds the profiles: whoever uses it must be allowed to read them,
+	 * as the query that built it had to be (checked once per statement; SET ROLE changes it).
+	 */
+	{
+		Oid			relid = get_relname_relid("profile", get_namespace_oid("customs_risk", false));
+		AclResult	acl = pg_class_aclcheck(relid, GetUserId(), ACL_SELECT);
+
+		if (acl != ACLCHECK_OK)
+			aclcheck_error(acl, OBJECT_TABLE, "profile");
+	}
 	m = CurrentMatcher();
 	if (st == NULL || st->m != m)
 	{

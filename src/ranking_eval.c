@@ -147,7 +147,11 @@ ranking_combine(PG_FUNCTION_ARGS)
 	if (!AggCheckCallContext(fcinfo, &cxt))
 		elog(ERROR, "ranking_combine called in a non-aggregate context");
 	if (PG_ARGISNULL(1))
-		PG_RETURN_DATUM(PG_ARGISNULL(0) ? (Datum) 0 : PG_GETARG_DATUM(0));
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	}
 	b = (EvalState *) PG_GETARG_POINTER(1);
 	if (PG_ARGISNULL(0))
 	{
@@ -171,6 +175,13 @@ ranking_serialize(PG_FUNCTION_ARGS)
 	EvalState  *st = (EvalState *) PG_GETARG_POINTER(0);
 	StringInfoData buf;
 
+	/* one bytea holds at most 1 GB */
+	if (st->n > (int64) ((MaxAllocSize - 1024) / (2 * sizeof(double))))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("a parallel worker cannot pass on more than %d rows of a ranking evaluation",
+						(int) ((MaxAllocSize - 1024) / (2 * sizeof(double)))),
+				 errhint("Evaluate without parallel workers: SET max_parallel_workers_per_gather = 0.")));
 	pq_begintypsend(&buf);
 	pq_sendint64(&buf, st->n);
 	pq_sendfloat8(&buf, st->fraction);
@@ -251,8 +262,8 @@ SortedRows(const EvalState *st)
 static void
 TopGain(const EvalState *st, double *top, double *total, double *k_out)
 {
-	/* the small margin keeps 0.05 * 100 from rounding up to 6 */
-	double		k = ceil(st->fraction * (double) st->n - 1e-9);
+	/* the small margin keeps 0.05 * 100 from rounding up to 6; at least one row is inspected */
+	double		k = Max(ceil(st->fraction * (double) st->n - 1e-9), 1.0);
 	EvalRow    *rows = SortedRows(st);
 	int64		i = 0;
 

@@ -120,8 +120,15 @@ CurrentKey(void)
 	/* read again in each statement: the key is made lazily, inside a transaction too */
 	if (key_lxid == MyProc->lxid && key_cid == GetCurrentCommandId(false))
 		return key;
+	/* forget the old key first: if reading the new one fails, nothing points at freed memory */
 	if (key != NULL)
-		pfree(key);
+	{
+		bytea	   *old = key;
+
+		key = NULL;
+		key_lxid = InvalidLocalTransactionId;
+		pfree(old);
+	}
 	key = SingletonRowValue("selection_secret", "secret", TopMemoryContext, &d, NULL) ? DatumGetByteaPP(d) : NULL;
 	key_lxid = MyProc->lxid;
 	key_cid = GetCurrentCommandId(false);

@@ -1,7 +1,7 @@
 -- Security and catalogue hygiene of the installed extension.
 BEGIN;
 SET search_path = customs_risk, public;
-SELECT plan(9);
+SELECT plan(10);
 
 SELECT is((SELECT count(*) FROM pg_proc p WHERE p.pronamespace = 'customs_risk'::regnamespace AND p.prosecdef
             AND NOT coalesce(p.proconfig @> '{"search_path=pg_catalog, pg_temp"}', false)), 0::bigint,
@@ -31,6 +31,13 @@ SELECT ok(NOT has_table_privilege('customs_risk_t_nobody', 'customs_risk.kcs_sta
           'PUBLIC cannot write the loader staging table');
 SELECT ok(has_function_privilege('customs_risk_t_nobody', 'customs_risk.hs_chapter(customs_risk.hscode)', 'EXECUTE'),
           'the pure hscode functions stay callable by everyone');
+
+-- the matcher a privileged session cached is not handed to a role that cannot read profiles
+SELECT match_profiles(x) FROM (SELECT '8471'::hscode AS hs, current_date AS declared_on, 'x'::text AS office) x;
+SET LOCAL ROLE customs_risk_t_nobody;
+SELECT throws_ok($$SELECT customs_risk.match_profiles(x) FROM (SELECT '8471'::customs_risk.hscode AS hs) x$$, '42501',
+                 'permission denied for table profile', 'a role without SELECT on profile cannot match against the cached profiles');
+RESET ROLE;
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -2,7 +2,7 @@
 -- guards and exact entries, numbers read without text, the batch's C summaries.
 BEGIN;
 SET search_path = customs_risk, public;
-SELECT plan(36);
+SELECT plan(40);
 
 -- Profiles shaped for each path of the matcher: exact entries (one leaf), guards on a code,
 -- an HS prefix and a number, two guards, bounds met exactly, a validity window, a scope.
@@ -95,6 +95,16 @@ SELECT throws_ok($$SELECT count(*) FROM text_hs t WHERE t @@ 'hs <@ 84'$$, '4280
                  'column "hs" of text_hs has type text, which criteria cannot compare', 'a wrong column type is reported (columns path)');
 SELECT throws_ok($$SELECT count(*) FROM (SELECT * FROM text_hs OFFSET 0) t WHERE t @@ 'hs <@ 84'$$, '42804',
                  NULL, '... and on the row-value path');
+
+SELECT is((SELECT count(*) FROM (SELECT match_profiles(f) AS m FROM flat f WHERE f.importer = 'QLRUBN9'
+                                  GROUP BY GROUPING SETS ((f), ())) g WHERE m IS NULL), 1::bigint,
+          'under grouping sets the row-value path is kept: the grand-total row''s NULL row gives NULL');
+
+-- the view's derived values: doubles where they hold, numeric arithmetic (and its errors) where not
+SELECT throws_ok($$SELECT customs_risk.unit_value_of(1, 1e-400)$$, '22003', NULL,
+                 'a unit value beyond double range is an error, as numeric division then a cast is');
+SELECT is(unit_value_of(1e-300, 1e-200), 1e-100::float8, 'tiny operands divide exactly enough');
+SELECT throws_ok($$SELECT customs_risk.duty_of(1e307, 100000)$$, '22003', NULL, 'a duty beyond double range is an error');
 
 -- numbers are read without text and give the same double as the float8 cast
 CREATE TEMP TABLE nums (value numeric);
