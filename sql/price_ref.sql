@@ -45,6 +45,15 @@ SELECT round(robust_z(ref, 50)::numeric, 1) AS z_median, robust_z(ref, 5) < -1 A
        robust_z(ref, 500) > 1 AS tenfold_is_high, robust_z(ref, 0) AS z_of_zero,
        round(percentile_of(ref, 0)::numeric, 3) AS below_zero, price_count(ref)
   FROM (SELECT price_ref(x) AS ref FROM uv) r;
+-- the rank is percentile_disc's, also where p n rounds just above a whole number (0.07 x 100)
+SELECT bool_and(abs(quantile(r.ref, q.p) / q.exact - 1) <= 0.01) AS small_group_ranks_as_percentile_disc
+  FROM (SELECT price_ref(1.1 ^ i) AS ref FROM generate_series(1, 100) i) r,
+       (SELECT p, percentile_disc(p) WITHIN GROUP (ORDER BY 1.1 ^ i) AS exact
+          FROM generate_series(1, 100) i, unnest(ARRAY[0.01, 0.07, 0.13, 0.29, 0.5, 0.57, 0.99, 1]) p GROUP BY p) q;
+-- the largest doubles keep the 1% guarantee; counts that would pass 2^63 are an error
+SELECT abs(quantile(price_ref(x), 0.5) / 1e308 - 1) <= 0.01 AS huge_values FROM (VALUES (1e308::float8)) v(x);
+SELECT price_ref_merge(r) FROM (VALUES ('n=9223372036854775807 zeros=0 buckets=0:9223372036854775807'::price_ref),
+                                       ('n=1 zeros=0 buckets=0:1')) v(r);
 SELECT quantile(price_ref(x), 1.5) FROM uv;
 SELECT percentile_of(price_ref(x), -1) FROM uv;
 SELECT robust_z(price_ref(x), 'nan') FROM uv;

@@ -153,7 +153,7 @@ unit_value_of(PG_FUNCTION_ARGS)
 	if (!(mass > 0) && NumericSign(mn) <= 0)
 		PG_RETURN_NULL();
 	result = value / mass;
-	if (!DoublesHold(value, vn, mass, mn, result))
+	if (!DoublesHold(value, vn, mass, mn, result) || (result == 0 && value != 0))
 		result = NumericResult(DirectFunctionCall2(numeric_div, vn, mn));
 	PG_RETURN_FLOAT8(result);
 }

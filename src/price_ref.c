@@ -11,8 +11,10 @@
  */
 #include "postgres.h"
 
+#include <float.h>
 #include <math.h>
 
+#include "common/int.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
 #include "libpq/pqformat.h"
@@ -23,7 +25,8 @@
 
 #define PR_VERSION 1
 #define PR_ALPHA 0.01
-#define PR_MAX_INDEX 200000		/* |index| bound: 1e-1700 .. 1e1700 covers every double */
+#define PR_MIN_INDEX (-37300)	/* below the bucket of the smallest double, 4.9e-324 */
+#define PR_MAX_INDEX 35500		/* above the bucket of the largest, 1.8e308 */
 
 typedef struct PriceBucket
 {
@@ -69,11 +72,13 @@ BucketOf(double x)
 	return (int32) ceil(log(x) / LogGamma());
 }
 
-/* The value a bucket stands for: within alpha of every value in it. */
+/* The value a bucket stands for: within alpha of every value in it (2 g^i / (1 + g), in logs). */
 static double
 BucketValue(int32 index)
 {
-	return 2 * exp(index * LogGamma()) / (1 + (1 + PR_ALPHA) / (1 - PR_ALPHA));
+	double		v = exp(index * LogGamma() + log(2 / (1 + (1 + PR_ALPHA) / (1 - PR_ALPHA))));
+
+	return Min(v, DBL_MAX);
 }
 
 /* Is the stored form one the functions here could have made?  Else what is wrong. */
@@ -93,7 +98,7 @@ RefProblem(const PriceRef *r, Size size)
 	sum = r->zeros;
 	for (int i = 0; i < r->nbuckets; i++)
 	{
-		if (r->b[i].count <= 0 || r->b[i].pad != 0 || r->b[i].index < -PR_MAX_INDEX || r->b[i].index > PR_MAX_INDEX ||
+		if (r->b[i].count <= 0 || r->b[i].pad != 0 || r->b[i].index < PR_MIN_INDEX || r->b[i].index > PR_MAX_INDEX ||
 			(i > 0 && r->b[i].index <= r->b[i - 1].index))
 			return "bad bucket";
 		if (r->b[i].count > r->n - sum)
@@ -180,7 +185,7 @@ price_ref_in(PG_FUNCTION_ARGS)
 		}
 		errno = 0;
 		index = strtol(p, &end, 10);
-		if (end == p || *end != ':' || errno != 0 || index < -PR_MAX_INDEX || index > PR_MAX_INDEX)
+		if (end == p || *end != ':' || errno != 0 || index < PR_MIN_INDEX || index > PR_MAX_INDEX)
 			BAD(("Expected <index>:<count> at \"%s\".", p));
 		p = end + 1;
 		errno = 0;
@@ -208,12 +213,10 @@ price_ref_in(PG_FUNCTION_ARGS)
 #undef BAD
 }
 
-PG_FUNCTION_INFO_V1(price_ref_recv);
-/* Binary input, checked completely. */
-Datum
-price_ref_recv(PG_FUNCTION_ARGS)
+/* The stored form from the wire format (price_ref_send's), checked completely. */
+static PriceRef *
+RefFromWire(StringInfo buf)
 {
-	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
 	uint16		version = pq_getmsgint(buf, 2);
 	uint16		flags = pq_getmsgint(buf, 2);
 	int32		nb = pq_getmsgint(buf, 4);
@@ -241,15 +244,13 @@ price_ref_recv(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 				 errmsg("invalid binary price_ref: %s", problem)));
-	PG_RETURN_POINTER(r);
+	return r;
 }
 
-PG_FUNCTION_INFO_V1(price_ref_send);
-/* Binary output, in network byte order. */
-Datum
-price_ref_send(PG_FUNCTION_ARGS)
+/* The wire format: fields one by one in network byte order, so no alignment is assumed. */
+static bytea *
+RefToWire(const PriceRef *r)
 {
-	PriceRef   *r = PG_GETARG_PRICEREF(0);
 	StringInfoData buf;
 
 	pq_begintypsend(&buf);
@@ -264,7 +265,23 @@ price_ref_send(PG_FUNCTION_ARGS)
 		pq_sendint32(&buf, r->b[i].index);
 		pq_sendint64(&buf, r->b[i].count);
 	}
-	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+	return pq_endtypsend(&buf);
+}
+
+PG_FUNCTION_INFO_V1(price_ref_recv);
+/* Binary input, checked completely. */
+Datum
+price_ref_recv(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_POINTER(RefFromWire((StringInfo) PG_GETARG_POINTER(0)));
+}
+
+PG_FUNCTION_INFO_V1(price_ref_send);
+/* Binary output. */
+Datum
+price_ref_send(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BYTEA_P(RefToWire(PG_GETARG_PRICEREF(0)));
 }
 
 /* ---------------------------------------------------------------- aggregate */
@@ -279,29 +296,72 @@ GetState(FunctionCallInfo fcinfo, MemoryContext *cxt)
 	return (PriceState *) PG_GETARG_POINTER(0);
 }
 
+/* Make the window cover [lo, hi], growing it by half again at least, so widening is rare. */
+static void
+StateCover(PriceState *st, MemoryContext cxt, int32 lo, int32 hi)
+{
+	int32		newlo,
+				newhi;
+	int64	   *c;
+
+	if (st->len > 0 && lo >= st->lo && hi < st->lo + st->len)
+		return;
+	if (st->len > 0)
+	{
+		int32		slack = st->len / 2 + 1;
+
+		newlo = Min(lo, st->lo);
+		newhi = Max(hi, st->lo + st->len - 1);
+		if (newlo < st->lo)
+			newlo = Max(Min(newlo, st->lo - slack), PR_MIN_INDEX);
+		if (newhi > st->lo + st->len - 1)
+			newhi = Min(Max(newhi, st->lo + st->len - 1 + slack), PR_MAX_INDEX);
+	}
+	else
+	{
+		newlo = lo;
+		newhi = hi;
+	}
+	c = MemoryContextAllocZero(cxt, sizeof(int64) * (newhi - newlo + 1));
+	if (st->len > 0)
+	{
+		memcpy(c + (st->lo - newlo), st->counts, sizeof(int64) * st->len);
+		pfree(st->counts);
+	}
+	st->counts = c;
+	st->lo = newlo;
+	st->len = newhi - newlo + 1;
+}
+
+/* a += b, or an error: counts past 2^63 cannot be stored (nor restored) */
+static void
+AddCount(int64 *a, int64 b)
+{
+	if (pg_add_s64_overflow(*a, b, a))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("price_ref count out of range")));
+}
+
 /* Add count to a bucket, widening the window when needed. */
 static void
 StateAdd(PriceState *st, MemoryContext cxt, int32 index, int64 count)
 {
-	if (st->len == 0)
-	{
-		st->lo = index;
-		st->len = 1;
-		st->counts = MemoryContextAllocZero(cxt, sizeof(int64));
-	}
-	else if (index < st->lo || index >= st->lo + st->len)
-	{
-		int32		lo = Min(st->lo, index),
-					hi = Max(st->lo + st->len - 1, index);
-		int64	   *c = MemoryContextAllocZero(cxt, sizeof(int64) * (hi - lo + 1));
+	StateCover(st, cxt, index, index);
+	AddCount(&st->counts[index - st->lo], count);
+}
 
-		memcpy(c + (st->lo - lo), st->counts, sizeof(int64) * st->len);
-		pfree(st->counts);
-		st->counts = c;
-		st->lo = lo;
-		st->len = hi - lo + 1;
-	}
-	st->counts[index - st->lo] += count;
+/* Add a whole stored form: the window is sized once, not bucket by bucket. */
+static void
+StateAddRef(PriceState *st, MemoryContext cxt, const PriceRef *r)
+{
+	AddCount(&st->n, r->n);
+	AddCount(&st->zeros, r->zeros);
+	if (r->nbuckets == 0)
+		return;
+	StateCover(st, cxt, r->b[0].index, r->b[r->nbuckets - 1].index);
+	for (int i = 0; i < r->nbuckets; i++)
+		AddCount(&st->counts[r->b[i].index - st->lo], r->b[i].count);
 }
 
 PG_FUNCTION_INFO_V1(price_ref_add);
@@ -340,10 +400,7 @@ price_ref_add_ref(PG_FUNCTION_ARGS)
 	if (PG_ARGISNULL(1))
 		PG_RETURN_POINTER(st);
 	r = PG_GETARG_PRICEREF(1);
-	st->n += r->n;
-	st->zeros += r->zeros;
-	for (int i = 0; i < r->nbuckets; i++)
-		StateAdd(st, cxt, r->b[i].index, r->b[i].count);
+	StateAddRef(st, cxt, r);
 	PG_RETURN_POINTER(st);
 }
 
@@ -392,23 +449,31 @@ price_ref_combine(PG_FUNCTION_ARGS)
 	if (!AggCheckCallContext(fcinfo, &cxt))
 		elog(ERROR, "price_ref_combine called in a non-aggregate context");
 	if (PG_ARGISNULL(1))
-		PG_RETURN_DATUM(PG_ARGISNULL(0) ? (Datum) 0 : PG_GETARG_DATUM(0));
-	a = PG_ARGISNULL(0) ? MemoryContextAllocZero(cxt, sizeof(PriceState)) : (PriceState *) PG_GETARG_POINTER(0);
+	{
+		if (PG_ARGISNULL(0))
+			PG_RETURN_NULL();
+		PG_RETURN_DATUM(PG_GETARG_DATUM(0));
+	}
 	b = (PriceState *) PG_GETARG_POINTER(1);
-	a->n += b->n;
-	a->zeros += b->zeros;
+	if (PG_ARGISNULL(0))
+		PG_RETURN_POINTER(b);	/* already in the aggregate context */
+	a = (PriceState *) PG_GETARG_POINTER(0);
+	AddCount(&a->n, b->n);
+	AddCount(&a->zeros, b->zeros);
+	if (b->len > 0)
+		StateCover(a, cxt, b->lo, b->lo + b->len - 1);
 	for (int i = 0; i < b->len; i++)
 		if (b->counts[i] > 0)
-			StateAdd(a, cxt, b->lo + i, b->counts[i]);
+			AddCount(&a->counts[b->lo + i - a->lo], b->counts[i]);
 	PG_RETURN_POINTER(a);
 }
 
 PG_FUNCTION_INFO_V1(price_ref_serialize);
-/* The working state as bytes: the stored form. */
+/* The working state as bytes: the wire format, which assumes no alignment. */
 Datum
 price_ref_serialize(PG_FUNCTION_ARGS)
 {
-	PG_RETURN_POINTER(StateToRef((PriceState *) PG_GETARG_POINTER(0)));
+	PG_RETURN_BYTEA_P(RefToWire(StateToRef((PriceState *) PG_GETARG_POINTER(0))));
 }
 
 PG_FUNCTION_INFO_V1(price_ref_deserialize);
@@ -416,22 +481,19 @@ PG_FUNCTION_INFO_V1(price_ref_deserialize);
 Datum
 price_ref_deserialize(PG_FUNCTION_ARGS)
 {
-	PriceRef   *r = PG_GETARG_PRICEREF(0);
+	bytea	   *bytes = PG_GETARG_BYTEA_PP(0);
 	MemoryContext cxt;
+	StringInfoData buf;
 	PriceState *st;
-	const char *problem;
 
 	if (!AggCheckCallContext(fcinfo, &cxt))
 		elog(ERROR, "price_ref_deserialize called in a non-aggregate context");
-	if ((problem = RefProblem(r, VARSIZE(r))) != NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid price_ref state: %s", problem)));
+	buf.data = VARDATA_ANY(bytes);
+	buf.len = VARSIZE_ANY_EXHDR(bytes);
+	buf.maxlen = buf.len;
+	buf.cursor = 0;
 	st = MemoryContextAllocZero(cxt, sizeof(PriceState));
-	st->n = r->n;
-	st->zeros = r->zeros;
-	for (int i = 0; i < r->nbuckets; i++)
-		StateAdd(st, cxt, r->b[i].index, r->b[i].count);
+	StateAddRef(st, cxt, RefFromWire(&buf));
 	PG_RETURN_POINTER(st);
 }
 
@@ -461,8 +523,8 @@ price_ref_quantile(PG_FUNCTION_ARGS)
 				 errmsg("a quantile must lie in [0, 1], not %g", p)));
 	if (r->n == 0)
 		PG_RETURN_NULL();
-	/* the value of rank ceil(p n) (1-based), the smallest for p = 0 */
-	rank = Max((int64) ceil(p * (double) r->n - 1e-9), 1);
+	/* the value of rank ceil(p n) (1-based), as percentile_disc takes it; the smallest for p = 0 */
+	rank = Max((int64) ceil(p * (double) r->n), 1);
 	if (rank <= r->zeros)
 		PG_RETURN_FLOAT8(0);
 	seen = r->zeros;
@@ -472,7 +534,8 @@ price_ref_quantile(PG_FUNCTION_ARGS)
 		if (seen >= rank)
 			PG_RETURN_FLOAT8(BucketValue(r->b[i].index));
 	}
-	PG_RETURN_FLOAT8(BucketValue(r->b[r->nbuckets - 1].index));
+	/* counts add up to n (checked on input), so only rounding can reach here */
+	PG_RETURN_FLOAT8(r->nbuckets > 0 ? BucketValue(r->b[r->nbuckets - 1].index) : 0);
 }
 
 PG_FUNCTION_INFO_V1(price_ref_percentile_of);
