@@ -11,7 +11,7 @@ OBJS = src/customs_risk.o src/hscode_core.o src/hscode.o src/hscode_index.o \
 
 # The install script has one source: the numbered fragments in extension/.
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
-EXTRA_CLEAN = test/unit/hscode_test test/unit/criteria_test test/unit/beta_test
+EXTRA_CLEAN = test/unit/hscode_test test/unit/criteria_test test/unit/beta_test test/unit/gbdt_test
 
 REGRESS = setup hscode hscode_index reference data_model loader_errors criteria selection indicators evaluation price_ref
 ISOLATION = profile_consistency
@@ -42,3 +42,6 @@ test/unit/criteria_test: test/unit/criteria_test.c test/unit/tap.h src/criteria_
 
 test/unit/beta_test: test/unit/beta_test.c test/unit/tap.h src/beta_core.c src/beta_core.h
 	$(CC) -std=c99 -O1 -g -Wall -Wextra $(WERROR) -Isrc -o $@ test/unit/beta_test.c src/beta_core.c -lm
+
+test/unit/gbdt_test: test/unit/gbdt_test.c test/unit/tap.h src/gbdt_core.c src/gbdt_core.h
+	$(CC) -std=c99 -O2 -g -Wall -Wextra $(WERROR) -Isrc -o $@ test/unit/gbdt_test.c src/gbdt_core.c -lm

@@ -1,0 +1,136 @@
+/*
+ * gbdt_core.h: gradient-boosted decision trees for binary classification (logistic
+ * loss), histogram based like XGBoost's hist method.  Pure C99 (libm only) and free of
+ * backend calls: memory comes from the caller's allocator (palloc in the backend),
+ * errors come back as a code and a message.  Unit tested on its own
+ * (test/unit/gbdt_test.c).
+ *
+ * Stored form (gbdt_serialize), every integer and double written byte by byte,
+ * least significant byte first, doubles as their IEEE 754 bit pattern:
+ *
+ *   header  "GBDT" (4 bytes), u32 version (1), u32 p, u32 n_trees, f64 base_score
+ *   n_trees times:
+ *     u32 node count, then per node (29 bytes):
+ *       i32 feature (-1 for a leaf), u8 default_left, i32 left, i32 right,
+ *       f64 threshold, f64 value
+ *
+ * A leaf has left = right = -1, default_left 0 and threshold 0; an internal node's
+ * children lie after it in its tree and every node but the root has exactly one
+ * parent.  gbdt_deserialize checks all of this, so any accepted bytes predict finite
+ * values.  Rows and features are numbered from 0 in error messages.
+ */
+#ifndef GBDT_CORE_H
+#define GBDT_CORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define GBDT_FORMAT_VERSION 1
+#define GBDT_MAX_TREES 10000
+#define GBDT_MAX_DEPTH 16
+#define GBDT_MAX_BINS 255
+#define GBDT_MAX_FEATURES 100000
+#define GBDT_MAX_ROWS 4294967294u	/* row indexes are 32 bits */
+#define GBDT_MAX_TREE_NODES 131071	/* a full tree of depth 16 */
+#define GBDT_MAX_WEIGHT 1e100		/* keeps sums of squared gradients finite */
+#define GBDT_MAX_VALUE 1e100		/* node values and base score; training stays far below */
+
+/* Return codes; 0 is success. */
+#define GBDT_OK 0
+#define GBDT_EINVAL 1			/* bad data or parameters */
+#define GBDT_ENOMEM 2			/* the allocator returned NULL */
+#define GBDT_ECORRUPT 3			/* stored form does not validate */
+
+/* Memory: palloc/repalloc/pfree in the backend, malloc/realloc/free in tests. */
+typedef struct GbdtAllocator
+{
+	void	   *(*alloc) (size_t size);
+	void	   *(*realloc) (void *ptr, size_t size);
+	void		(*free) (void *ptr);
+} GbdtAllocator;
+
+/* Training data: n rows of p features, column-major. */
+typedef struct GbdtData
+{
+	size_t		n;				/* rows, 2 .. GBDT_MAX_ROWS */
+	int			p;				/* features, 1 .. GBDT_MAX_FEATURES */
+	const double *x;			/* feature j of row i is x[j * n + i]; NaN = missing, no infinities */
+	const unsigned char *y;		/* labels, 0 or 1; both classes present */
+	const double *w;			/* row weights in [0, GBDT_MAX_WEIGHT]; NULL = all 1 */
+} GbdtData;
+
+/*
+ * Called after each tree with the weighted mean training log-loss; ctx is GbdtParams.ctx.
+ * It may also check for interrupts and leave by longjmp (ereport) when the allocator's
+ * memory is reclaimed by its owner, as palloc's is with its memory context.
+ */
+typedef void (*GbdtTreeCallback) (void *ctx, int tree, double logloss);
+
+/* Training parameters; gbdt_default_params fills the defaults shown. */
+typedef struct GbdtParams
+{
+	int			n_trees;		/* 100, 1 .. GBDT_MAX_TREES */
+	int			max_depth;		/* 6, 1 .. GBDT_MAX_DEPTH */
+	int			max_bins;		/* 255, 2 .. GBDT_MAX_BINS, not counting the missing bin */
+	double		eta;			/* 0.1, learning rate in (0, 1] */
+	double		lambda;			/* 1, L2 penalty on leaf values, >= 0 */
+	double		gamma;			/* 0, least gain of a split, >= 0 */
+	double		min_child_weight;	/* 1, least hessian sum of a child, >= 0 */
+	double		subsample;		/* 1, fraction of rows drawn per tree, (0, 1] */
+	double		colsample;		/* 1, fraction of features drawn per tree, (0, 1] */
+	uint64_t	seed;			/* 0; same seed, data and libm: bit-identical model */
+	GbdtTreeCallback on_tree;	/* NULL: the log-loss is not computed */
+	void	   *ctx;
+} GbdtParams;
+
+/* One tree node; every node keeps the value it would have as a leaf. */
+typedef struct GbdtNode
+{
+	double		threshold;		/* internal: go left when x[feature] < threshold */
+	double		value;			/* -G / (H + lambda) * eta over the node's rows */
+	int32_t		feature;		/* -1 for a leaf */
+	int32_t		left;			/* child indexes within the tree; -1 for a leaf */
+	int32_t		right;
+	uint8_t		default_left;	/* internal: a missing value goes left */
+} GbdtNode;
+
+/* A trained model: one allocation, released by gbdt_free. */
+typedef struct GbdtModel
+{
+	int			p;				/* features a row must have */
+	int			n_trees;
+	double		base_score;		/* log-odds of the weighted mean label */
+	uint32_t   *tree_start;		/* n_trees + 1: tree t is nodes[tree_start[t] .. tree_start[t + 1]) */
+	GbdtNode   *nodes;
+} GbdtModel;
+
+/* Fill params with the defaults. */
+extern void gbdt_default_params(GbdtParams *params);
+
+/* Train a model; returns GBDT_OK and sets *out, or an error code with err filled (*out NULL). */
+extern int	gbdt_train(const GbdtData *data, const GbdtParams *params, const GbdtAllocator *a,
+					   GbdtModel **out, char *err, size_t errlen);
+
+/* The margin (log-odds) of one row of p values, NaN for missing. */
+extern double gbdt_predict_margin(const GbdtModel *model, const double *x);
+
+/* The probability of class 1: 1 / (1 + exp(-margin)). */
+extern double gbdt_predict_proba(const GbdtModel *model, const double *x);
+
+/*
+ * Per-feature contributions to the margin by the path method (Saabas): out[j] for
+ * feature j, out[p] the bias (base score plus the root values).  They sum to the margin.
+ */
+extern void gbdt_contributions(const GbdtModel *model, const double *x, double *out);
+
+/* Write the stored form into buf (NULL: nothing written); returns its size in bytes. */
+extern size_t gbdt_serialize(const GbdtModel *model, unsigned char *buf);
+
+/* Read and check a stored form; returns GBDT_OK and sets *out, or GBDT_ECORRUPT/ENOMEM with err filled. */
+extern int	gbdt_deserialize(const unsigned char *buf, size_t len, const GbdtAllocator *a,
+							 GbdtModel **out, char *err, size_t errlen);
+
+/* Release a model (NULL is fine). */
+extern void gbdt_free(GbdtModel *model, const GbdtAllocator *a);
+
+#endif							/* GBDT_CORE_H */

@@ -1,0 +1,804 @@
+/*
+ * gbdt_test.c: unit tests of the gradient-boosted trees (no server), TAP output: small
+ * problems with known answers, missing values, determinism, contributions, the stored
+ * form under every single-byte corruption, input and allocation errors, and timing.
+ */
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "gbdt_core.h"
+#include "tap.h"
+
+static const GbdtAllocator mem = {malloc, realloc, free};
+
+/* A data set owned by the test: column-major x, labels, optional weights. */
+typedef struct Set
+{
+	GbdtData	d;
+	double	   *x;
+	unsigned char *y;
+} Set;
+
+static uint64_t rng = 12345;
+
+/* splitmix64, so the data sets are the same on every run. */
+static double
+Rand(void)
+{
+	uint64_t	z = (rng += 0x9E3779B97F4A7C15ULL);
+
+	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+	return (double) ((z ^ (z >> 31)) >> 11) * 0x1.0p-53;
+}
+
+/* An empty set of n rows and p features. */
+static Set
+NewSet(size_t n, int p)
+{
+	Set			s;
+
+	s.x = calloc(n * (size_t) p, sizeof(double));
+	s.y = calloc(n, 1);
+	s.d.n = n;
+	s.d.p = p;
+	s.d.x = s.x;
+	s.d.y = s.y;
+	s.d.w = NULL;
+	return s;
+}
+
+/* Release a set. */
+static void
+FreeSet(Set *s)
+{
+	free(s->x);
+	free(s->y);
+}
+
+/* Feature j of row i. */
+#define X(s, i, j) ((s)->x[(size_t) (j) * (s)->d.n + (i)])
+
+/* Row i of a set as p values, the layout prediction takes. */
+static void
+Row(const Set *s, size_t i, double *row)
+{
+	for (int j = 0; j < s->d.p; j++)
+		row[j] = X(s, i, j);
+}
+
+/* Train, printing the error as a TAP comment on failure. */
+static GbdtModel *
+Train(const Set *s, const GbdtParams *pr)
+{
+	GbdtModel  *m;
+	char		err[256];
+
+	if (gbdt_train(&s->d, pr, &mem, &m, err, sizeof(err)) != GBDT_OK)
+	{
+		printf("# training failed: %s\n", err);
+		return NULL;
+	}
+	return m;
+}
+
+/* Probability for a row of two values. */
+static double
+P2(const GbdtModel *m, double a, double b)
+{
+	double		row[2] = {a, b};
+
+	return gbdt_predict_proba(m, row);
+}
+
+/* Whether contributions sum to the margin (to 1e-9) on every row of s. */
+static int
+ContributionsSum(const GbdtModel *m, const Set *s)
+{
+	double		row[16],
+				c[17];
+	int			good = 1;
+
+	for (size_t i = 0; i < s->d.n; i++)
+	{
+		double		sum = 0;
+
+		Row(s, i, row);
+		gbdt_contributions(m, row, c);
+		for (int j = 0; j <= s->d.p; j++)
+			sum += c[j];
+		good &= fabs(sum - gbdt_predict_margin(m, row)) <= 1e-9;
+	}
+	return good;
+}
+
+/* The stored form of a model, malloc'd; *len its size. */
+static unsigned char *
+Bytes(const GbdtModel *m, size_t *len)
+{
+	unsigned char *b;
+
+	*len = gbdt_serialize(m, NULL);
+	b = malloc(*len);
+	if (gbdt_serialize(m, b) != *len)
+		*len = 0;
+	return b;
+}
+
+/* Whether two models serialize to identical bytes. */
+static int
+SameBytes(const GbdtModel *m1, const GbdtModel *m2)
+{
+	size_t		l1,
+				l2;
+	unsigned char *b1 = Bytes(m1, &l1),
+			   *b2 = Bytes(m2, &l2);
+	int			same = l1 == l2 && memcmp(b1, b2, l1) == 0;
+
+	free(b1);
+	free(b2);
+	return same;
+}
+
+/* A mixed set: 5 features, some missing, a logistic label from three of them. */
+static Set
+Mixed(size_t n)
+{
+	Set			s = NewSet(n, 5);
+
+	for (size_t i = 0; i < n; i++)
+	{
+		double		z;
+
+		for (int j = 0; j < 5; j++)
+			X(&s, i, j) = Rand() < 0.1 ? NAN : floor(Rand() * 50) / 10;
+		z = (isnan(X(&s, i, 0)) ? 1 : X(&s, i, 0) - 2.5) + (isnan(X(&s, i, 1)) ? 0 : (X(&s, i, 1) > 3) * 2 - 1) +
+			(isnan(X(&s, i, 2)) ? 0 : (X(&s, i, 2) < 1.5));
+		s.y[i] = Rand() < 1 / (1 + exp(-2 * z));
+	}
+	return s;
+}
+
+/* Two binary features with cell sizes n00..n11 and the label of each cell. */
+static Set
+Cells(const int *count, const int *label)
+{
+	Set			s = NewSet((size_t) (count[0] + count[1] + count[2] + count[3]), 2);
+	size_t		i = 0;
+
+	for (int c = 0; c < 4; c++)
+		for (int k = 0; k < count[c]; k++, i++)
+		{
+			X(&s, i, 0) = c >> 1;
+			X(&s, i, 1) = c & 1;
+			s.y[i] = (unsigned char) label[c];
+		}
+	return s;
+}
+
+/* AND and XOR of two binary features: a depth-2 tree per round reaches near certainty. */
+static void
+TestLogic(void)
+{
+	int			even[4] = {1000, 1000, 1000, 1000},
+				uneven[4] = {1200, 800, 600, 1400},
+				and[4] = {0, 0, 0, 1},
+				xor[4] = {0, 1, 1, 0};
+	Set			s = Cells(even, and);
+	GbdtParams	pr;
+	GbdtModel  *m;
+
+	gbdt_default_params(&pr);
+	pr.max_depth = 2;
+	pr.eta = 0.3;
+	m = Train(&s, &pr);
+	ok(m && P2(m, 1, 1) > 0.97 && P2(m, 0, 0) < 0.03 && P2(m, 0, 1) < 0.03 && P2(m, 1, 0) < 0.03,
+	   "AND of two binary features learned to within 0.03 of certainty");
+	gbdt_free(m, &mem);
+	FreeSet(&s);
+
+	/* uneven cells: with even ones no single split of XOR gains, so greedy growth never starts */
+	s = Cells(uneven, xor);
+	m = Train(&s, &pr);
+	ok(m && P2(m, 0, 1) > 0.97 && P2(m, 1, 0) > 0.97 && P2(m, 0, 0) < 0.03 && P2(m, 1, 1) < 0.03,
+	   "XOR of two binary features learned to within 0.03 of certainty");
+	ok(m && ContributionsSum(m, &s), "contributions sum to the margin on the XOR rows");
+	gbdt_free(m, &mem);
+	FreeSet(&s);
+}
+
+/* A noisy threshold on feature 0 next to a pure-noise feature 1. */
+static void
+TestThreshold(void)
+{
+	Set			s = NewSet(20000, 2),
+				test = NewSet(2000, 2);
+	GbdtParams	pr;
+	GbdtModel  *m;
+	double		c0 = 0,
+				c1 = 0,
+				c[3],
+				row[2];
+	char		name[160];
+
+	for (size_t i = 0; i < s.d.n; i++)
+	{
+		X(&s, i, 0) = Rand();
+		X(&s, i, 1) = Rand();
+		s.y[i] = (X(&s, i, 0) > 0.5) ^ (Rand() < 0.1);	/* 10% of labels flipped */
+	}
+	for (size_t i = 0; i < test.d.n; i++)
+	{
+		X(&test, i, 0) = Rand();
+		X(&test, i, 1) = Rand();
+	}
+	gbdt_default_params(&pr);
+	pr.max_depth = 3;
+	pr.n_trees = 60;
+	pr.min_child_weight = 20;
+	m = Train(&s, &pr);
+	if (m == NULL)
+	{
+		ok(0, "training on the threshold set");
+		return;
+	}
+	ok(m->nodes[0].feature == 0 && fabs(m->nodes[0].threshold - 0.5) < 0.01,
+	   "the first split is on feature 0 within 0.01 of the true threshold 0.5");
+	snprintf(name, sizeof(name), "P(y | x0 = 0.25) = %.3f and P(y | x0 = 0.75) = %.3f, within 0.04 of 0.1 and 0.9",
+			 P2(m, 0.25, 0.5), P2(m, 0.75, 0.5));
+	ok(fabs(P2(m, 0.25, 0.5) - 0.1) < 0.04 && fabs(P2(m, 0.75, 0.5) - 0.9) < 0.04, name);
+	for (size_t i = 0; i < test.d.n; i++)
+	{
+		Row(&test, i, row);
+		gbdt_contributions(m, row, c);
+		c0 += fabs(c[0]);
+		c1 += fabs(c[1]);
+	}
+	snprintf(name, sizeof(name), "the noise feature's total |contribution| is %.4f of the signal's", c1 / c0);
+	ok(c1 < 0.05 * c0, name);
+	ok(ContributionsSum(m, &test), "contributions sum to the margin on 2,000 fresh rows");
+	gbdt_free(m, &mem);
+	FreeSet(&s);
+	FreeSet(&test);
+}
+
+/* Missing means positive: y = 1 when x0 is missing or on one side of 0.5, the side given by low. */
+static GbdtModel *
+MissingModel(int low)
+{
+	Set			s = NewSet(4000, 2);
+	GbdtParams	pr;
+	GbdtModel  *m;
+
+	for (size_t i = 0; i < s.d.n; i++)
+	{
+		X(&s, i, 0) = Rand() < 0.3 ? NAN : Rand();
+		X(&s, i, 1) = Rand();
+		s.y[i] = isnan(X(&s, i, 0)) || (low ? X(&s, i, 0) < 0.5 : X(&s, i, 0) >= 0.5);
+	}
+	gbdt_default_params(&pr);
+	pr.max_depth = 2;
+	pr.eta = 0.3;
+	m = Train(&s, &pr);
+	FreeSet(&s);
+	return m;
+}
+
+/* The default direction of a split is learned: missing joins the side it behaves like. */
+static void
+TestMissing(void)
+{
+	GbdtModel  *lo = MissingModel(1),
+			   *hi = MissingModel(0);
+
+	ok(lo && hi && lo->nodes[0].feature == 0 && lo->nodes[0].default_left == 1 &&
+	   hi->nodes[0].feature == 0 && hi->nodes[0].default_left == 0,
+	   "missing goes left when positives are below the threshold, right when above");
+	ok(lo && hi && P2(lo, NAN, 0.5) > 0.97 && P2(hi, NAN, 0.5) > 0.97 && P2(lo, 0.8, 0.5) < 0.03 &&
+	   P2(hi, 0.2, 0.5) < 0.03 && P2(lo, 0.2, NAN) > 0.97,
+	   "a missing value predicts positive, the negative side predicts negative");
+	gbdt_free(lo, &mem);
+	gbdt_free(hi, &mem);
+}
+
+/* Reproducible for a seed, different for another seed once rows and columns are drawn. */
+static void
+TestDeterminism(void)
+{
+	Set			s = Mixed(3000);
+	GbdtParams	pr;
+	GbdtModel  *a,
+			   *b,
+			   *c,
+			   *full1,
+			   *full2;
+
+	gbdt_default_params(&pr);
+	pr.n_trees = 20;
+	full1 = Train(&s, &pr);
+	pr.seed = 99;
+	full2 = Train(&s, &pr);
+	pr.subsample = 0.7;
+	pr.colsample = 0.6;
+	pr.seed = 42;
+	a = Train(&s, &pr);
+	b = Train(&s, &pr);
+	pr.seed = 43;
+	c = Train(&s, &pr);
+	ok(a && b && SameBytes(a, b), "two runs with seed 42 and subsampling give identical bytes");
+	ok(a && c && !SameBytes(a, c), "seed 43 gives a different model");
+	ok(a && full1 && !SameBytes(a, full1), "subsampling changes the model");
+	ok(full1 && full2 && SameBytes(full1, full2), "without subsampling the seed does not matter");
+	ok(a && c && full1 && ContributionsSum(a, &s) && ContributionsSum(c, &s) && ContributionsSum(full1, &s),
+	   "contributions sum to the margin on every row, with and without subsampling");
+	gbdt_free(a, &mem);
+	gbdt_free(b, &mem);
+	gbdt_free(c, &mem);
+	gbdt_free(full1, &mem);
+	gbdt_free(full2, &mem);
+	FreeSet(&s);
+}
+
+/* Features with one distinct value are never split; max_bins caps the thresholds per feature. */
+static void
+TestBinning(void)
+{
+	Set			s = Mixed(3000);
+	GbdtParams	pr;
+	GbdtModel  *m;
+	double		thr[64];
+	int			nthr = 0,
+				on_const = 0;
+
+	for (size_t i = 0; i < s.d.n; i++)
+		X(&s, i, 3) = isnan(X(&s, i, 3)) ? NAN : 7;
+	gbdt_default_params(&pr);
+	pr.n_trees = 30;
+	pr.max_bins = 4;
+	m = Train(&s, &pr);
+	for (uint32_t k = 0; m && k < m->tree_start[m->n_trees]; k++)
+	{
+		int			seen = 0;
+
+		on_const += m->nodes[k].feature == 3;
+		if (m->nodes[k].feature != 0)
+			continue;
+		for (int i = 0; i < nthr; i++)
+			seen |= thr[i] == m->nodes[k].threshold;
+		if (!seen && nthr < 64)
+			thr[nthr++] = m->nodes[k].threshold;
+	}
+	ok(m && on_const == 0, "a feature with a single distinct value is never split on");
+	ok(m && nthr >= 1 && nthr <= 3, "max_bins 4 leaves at most 3 distinct thresholds on a 50-valued feature");
+	gbdt_free(m, &mem);
+	FreeSet(&s);
+}
+
+static double losses[64];
+static int	nlosses;
+
+/* Record the log-loss reported after each tree. */
+static void
+OnTree(void *ctx, int tree, double loss)
+{
+	(void) ctx;
+	if (tree == nlosses && nlosses < 64)
+		losses[nlosses++] = loss;
+}
+
+/* The log-loss callback: once per tree, in order, falling, and agreeing with prediction. */
+static void
+TestLoss(void)
+{
+	Set			s = Mixed(2000);
+	GbdtParams	pr;
+	GbdtModel  *m;
+	int			falling = 1;
+	double		loss = 0,
+				row[5];
+	char		name[160];
+
+	gbdt_default_params(&pr);
+	pr.n_trees = 30;
+	pr.subsample = 0.8;
+	pr.on_tree = OnTree;
+	m = Train(&s, &pr);
+	for (int t = 1; t < nlosses; t++)
+		falling &= losses[t] < losses[t - 1];
+	ok(m && nlosses == 30 && falling && losses[0] < log(2) && losses[29] < 0.8 * losses[0],
+	   "the training log-loss is reported after each of 30 trees and falls every time");
+
+	/* training routes rows by bins, prediction by thresholds: the margins must agree */
+	for (size_t i = 0; m && i < s.d.n; i++)
+	{
+		double		f;
+
+		Row(&s, i, row);
+		f = gbdt_predict_margin(m, row);
+		loss += s.y[i] ? log1p(exp(-f)) : log1p(exp(f));
+	}
+	loss /= (double) s.d.n;
+	snprintf(name, sizeof(name), "the last reported loss %.12f is the loss of the model's predictions %.12f",
+			 losses[29], loss);
+	ok(m && fabs(loss - losses[29]) < 1e-12, name);
+	gbdt_free(m, &mem);
+	FreeSet(&s);
+}
+
+/* A row of weight 2 counts as the same row twice. */
+static void
+TestWeights(void)
+{
+	Set			s = Mixed(1500),
+				dup = NewSet(2000, 5);
+	double	   *w = malloc(sizeof(double) * s.d.n),
+				row[5];
+	GbdtParams	pr;
+	GbdtModel  *m1,
+			   *m2;
+	size_t		k = 0;
+	int			close = 1;
+
+	for (size_t i = 0; i < s.d.n; i++)
+	{
+		w[i] = i % 3 == 0 ? 2 : 1;
+		for (int copies = 0; copies < w[i]; copies++, k++)
+		{
+			for (int j = 0; j < 5; j++)
+				X(&dup, k, j) = X(&s, i, j);
+			dup.y[k] = s.y[i];
+		}
+	}
+	s.d.w = w;
+	gbdt_default_params(&pr);
+	pr.n_trees = 30;
+	m1 = Train(&s, &pr);
+	m2 = Train(&dup, &pr);
+	for (size_t i = 0; m1 && m2 && i < s.d.n; i++)
+	{
+		Row(&s, i, row);
+		close &= fabs(gbdt_predict_margin(m1, row) - gbdt_predict_margin(m2, row)) < 1e-9;
+	}
+	ok(m1 && m2 && k == dup.d.n && close, "weight 2 predicts as a duplicated row does (to 1e-9)");
+	gbdt_free(m1, &mem);
+	gbdt_free(m2, &mem);
+	free(w);
+	FreeSet(&s);
+	FreeSet(&dup);
+}
+
+/* Serialize, deserialize: the same predictions and the same bytes again. */
+static void
+TestRoundTrip(void)
+{
+	Set			s = Mixed(2000);
+	GbdtParams	pr;
+	GbdtModel  *m,
+			   *back = NULL;
+	unsigned char *b;
+	size_t		len;
+	char		err[256];
+	double		row[5];
+	int			same = 1;
+
+	gbdt_default_params(&pr);
+	pr.n_trees = 40;
+	m = Train(&s, &pr);
+	b = Bytes(m, &len);
+	ok(gbdt_deserialize(b, len, &mem, &back, err, sizeof(err)) == GBDT_OK && back != NULL,
+	   "a serialized model deserializes");
+	for (size_t i = 0; back && i < s.d.n; i++)
+	{
+		Row(&s, i, row);
+		same &= gbdt_predict_margin(m, row) == gbdt_predict_margin(back, row);
+	}
+	ok(back && same && SameBytes(m, back), "the round trip predicts identically on every row and re-serializes identically");
+	gbdt_free(m, &mem);
+	gbdt_free(back, &mem);
+	free(b);
+	FreeSet(&s);
+}
+
+/*
+ * Whether an accepted (possibly corrupted) model predicts finite values on every row of s.
+ * A flip can change the model's width p; callers pass rows of model->p values, so rows
+ * are padded with missing values (or cut) to that width.
+ */
+static int
+PredictsFinite(const GbdtModel *m, const Set *s)
+{
+	size_t		width = (size_t) m->p > 5 ? (size_t) m->p : 5;
+	double	   *row = malloc(sizeof(double) * width),
+			   *c = malloc(sizeof(double) * ((size_t) m->p + 1));
+	int			good = 1;
+
+	for (size_t k = 5; k < width; k++)
+		row[k] = NAN;
+	for (size_t i = 0; i < s->d.n; i++)
+	{
+		double		p;
+
+		Row(s, i, row);
+		p = gbdt_predict_proba(m, row);
+		gbdt_contributions(m, row, c);
+		good &= isfinite(gbdt_predict_margin(m, row)) && p >= 0 && p <= 1;
+		for (int j = 0; j <= m->p; j++)
+			good &= isfinite(c[j]);
+	}
+	free(row);
+	free(c);
+	return good;
+}
+
+/* Every single-byte corruption and every truncation of a small model: rejected, or harmless. */
+static void
+TestCorruption(void)
+{
+	Set			s = Mixed(300);
+	GbdtParams	pr;
+	GbdtModel  *m,
+			   *back;
+	unsigned char *b,
+			   *copy;
+	size_t		len;
+	char		err[256],
+				name[160];
+	const unsigned char masks[3] = {0x01, 0x80, 0xff};
+	int			good = 1,
+				accepted = 0,
+				rejected = 0;
+
+	gbdt_default_params(&pr);
+	pr.n_trees = 3;
+	pr.max_depth = 2;
+	pr.eta = 0.5;
+	m = Train(&s, &pr);
+	b = Bytes(m, &len);
+	copy = malloc(len);
+	for (size_t i = 0; i < len; i++)
+		for (int k = 0; k < 3; k++)
+		{
+			memcpy(copy, b, len);
+			copy[i] ^= masks[k];
+			if (gbdt_deserialize(copy, len, &mem, &back, err, sizeof(err)) == GBDT_OK)
+			{
+				accepted++;
+				good &= PredictsFinite(back, &s);
+				gbdt_free(back, &mem);
+			}
+			else
+			{
+				rejected++;
+				good &= back == NULL && (strncmp(err, "corrupt model", 13) == 0 || strncmp(err, "model format", 12) == 0);
+			}
+		}
+	snprintf(name, sizeof(name), "%zu bytes x 3 bit flips: %d rejected with a message, %d accepted and predict finite values",
+			 len, rejected, accepted);
+	ok(good && rejected > 0, name);
+	good = 1;
+	for (size_t l = 0; l < len; l++)
+	{
+		memcpy(copy, b, l);
+		good &= gbdt_deserialize(copy, l, &mem, &back, err, sizeof(err)) == GBDT_ECORRUPT && back == NULL;
+	}
+	ok(good, "every truncation is rejected");
+	memcpy(copy, b, len);
+	copy[4] = 2;
+	ok(gbdt_deserialize(copy, len, &mem, &back, err, sizeof(err)) == GBDT_ECORRUPT && strstr(err, "version") != NULL,
+	   "another format version is rejected by name");
+	gbdt_free(m, &mem);
+	free(b);
+	free(copy);
+	FreeSet(&s);
+}
+
+/* Whether training on s with pr fails with EINVAL, no model, and a message containing what. */
+static int
+Rejects(const Set *s, const GbdtParams *pr, const char *what)
+{
+	GbdtModel  *m = (GbdtModel *) &m;	/* not NULL, so a failure must clear it */
+	char		err[256] = "";
+	int			rc = gbdt_train(&s->d, pr, &mem, &m, err, sizeof(err));
+
+	printf("# %s\n", rc == GBDT_OK ? "trained" : err);
+	if (rc == GBDT_OK)
+		gbdt_free(m, &mem);
+	return rc == GBDT_EINVAL && m == NULL && strstr(err, what) != NULL;
+}
+
+/* Bad data and parameters are rejected, each with a message naming the problem. */
+static void
+TestBadInput(void)
+{
+	Set			s = Mixed(100);
+	GbdtParams	pr,
+				bad;
+	unsigned char y3 = s.y[3];
+
+	gbdt_default_params(&pr);
+	pr.n_trees = 2;
+	memset(s.y, 0, s.d.n);
+	ok(Rejects(&s, &pr, "both classes"), "one class only is rejected");
+	s.y[0] = 1;
+	s.y[3] = 2;
+	ok(Rejects(&s, &pr, "label of row 3 is 2"), "label 2 is rejected, naming the row");
+	s.y[3] = y3;
+	X(&s, 7, 2) = INFINITY;
+	ok(Rejects(&s, &pr, "feature 2 of row 7 is infinite"), "an infinite feature value is rejected, naming it");
+	X(&s, 7, 2) = 1;
+	s.d.n = 1;
+	ok(Rejects(&s, &pr, "rows"), "one row is rejected");
+	s.d.n = 100;
+	{
+		double		w[100];
+
+		for (int i = 0; i < 100; i++)
+			w[i] = i == 5 ? -1 : 1;
+		s.d.w = w;
+		ok(Rejects(&s, &pr, "weight of row 5"), "a negative weight is rejected, naming the row");
+		s.d.w = NULL;
+	}
+	bad = pr;
+	bad.max_depth = 0;
+	ok(Rejects(&s, &bad, "max_depth"), "max_depth 0 is rejected");
+	bad = pr;
+	bad.eta = 0;
+	ok(Rejects(&s, &bad, "eta"), "eta 0 is rejected");
+	bad.eta = -0.1;
+	ok(Rejects(&s, &bad, "eta"), "eta -0.1 is rejected");
+	bad.eta = NAN;
+	ok(Rejects(&s, &bad, "eta"), "eta NaN is rejected");
+	bad = pr;
+	bad.max_bins = 256;
+	ok(Rejects(&s, &bad, "max_bins"), "max_bins 256 is rejected");
+	bad = pr;
+	bad.subsample = 0;
+	ok(Rejects(&s, &bad, "subsample"), "subsample 0 is rejected");
+	ok(Rejects(&s, &pr, "") == 0, "the repaired input trains");
+	FreeSet(&s);
+}
+
+static long fail_at,
+			calls,
+			live;
+
+/* malloc that fails on call number fail_at and counts live blocks. */
+static void *
+FailAlloc(size_t size)
+{
+	void	   *p = calls++ == fail_at ? NULL : malloc(size);
+
+	live += p != NULL;
+	return p;
+}
+
+/* realloc that fails on call number fail_at. */
+static void *
+FailRealloc(void *ptr, size_t size)
+{
+	return calls++ == fail_at ? NULL : realloc(ptr, size);
+}
+
+/* free that counts live blocks. */
+static void
+FailFree(void *ptr)
+{
+	live--;
+	free(ptr);
+}
+
+/* Out of memory at every allocation in turn: an error with a message, nothing leaked. */
+static void
+TestOutOfMemory(void)
+{
+	const GbdtAllocator failing = {FailAlloc, FailRealloc, FailFree};
+	Set			s = Mixed(400);
+	GbdtParams	pr;
+	GbdtModel  *m = NULL;
+	unsigned char *b = NULL;
+	size_t		len = 0;
+	char		err[256],
+				name[128];
+	int			good = 1,
+				rc = GBDT_ENOMEM;
+
+	gbdt_default_params(&pr);
+	pr.n_trees = 12;			/* enough nodes to grow the node arrays twice */
+	pr.subsample = 0.5;
+	for (fail_at = 0; rc == GBDT_ENOMEM; fail_at++)
+	{
+		calls = live = 0;
+		err[0] = '\0';
+		rc = gbdt_train(&s.d, &pr, &failing, &m, err, sizeof(err));
+		if (rc == GBDT_ENOMEM)
+			good &= m == NULL && live == 0 && strstr(err, "out of memory") != NULL;
+	}
+	snprintf(name, sizeof(name), "training fails cleanly at each of its %ld allocations", fail_at - 1);
+	ok(good && rc == GBDT_OK && live == 1, name);
+	if (m != NULL)
+		b = Bytes(m, &len);
+	gbdt_free(m, &failing);
+	good = 1;
+	rc = GBDT_ENOMEM;
+	for (fail_at = 0; rc == GBDT_ENOMEM && b != NULL; fail_at++)
+	{
+		calls = live = 0;
+		rc = gbdt_deserialize(b, len, &failing, &m, err, sizeof(err));
+		if (rc == GBDT_ENOMEM)
+			good &= m == NULL && live == 0;
+	}
+	ok(good && rc == GBDT_OK && live == 1, "deserializing fails cleanly at each allocation");
+	gbdt_free(m, &failing);
+	free(b);
+	FreeSet(&s);
+}
+
+/* 200,000 rows of 10 features, 50 trees of depth 6: time training and prediction. */
+static void
+TestTiming(void)
+{
+	size_t		n = 200000;
+	Set			s = NewSet(n, 10);
+	GbdtParams	pr;
+	GbdtModel  *m;
+	clock_t		t0;
+	double		secs,
+				row[10],
+				sink = 0;
+	size_t		right = 0;
+
+	for (size_t i = 0; i < n; i++)
+	{
+		double		z;
+
+		for (int j = 0; j < 10; j++)
+			X(&s, i, j) = Rand() < 0.05 ? NAN : Rand() * 10;
+		z = (isnan(X(&s, i, 0)) ? 0 : sin(X(&s, i, 0))) * 2 + (isnan(X(&s, i, 1)) ? 1 : X(&s, i, 1) > 6) -
+			(isnan(X(&s, i, 2)) ? 0 : X(&s, i, 2) * X(&s, i, 3) / 25) + 0.5;
+		s.y[i] = Rand() < 1 / (1 + exp(-2 * z));
+	}
+	gbdt_default_params(&pr);
+	pr.n_trees = 50;
+	t0 = clock();
+	m = Train(&s, &pr);
+	secs = (double) (clock() - t0) / CLOCKS_PER_SEC;
+	printf("# trained %zu rows in %.2f s\n", n, secs);
+	t0 = clock();
+	for (size_t i = 0; m && i < n; i++)
+	{
+		double		p;
+
+		Row(&s, i, row);
+		p = gbdt_predict_proba(m, row);
+		sink += p;
+		right += (p > 0.5) == s.y[i];
+	}
+	secs = (double) (clock() - t0) / CLOCKS_PER_SEC;
+	printf("# predicted in %.0f ns per row per 10 trees (sum %.3f)\n", secs * 1e9 / n / 5, sink);
+	ok(m && right > 0.75 * n, "the timing model classifies over 75% of its rows correctly");
+	gbdt_free(m, &mem);
+	FreeSet(&s);
+}
+
+/* Run every group of tests, then print the plan. */
+int
+main(void)
+{
+	TestLogic();
+	TestThreshold();
+	TestMissing();
+	TestDeterminism();
+	TestBinning();
+	TestLoss();
+	TestWeights();
+	TestRoundTrip();
+	TestCorruption();
+	TestBadInput();
+	TestOutOfMemory();
+	TestTiming();
+	return done_testing();
+}
