@@ -51,20 +51,20 @@ COMMENT ON FUNCTION customs_risk.random_draws(text[]) IS
     'the keyed random draws of many declarations at once, in the order given (not granted to PUBLIC)';
 
 -- The policy that applies to a customs house: its own, its district's, the national one, or defaults.
--- SQL without a SET clause, so the planner inlines it into decide() and the batch: a function
--- call with its own search_path costs a configuration save and restore each time.  Every name
--- in it is schema-qualified; it is not SECURITY DEFINER.
 CREATE FUNCTION customs_risk.effective_policy(house text) RETURNS customs_risk.channel_policy
-LANGUAGE sql STABLE STRICT PARALLEL SAFE
+LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
 AS $fn$
-    SELECT coalesce(
+BEGIN
+    RETURN coalesce(
         (SELECT cp FROM customs_risk.office h
            LEFT JOIN customs_risk.office d ON d.office_code = h.parent_code
            JOIN customs_risk.channel_policy cp ON cp.office_code IN (h.office_code, d.office_code, d.parent_code)
-          WHERE h.office_code = house
+          WHERE h.office_code = effective_policy.house
           ORDER BY CASE cp.office_code WHEN h.office_code THEN 1 WHEN d.office_code THEN 2 ELSE 3 END
           LIMIT 1),
-        ROW(house, 0.03, 0.07, 0.02, 0.01, 'yellow', 0, NULL, pg_catalog.now())::customs_risk.channel_policy)
+        ROW(house, 0.03, 0.07, 0.02, 0.01, 'yellow', 0, NULL, now())::customs_risk.channel_policy);
+END
 $fn$;
 COMMENT ON FUNCTION customs_risk.effective_policy(text) IS
     'the channel policy of a customs house: its own row, else its district''s, else the national row, else the built-in defaults';
