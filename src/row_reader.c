@@ -78,12 +78,15 @@ LoadEnumLabels(RowReader *rr, Oid enumtype)
 		: palloc(sizeof(Oid) * rr->nenum);
 	rr->enum_labels = rr->enum_labels ? repalloc(rr->enum_labels, sizeof(char *) * rr->nenum)
 		: palloc(sizeof(char *) * rr->nenum);
+	rr->enum_label_lens = rr->enum_label_lens ? repalloc(rr->enum_label_lens, sizeof(int) * rr->nenum)
+		: palloc(sizeof(int) * rr->nenum);
 	for (int i = 0; i < list->n_members; i++)
 	{
 		Form_pg_enum en = (Form_pg_enum) GETSTRUCT(&list->members[i]->tuple);
 
 		rr->enum_oids[base + i] = en->oid;
 		rr->enum_labels[base + i] = pstrdup(NameStr(en->enumlabel));
+		rr->enum_label_lens[base + i] = (int) strlen(rr->enum_labels[base + i]);
 	}
 	MemoryContextSwitchTo(old);
 	ReleaseSysCacheList(list);
@@ -271,7 +274,7 @@ RowReaderFields(RowReader *rr, CrValue *values, uint32 mask)
 						if (rr->enum_oids[k] == o)
 						{
 							v->s = rr->enum_labels[k];
-							v->len = (int) strlen(v->s);
+							v->len = rr->enum_label_lens[k];	/* measured once, not per row */
 							break;
 						}
 					break;

@@ -45,6 +45,7 @@ typedef struct RowReader
 	int			nenum;			/* labels of enum columns (transport) */
 	Oid		   *enum_oids;
 	char	  **enum_labels;
+	int		   *enum_label_lens;
 	Oid			hscode_oid;
 } RowReader;
 
