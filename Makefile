@@ -25,6 +25,9 @@ PG_CONFIG ?= pg_config
 PGXS := $(shell $(PG_CONFIG) --pgxs)
 include $(PGXS)
 
+# PGXS tracks no header dependencies: a changed struct in a header must rebuild every object.
+$(OBJS): $(wildcard src/*.h)
+
 $(DATA_built): $(sort $(wildcard extension/*.sql)) $(EXTENSION).control
 	cat $(sort $(wildcard extension/*.sql)) > $@
 
