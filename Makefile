@@ -7,11 +7,14 @@ OBJS = src/customs_risk.o src/hscode_core.o src/hscode.o src/hscode_index.o \
        src/criteria_core.o src/criteria.o src/row_reader.o src/code_list.o \
        src/profile_match.o src/selection.o src/column_args.o src/anchor_table.o \
        src/profile_summary.o src/numeric_double.o src/singleton_row.o \
-       src/beta_core.o src/hit_evidence.o src/ranking_eval.o src/price_ref.o
+       src/beta_core.o src/hit_evidence.o src/ranking_eval.o src/price_ref.o \
+       src/gbdt_core.o src/logit_core.o src/model_input.o src/model_codec.o \
+       src/model_train.o src/model_score.o
 
 # The install script has one source: the numbered fragments in extension/.
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
-EXTRA_CLEAN = test/unit/hscode_test test/unit/criteria_test test/unit/beta_test test/unit/gbdt_test
+EXTRA_CLEAN = test/unit/hscode_test test/unit/criteria_test test/unit/beta_test test/unit/gbdt_test \
+             test/unit/logit_test
 
 REGRESS = setup hscode hscode_index reference data_model loader_errors criteria selection indicators evaluation price_ref
 ISOLATION = profile_consistency
@@ -48,3 +51,6 @@ test/unit/beta_test: test/unit/beta_test.c test/unit/tap.h src/beta_core.c src/b
 
 test/unit/gbdt_test: test/unit/gbdt_test.c test/unit/tap.h src/gbdt_core.c src/gbdt_core.h
 	$(CC) -std=c99 -O2 -g -Wall -Wextra $(WERROR) -Isrc -o $@ test/unit/gbdt_test.c src/gbdt_core.c -lm
+
+test/unit/logit_test: test/unit/logit_test.c test/unit/tap.h src/logit_core.c src/logit_core.h
+	$(CC) -std=c99 -O2 -g -Wall -Wextra $(WERROR) -Isrc -o $@ test/unit/logit_test.c src/logit_core.c -lm

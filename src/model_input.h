@@ -1,0 +1,52 @@
+/*
+ * model_input.h: read one column of a training or scored row as a model input, a
+ * number or a category.  Training and scoring share this, so a category is spelt the
+ * same way in both (its text form) whatever the column's type in each query.
+ */
+#ifndef CUSTOMS_RISK_MODEL_INPUT_H
+#define CUSTOMS_RISK_MODEL_INPUT_H
+
+#include "postgres.h"
+
+#include "fmgr.h"
+
+#define MODEL_INPUT_ENUM_CACHE 16
+
+typedef enum ModelInputKind
+{
+	MI_INT2, MI_INT4, MI_INT8, MI_FLOAT4, MI_FLOAT8, MI_NUMERIC, MI_BOOL,	/* numbers */
+	MI_TEXT,					/* text, varchar: the bytes as they are */
+	MI_BPCHAR,					/* char(n): without its padding */
+	MI_OTHER					/* anything else: its output function (enums cached) */
+} ModelInputKind;
+
+typedef struct ModelInput
+{
+	Oid			type;
+	ModelInputKind kind;
+	bool		is_enum;
+	FmgrInfo	out;			/* MI_OTHER */
+	int			nenum;			/* enum labels seen, newest replacing the oldest */
+	Oid			enum_oid[MODEL_INPUT_ENUM_CACHE];
+	char	   *enum_label[MODEL_INPUT_ENUM_CACHE];
+} ModelInput;
+
+/* True when a column of this type is read as a number (integers, floats, numeric, bool). */
+extern bool ModelTypeIsNumber(Oid type);
+
+/* True for date and timestamp types: they bound the training window and are not features. */
+extern bool ModelTypeIsTime(Oid type);
+
+/* Prepare to read columns of type `type`; lookups are kept in mcxt. */
+extern void ModelInputInit(ModelInput *in, Oid type, MemoryContext mcxt);
+
+/*
+ * The value as a double; NaN and infinities are errors naming the column, since a
+ * model cannot rank them and must not score them silently.
+ */
+extern double ModelInputNumber(ModelInput *in, Datum d, const char *column);
+
+/* The value's category key: its text form (not terminated); valid until the next call. */
+extern const char *ModelInputCategory(ModelInput *in, Datum d, int *len);
+
+#endif							/* CUSTOMS_RISK_MODEL_INPUT_H */

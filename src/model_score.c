@@ -1,0 +1,361 @@
+/*
+ * model_score.c: score rows with a stored risk model, and explain a score.
+ *
+ * A model is decoded once per backend and kept while its row in customs_risk.model is
+ * unchanged; each query that scores checks that once (an index lookup of the row's
+ * identity, no decoding), so retraining takes effect at the next query everywhere and a
+ * query never sees two versions.  A decoded model is pinned by the queries using it and
+ * freed when the last of them ends after it was replaced.
+ */
+#include "postgres.h"
+
+#include <math.h>
+
+#include "access/genam.h"
+#include "access/htup_details.h"
+#include "access/table.h"
+#include "catalog/namespace.h"
+#include "catalog/pg_type.h"
+#include "funcapi.h"
+#include "miscadmin.h"
+#include "utils/acl.h"
+#include "utils/builtins.h"
+#include "utils/fmgroids.h"
+#include "utils/lsyscache.h"
+#include "utils/memutils.h"
+#include "utils/rel.h"
+#include "utils/snapmgr.h"
+#include "utils/typcache.h"
+
+#include "model_codec.h"
+#include "model_input.h"
+
+/* A decoded model and the identity of the row it came from. */
+typedef struct CachedModel
+{
+	char		name[NAMEDATALEN * 2];
+	TransactionId xmin;
+	ItemPointerData tid;
+	ModelDef   *def;
+	int			pins;			/* queries using it */
+	bool		current;		/* still the cache's entry for its name */
+	struct CachedModel *next;
+} CachedModel;
+
+static CachedModel *model_cache = NULL;
+
+/* Free a model nobody uses that has been replaced. */
+static void
+ReleaseIfUnused(CachedModel *cm)
+{
+	if (cm->pins > 0 || cm->current)
+		return;
+	for (CachedModel **p = &model_cache; *p != NULL; p = &(*p)->next)
+		if (*p == cm)
+		{
+			*p = cm->next;
+			break;
+		}
+	MemoryContextDelete(cm->def->cxt);
+	pfree(cm);
+}
+
+/* The query's memory is going away: unpin its model. */
+static void
+Unpin(void *arg)
+{
+	CachedModel *cm = arg;
+
+	cm->pins--;
+	ReleaseIfUnused(cm);
+}
+
+/*
+ * The model of that name, decoded from the row the statement's snapshot sees, pinned
+ * until query_cxt is reset.  The caller needs SELECT on customs_risk.model.
+ */
+static CachedModel *
+PinModel(const char *name, MemoryContext query_cxt)
+{
+	Oid			nsp = get_namespace_oid("customs_risk", false);
+	Oid			relid = get_relname_relid("model", nsp);
+	Oid			indexid = get_relname_relid("model_pkey", nsp);
+	Relation	rel;
+	SysScanDesc scan;
+	ScanKeyData key;
+	HeapTuple	tuple;
+	CachedModel *cm;
+	MemoryContextCallback *cb;
+
+	if (!OidIsValid(relid) || !OidIsValid(indexid))
+		elog(ERROR, "customs_risk.model is missing");
+	if (pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) != ACLCHECK_OK)
+		ereport(ERROR,
+				(errcode(ERRCODE_INSUFFICIENT_PRIVILEGE),
+				 errmsg("permission denied to read risk models"),
+				 errhint("Scoring needs SELECT on customs_risk.model.")));
+	if (strlen(name) >= sizeof(cm->name))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("risk model \"%.40s...\" does not exist", name)));
+
+	rel = table_open(relid, AccessShareLock);
+	ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_TEXTEQ, CStringGetTextDatum(name));
+	scan = systable_beginscan(rel, indexid, true, GetActiveSnapshot(), 1, &key);
+	tuple = systable_getnext(scan);
+	if (!HeapTupleIsValid(tuple))
+		ereport(ERROR,
+				(errcode(ERRCODE_UNDEFINED_OBJECT),
+				 errmsg("risk model \"%s\" does not exist", name),
+				 errhint("Train it with customs_risk.train_model.")));
+
+	for (cm = model_cache; cm != NULL; cm = cm->next)
+		if (cm->current && strcmp(cm->name, name) == 0)
+			break;
+	if (cm != NULL && (cm->xmin != HeapTupleHeaderGetXmin(tuple->t_data) ||
+					   !ItemPointerEquals(&cm->tid, &tuple->t_self)))
+	{
+		cm->current = false;	/* replaced: freed once no query uses it */
+		ReleaseIfUnused(cm);
+		cm = NULL;
+	}
+	if (cm == NULL)
+	{
+		bool		isnull;
+		AttrNumber	attnum = get_attnum(relid, "body");
+		Datum		body = heap_getattr(tuple, attnum, RelationGetDescr(rel), &isnull);
+		ModelDef   *def;
+
+		if (isnull)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATA_CORRUPTED),
+					 errmsg("stored model \"%s\" has no body", name)));
+		def = ModelDefDeserialize(DatumGetByteaPP(body), TopMemoryContext, name);
+		cm = MemoryContextAllocZero(TopMemoryContext, sizeof(CachedModel));
+		strlcpy(cm->name, name, sizeof(cm->name));
+		cm->xmin = HeapTupleHeaderGetXmin(tuple->t_data);
+		cm->tid = tuple->t_self;
+		cm->def = def;
+		cm->current = true;
+		cm->next = model_cache;
+		model_cache = cm;
+	}
+	systable_endscan(scan);
+	table_close(rel, AccessShareLock);
+
+	cm->pins++;
+	cb = MemoryContextAlloc(query_cxt, sizeof(*cb));
+	cb->func = Unpin;
+	cb->arg = cm;
+	MemoryContextRegisterResetCallback(query_cxt, cb);
+	return cm;
+}
+
+/* Per call site: the pinned model and where its columns are in the row type. */
+typedef struct ScoreSite
+{
+	char	   *name;
+	CachedModel *cm;
+	Oid			typid;
+	int32		typmod;
+	TupleDesc	tupdesc;
+	int		   *attnum;			/* per model column, 0-based in the row */
+	ModelInput *in;
+	Datum	   *values;
+	bool	   *nulls;
+	double	   *x;
+	double	   *contrib;
+} ScoreSite;
+
+/* Map the model's columns to the row type's; a missing column is an error. */
+static void
+BindRow(ScoreSite *site, MemoryContext mcxt, HeapTupleHeader rec)
+{
+	const ModelDef *m = site->cm->def;
+	Oid			typid = HeapTupleHeaderGetTypeId(rec);
+	int32		typmod = HeapTupleHeaderGetTypMod(rec);
+	TupleDesc	td;
+	MemoryContext old;
+
+	if (site->tupdesc != NULL && site->typid == typid && site->typmod == typmod)
+		return;
+	old = MemoryContextSwitchTo(mcxt);
+	td = lookup_rowtype_tupdesc(typid, typmod);
+	site->tupdesc = CreateTupleDescCopy(td);
+	ReleaseTupleDesc(td);
+	site->typid = typid;
+	site->typmod = typmod;
+	site->attnum = palloc(sizeof(int) * m->ncols);
+	site->in = palloc(sizeof(ModelInput) * m->ncols);
+	site->values = palloc(sizeof(Datum) * Max(site->tupdesc->natts, 1));
+	site->nulls = palloc(sizeof(bool) * Max(site->tupdesc->natts, 1));
+	for (int c = 0; c < m->ncols; c++)
+	{
+		const ModelColumn *col = &m->cols[c];
+		int			a;
+
+		for (a = 0; a < site->tupdesc->natts; a++)
+		{
+			Form_pg_attribute att = TupleDescAttr(site->tupdesc, a);
+
+			if (!att->attisdropped && strcmp(NameStr(att->attname), col->name) == 0)
+				break;
+		}
+		if (a == site->tupdesc->natts)
+			ereport(ERROR,
+					(errcode(ERRCODE_UNDEFINED_COLUMN),
+					 errmsg("risk model \"%s\" needs column \"%s\", which the row does not have",
+							site->name, col->name)));
+		site->attnum[c] = a;
+		ModelInputInit(&site->in[c], TupleDescAttr(site->tupdesc, a)->atttypid, mcxt);
+		if (!col->categorical && !ModelTypeIsNumber(getBaseType(site->in[c].type)))
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("risk model \"%s\" reads column \"%s\" as a number, but the row's is %s",
+							site->name, col->name, format_type_be(site->in[c].type))));
+	}
+	MemoryContextSwitchTo(old);
+}
+
+/* The call site's state: the model pinned for this query and the row bound. */
+static ScoreSite *
+Site(FunctionCallInfo fcinfo, HeapTupleHeader rec)
+{
+	ScoreSite  *site = fcinfo->flinfo->fn_extra;
+	text	   *name = PG_GETARG_TEXT_PP(0);
+	MemoryContext mcxt = fcinfo->flinfo->fn_mcxt;
+
+	if (site == NULL || strlen(site->name) != VARSIZE_ANY_EXHDR(name) ||
+		memcmp(site->name, VARDATA_ANY(name), VARSIZE_ANY_EXHDR(name)) != 0)
+	{
+		/* a new name for this call site (rare): pin its model too */
+		site = MemoryContextAllocZero(mcxt, sizeof(ScoreSite));
+		site->name = MemoryContextStrdup(mcxt, text_to_cstring(name));
+		site->cm = PinModel(site->name, mcxt);
+		site->x = MemoryContextAlloc(mcxt, sizeof(double) * (site->cm->def->p + 1));
+		site->contrib = MemoryContextAlloc(mcxt, sizeof(double) * (site->cm->def->p + 1));
+		fcinfo->flinfo->fn_extra = site;
+	}
+	BindRow(site, mcxt, rec);
+	return site;
+}
+
+/* The row's features, from its columns. */
+static void
+RowFeatures(ScoreSite *site, HeapTupleHeader rec)
+{
+	const ModelDef *m = site->cm->def;
+	HeapTupleData tuple;
+
+	tuple.t_len = HeapTupleHeaderGetDatumLength(rec);
+	ItemPointerSetInvalid(&tuple.t_self);
+	tuple.t_tableOid = InvalidOid;
+	tuple.t_data = rec;
+	heap_deform_tuple(&tuple, site->tupdesc, site->values, site->nulls);
+	for (int c = 0; c < m->ncols; c++)
+	{
+		const ModelColumn *col = &m->cols[c];
+		int			a = site->attnum[c];
+		double	   *x = site->x + col->feature;
+
+		if (!col->categorical)
+			*x = site->nulls[a] ? NAN : ModelInputNumber(&site->in[c], site->values[a], col->name);
+		else if (site->nulls[a])
+			ModelDefCategoryFeatures(m, col, -1, true, x);
+		else
+		{
+			int			len;
+			const char *s = ModelInputCategory(&site->in[c], site->values[a], &len);
+
+			ModelDefCategoryFeatures(m, col, ModelDefFindCategory(m, col, s, len), false, x);
+		}
+	}
+}
+
+PG_FUNCTION_INFO_V1(model_score);
+
+/* score(model text, row record) -> float8: the probability of a hit. */
+Datum
+model_score(PG_FUNCTION_ARGS)
+{
+	HeapTupleHeader rec = PG_GETARG_HEAPTUPLEHEADER(1);
+	ScoreSite  *site = Site(fcinfo, rec);
+
+	RowFeatures(site, rec);
+	PG_RETURN_FLOAT8(1.0 / (1.0 + exp(-ModelDefMargin(site->cm->def, site->x))));
+}
+
+/* Order of explanation rows: largest effect first. */
+typedef struct Contribution
+{
+	int			column;			/* -1: the bias */
+	double		value;
+} Contribution;
+
+static int
+CompareContribution(const void *a, const void *b)
+{
+	double		x = fabs(((const Contribution *) a)->value),
+				y = fabs(((const Contribution *) b)->value);
+
+	return (x < y) - (x > y);
+}
+
+PG_FUNCTION_INFO_V1(model_explain);
+
+/*
+ * score_explain(model text, row record) -> setof (feature, value, contribution): how much
+ * each column moved the score's log-odds (a categorical column's two features summed),
+ * and the bias, largest first; they sum to the log-odds of score().
+ */
+Datum
+model_explain(PG_FUNCTION_ARGS)
+{
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	HeapTupleHeader rec = PG_GETARG_HEAPTUPLEHEADER(1);
+	ScoreSite  *site;
+	const ModelDef *m;
+	Contribution *rows;
+
+	InitMaterializedSRF(fcinfo, 0);
+	site = Site(fcinfo, rec);
+	m = site->cm->def;
+	RowFeatures(site, rec);
+	ModelDefContributions(m, site->x, site->contrib);
+	rows = palloc(sizeof(Contribution) * (m->ncols + 1));
+	for (int c = 0; c < m->ncols; c++)
+	{
+		const ModelColumn *col = &m->cols[c];
+
+		rows[c].column = c;
+		rows[c].value = site->contrib[col->feature] + (col->categorical ? site->contrib[col->feature + 1] : 0);
+	}
+	rows[m->ncols].column = -1;
+	rows[m->ncols].value = site->contrib[m->p];
+	qsort(rows, m->ncols + 1, sizeof(Contribution), CompareContribution);
+	for (int r = 0; r <= m->ncols; r++)
+	{
+		Datum		values[3];
+		bool		nulls[3] = {false, false, false};
+		int			c = rows[r].column;
+
+		if (c < 0)
+		{
+			values[0] = CStringGetTextDatum("(base)");
+			nulls[1] = true;
+		}
+		else
+		{
+			int			a = site->attnum[c];
+
+			values[0] = CStringGetTextDatum(m->cols[c].name);
+			if (site->nulls[a])
+				nulls[1] = true;
+			else
+				values[1] = CStringGetTextDatum(OutputFunctionCall(&site->in[c].out, site->values[a]));
+		}
+		values[2] = Float8GetDatum(rows[r].value);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
+	}
+	return (Datum) 0;
+}
