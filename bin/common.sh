@@ -15,10 +15,11 @@ as_root() {
     if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi
 }
 
-# Install the Debian packages that are missing (apt-get update only when needed).
+# Install the Debian packages that are missing (apt-get update only when needed); arguments
+# name packages one command needs beyond the project's own (a benchmark's peer).
 ensure_packages() {
     local missing=() p
-    for p in "${CR_PACKAGES[@]}"; do
+    for p in "${CR_PACKAGES[@]}" "$@"; do
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
     done
     if [ ${#missing[@]} -gt 0 ]; then

@@ -45,7 +45,7 @@ ModelDefCreate(MemoryContext cxt, int kind, int ncols, char **names, const bool 
 {
 	MemoryContext old = MemoryContextSwitchTo(cxt);
 	ModelDef   *m = palloc0(sizeof(ModelDef));
-	int			ordinal = 0;
+	int			ncategorical = 0;
 
 	m->cxt = cxt;
 	m->kind = kind;
@@ -62,46 +62,124 @@ ModelDefCreate(MemoryContext cxt, int kind, int ncols, char **names, const bool 
 		col->feature = m->p;
 		m->p += col->categorical ? 2 : 1;
 		if (col->categorical)
-			col->ordinal = ordinal++;
+		{
+			ncategorical++;
+			col->mask = 15;
+			col->slots = palloc(sizeof(CategorySlot) * (col->mask + 1));
+			for (uint32 i = 0; i <= col->mask; i++)
+				col->slots[i].index = -1;
+		}
 	}
-	if (ordinal > MODEL_MAX_CATEGORICAL)
+	if (ncategorical > MODEL_MAX_CATEGORICAL)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("a model can have at most %d categorical columns, not %d", MODEL_MAX_CATEGORICAL, ordinal)));
-	AnchorTableInit(&m->lookup, cxt);
+				 errmsg("a model can have at most %d categorical columns, not %d", MODEL_MAX_CATEGORICAL, ncategorical)));
 	MemoryContextSwitchTo(old);
 	return m;
+}
+
+/* The slot of a text in a column's lookup: its own, or the empty one where it would go. */
+static inline CategorySlot *
+Probe(const ModelColumn *col, uint32 hash, const char *s, int len)
+{
+	for (uint32 i = hash & col->mask;; i = (i + 1) & col->mask)
+	{
+		CategorySlot *slot = &col->slots[i];
+
+		if (slot->index < 0 ||
+			(slot->hash == hash && slot->len == (uint32) len && memcmp(col->arena + slot->offset, s, len) == 0))
+			return slot;
+	}
+}
+
+int32
+ModelDefFindCategory(const ModelColumn *col, const char *s, int len)
+{
+	return Probe(col, hash_bytes((const unsigned char *) s, len), s, len)->index;
+}
+
+int32
+ModelDefCategoryResolve(const ModelColumn *col, uint32 hash, const char *s, int len, uint32 i)
+{
+	for (;; i = (i + 1) & col->mask)
+	{
+		const CategorySlot *slot = &col->slots[i];
+
+		if (slot->index < 0)
+			return -1;
+		if (slot->hash == hash && slot->len == (uint32) len && memcmp(col->arena + slot->offset, s, len) == 0)
+			return slot->index;
+	}
+}
+
+/* Double a column's lookup: kept at most half full, so probes stay short. */
+static void
+GrowLookup(ModelColumn *col)
+{
+	CategorySlot *old = col->slots;
+	uint32		oldcap = col->mask + 1;
+
+	col->mask = oldcap * 2 - 1;
+	col->slots = palloc_extended(sizeof(CategorySlot) * (col->mask + 1), MCXT_ALLOC_HUGE);
+	for (uint32 i = 0; i <= col->mask; i++)
+		col->slots[i].index = -1;
+	for (uint32 i = 0; i < oldcap; i++)
+	{
+		uint32		j;
+
+		if (old[i].index < 0)
+			continue;
+		for (j = old[i].hash & col->mask; col->slots[j].index >= 0; j = (j + 1) & col->mask)
+			;
+		col->slots[j] = old[i];
+	}
+	pfree(old);
 }
 
 void
 ModelDefAddCategory(ModelDef *m, int c, const char *s, int len, double rate, double count)
 {
+	ModelColumn *col = &m->cols[c];
 	MemoryContext old = MemoryContextSwitchTo(m->cxt);
-	int32	   *slot;
-	bool		found;
-	char	   *copy;
+	uint32		hash = hash_bytes((const unsigned char *) s, len);
+	CategorySlot *slot;
 
 	if (len > MODEL_MAX_CATEGORY_LEN)
 		ereport(ERROR,
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("a category of column \"%s\" is %d bytes long; the limit is %d",
-						m->cols[c].name, len, MODEL_MAX_CATEGORY_LEN)));
-	if ((m->ncat & (m->ncat - 1)) == 0)	/* 0, 1, 2, 4, ...: grow by doubling */
+						col->name, len, MODEL_MAX_CATEGORY_LEN)));
+	if (col->ncat == col->capacity)
 	{
-		int			cap = Max(m->ncat * 2, 8);
-
-		m->cat_rate = m->cat_rate ? repalloc_huge(m->cat_rate, sizeof(double) * cap) : palloc(sizeof(double) * cap);
-		m->cat_count = m->cat_count ? repalloc_huge(m->cat_count, sizeof(double) * cap) : palloc(sizeof(double) * cap);
+		col->capacity = Max(col->capacity * 2, 8);
+		col->stats = col->stats ? repalloc_huge(col->stats, sizeof(double) * 2 * col->capacity)
+			: palloc(sizeof(double) * 2 * col->capacity);
+		col->offset = col->offset ? repalloc_huge(col->offset, sizeof(uint32) * col->capacity) : palloc(sizeof(uint32) * col->capacity);
 	}
-	copy = palloc(Max(len, 1));
-	memcpy(copy, s, len);
-	slot = AnchorEnterCode(&m->lookup, m->cols[c].ordinal, copy, len, &found);
-	if (found)
-		elog(ERROR, "category of column \"%s\" entered twice", m->cols[c].name);
-	*slot = m->ncat;
-	m->cat_rate[m->ncat] = rate;
-	m->cat_count[m->ncat] = count;
-	m->ncat++;
+	if ((uint32) (col->ncat + 1) * 2 > col->mask + 1)
+		GrowLookup(col);
+	if (col->arena_len + len > col->arena_cap)
+	{
+		col->arena_cap = Max(col->arena_cap * 2, col->arena_len + len + 64);
+		if (col->arena_cap > PG_UINT32_MAX)
+			ereport(ERROR,
+					(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+					 errmsg("the categories of column \"%s\" take more than 4 GB", col->name)));
+		col->arena = col->arena ? repalloc_huge(col->arena, col->arena_cap) : palloc_extended(col->arena_cap, MCXT_ALLOC_HUGE);
+	}
+	slot = Probe(col, hash, s, len);
+	if (slot->index >= 0)
+		elog(ERROR, "category of column \"%s\" entered twice", col->name);
+	memcpy(col->arena + col->arena_len, s, len);
+	slot->hash = hash;
+	slot->index = col->ncat;
+	slot->offset = (uint32) col->arena_len;
+	slot->len = len;
+	col->offset[col->ncat] = (uint32) col->arena_len;
+	col->stats[2 * col->ncat] = rate;
+	col->stats[2 * col->ncat + 1] = count;
+	col->arena_len += len;
+	col->ncat++;
 	MemoryContextSwitchTo(old);
 }
 
@@ -120,8 +198,8 @@ ModelDefCategoryFeatures(const ModelDef *m, const ModelColumn *col, int32 cat, b
 	}
 	else
 	{
-		x[0] = m->cat_rate[cat];
-		x[1] = m->cat_count[cat];
+		x[0] = col->stats[2 * cat];
+		x[1] = col->stats[2 * cat + 1];
 	}
 }
 
@@ -166,12 +244,6 @@ ModelDefSerialize(const ModelDef *m)
 	StringInfoData b;
 	size_t		corelen;
 	bytea	   *out;
-	int32	   *order = palloc(sizeof(int32) * Max(m->ncat, 1));
-
-	/* categories in entry order per column: walk the table once */
-	for (uint32 i = 0; i <= m->lookup.mask; i++)
-		if (m->lookup.slots[i].value >= 0)
-			order[m->lookup.slots[i].value] = (int32) i;
 
 	initStringInfo(&b);
 	appendBinaryStringInfo(&b, "CRMD", 4);
@@ -184,32 +256,27 @@ ModelDefSerialize(const ModelDef *m)
 	{
 		const ModelColumn *col = &m->cols[c];
 		int			len = strlen(col->name);
-		uint32		n = 0;
 
 		PutU(&b, col->categorical, 1);
 		PutU(&b, len, 2);
 		appendBinaryStringInfo(&b, col->name, len);
 		if (!col->categorical)
 			continue;
-		for (int k = 0; k < m->ncat; k++)
-			n += m->lookup.slots[order[k]].field == col->ordinal;
-		PutU(&b, n, 4);
+		PutU(&b, col->ncat, 4);
 		PutU(&b, col->has_null, 1);
 		if (col->has_null)
 		{
 			PutF(&b, col->null_rate);
 			PutF(&b, col->null_count);
 		}
-		for (int k = 0; k < m->ncat; k++)
+		for (int k = 0; k < col->ncat; k++)
 		{
-			const AnchorSlot *slot = &m->lookup.slots[order[k]];
+			uint32		end = k + 1 < col->ncat ? col->offset[k + 1] : (uint32) col->arena_len;
 
-			if (slot->field != col->ordinal)
-				continue;
-			PutU(&b, slot->len, 2);
-			appendBinaryStringInfo(&b, slot->s, slot->len);
-			PutF(&b, m->cat_rate[k]);
-			PutF(&b, m->cat_count[k]);
+			PutU(&b, end - col->offset[k], 2);
+			appendBinaryStringInfo(&b, col->arena + col->offset[k], end - col->offset[k]);
+			PutF(&b, col->stats[2 * k]);
+			PutF(&b, col->stats[2 * k + 1]);
 		}
 	}
 	corelen = m->kind == MODEL_KIND_GBDT ? gbdt_serialize(m->gbdt, NULL) : logit_serialize(m->logit, NULL);
@@ -229,7 +296,6 @@ ModelDefSerialize(const ModelDef *m)
 	SET_VARSIZE(out, VARHDRSZ + b.len);
 	memcpy(VARDATA(out), b.data, b.len);
 	pfree(b.data);
-	pfree(order);
 	return out;
 }
 
@@ -390,7 +456,7 @@ ModelDefDeserialize(const bytea *body, MemoryContext parent, const char *model_n
 						count = GetF(&r);
 
 			CheckStats(&r, rate, count);
-			if (ModelDefFindCategory(m, col, s, len) >= 0)
+			if (ModelDefFindCategory(col, s, len) >= 0)
 				Corrupt(&r, "a category appears twice");
 			ModelDefAddCategory(m, c, s, len, rate, count);
 		}

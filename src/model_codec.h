@@ -21,9 +21,9 @@
 
 #include "postgres.h"
 
+#include "common/hashfn.h"
 #include "lib/stringinfo.h"
 
-#include "anchor_table.h"
 #include "gbdt_core.h"
 #include "logit_core.h"
 
@@ -31,19 +31,36 @@
 #define MODEL_KIND_GBDT 1
 #define MODEL_KIND_LOGIT 2
 #define MODEL_MAX_COLUMNS 1600		/* a row has at most that many */
-#define MODEL_MAX_CATEGORICAL 255	/* the lookup table keys columns by one byte */
+#define MODEL_MAX_CATEGORICAL 255	/* training keys its lookup by one byte per column */
 #define MODEL_MAX_CATEGORY_LEN 65535
+
+/* A slot of a column's category lookup: open addressing, 16 bytes, the text in an arena. */
+typedef struct CategorySlot
+{
+	uint32		hash;
+	int32		index;			/* -1: empty */
+	uint32		offset;			/* of the text in the column's arena */
+	uint32		len;
+} CategorySlot;
 
 typedef struct ModelColumn
 {
 	char	   *name;
 	bool		categorical;
 	int			feature;		/* its first feature */
-	/* categorical only */
-	int			ordinal;		/* among the categorical columns: the lookup's key */
+	/* categorical only: the categories in training order, and a lookup by text */
 	bool		has_null;		/* NULL was seen in training and has its own rate */
 	double		null_rate;
 	double		null_count;
+	int32		ncat;
+	int32		capacity;
+	double	   *stats;			/* per category: rate, count (adjacent: one cache line) */
+	uint32	   *offset;
+	CategorySlot *slots;
+	uint32		mask;			/* slots - 1, a power of two, kept at most half full */
+	char	   *arena;
+	size_t		arena_len;
+	size_t		arena_cap;
 } ModelColumn;
 
 /* A decoded model; everything lives in cxt, so deleting cxt frees it. */
@@ -56,10 +73,6 @@ typedef struct ModelDef
 	int			ncols;
 	ModelColumn *cols;
 	int			p;				/* features */
-	int			ncat;			/* categories over all columns */
-	double	   *cat_rate;
-	double	   *cat_count;
-	AnchorTable lookup;			/* (column ordinal, text) -> category */
 	GbdtModel  *gbdt;
 	LogitModel *logit;
 } ModelDef;
@@ -76,11 +89,39 @@ extern ModelDef *ModelDefCreate(MemoryContext cxt, int kind, int ncols, char **n
 extern void ModelDefAddCategory(ModelDef *m, int c, const char *s, int len, double rate, double count);
 
 /* The category index of a column's value, or -1 when it was not seen in training. */
-static inline int32
-ModelDefFindCategory(const ModelDef *m, const ModelColumn *col, const char *s, int len)
+extern int32 ModelDefFindCategory(const ModelColumn *col, const char *s, int len);
+
+/*
+ * The same in steps, for a row's many columns at once: a lookup table misses the cache
+ * on big columns, and starting every column's fetch before waiting on any overlaps the
+ * misses.  Step 1 hashes the text and prefetches its slot; step 2 finds the first slot
+ * that may hold it and prefetches the text to compare; step 3 compares (and probes on).
+ */
+static inline uint32
+ModelDefCategoryHashStart(const ModelColumn *col, const char *s, int len)
 {
-	return AnchorFindCode(&m->lookup, col->ordinal, s, len);
+	uint32		hash = hash_bytes((const unsigned char *) s, len);
+
+	__builtin_prefetch(&col->slots[hash & col->mask]);
+	return hash;
 }
+
+static inline uint32
+ModelDefCategoryCandidate(const ModelColumn *col, uint32 hash, int len)
+{
+	uint32		i = hash & col->mask;
+
+	while (col->slots[i].index >= 0 && (col->slots[i].hash != hash || col->slots[i].len != (uint32) len))
+		i = (i + 1) & col->mask;
+	if (col->slots[i].index >= 0)
+	{
+		__builtin_prefetch(col->arena + col->slots[i].offset);
+		__builtin_prefetch(col->stats + 2 * col->slots[i].index);
+	}
+	return i;
+}
+
+extern int32 ModelDefCategoryResolve(const ModelColumn *col, uint32 hash, const char *s, int len, uint32 i);
 
 /* Fill the two features of a categorical column: its index (-1 unseen), or NULL. */
 extern void ModelDefCategoryFeatures(const ModelDef *m, const ModelColumn *col, int32 cat, bool isnull, double *x);

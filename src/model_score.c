@@ -165,6 +165,11 @@ typedef struct ScoreSite
 	bool	   *nulls;
 	double	   *x;
 	double	   *contrib;
+	/* per model column, for the staged category lookups */
+	const char **cat_s;
+	int		   *cat_len;
+	uint32	   *cat_hash;
+	uint32	   *cat_slot;
 } ScoreSite;
 
 /* Map the model's columns to the row type's; a missing column is an error. */
@@ -187,6 +192,10 @@ BindRow(ScoreSite *site, MemoryContext mcxt, HeapTupleHeader rec)
 	site->typmod = typmod;
 	site->attnum = palloc(sizeof(int) * m->ncols);
 	site->in = palloc(sizeof(ModelInput) * m->ncols);
+	site->cat_s = palloc(sizeof(char *) * m->ncols);
+	site->cat_len = palloc(sizeof(int) * m->ncols);
+	site->cat_hash = palloc(sizeof(uint32) * m->ncols);
+	site->cat_slot = palloc(sizeof(uint32) * m->ncols);
 	site->values = palloc(sizeof(Datum) * Max(site->tupdesc->natts, 1));
 	site->nulls = palloc(sizeof(bool) * Max(site->tupdesc->natts, 1));
 	for (int c = 0; c < m->ncols; c++)
@@ -252,23 +261,36 @@ RowFeatures(ScoreSite *site, HeapTupleHeader rec)
 	tuple.t_tableOid = InvalidOid;
 	tuple.t_data = rec;
 	heap_deform_tuple(&tuple, site->tupdesc, site->values, site->nulls);
+	/* numbers, and the first step of every category lookup */
 	for (int c = 0; c < m->ncols; c++)
 	{
 		const ModelColumn *col = &m->cols[c];
 		int			a = site->attnum[c];
-		double	   *x = site->x + col->feature;
 
 		if (!col->categorical)
-			*x = site->nulls[a] ? NAN : ModelInputNumber(&site->in[c], site->values[a], col->name);
-		else if (site->nulls[a])
-			ModelDefCategoryFeatures(m, col, -1, true, x);
-		else
+			site->x[col->feature] = site->nulls[a] ? NAN : ModelInputNumber(&site->in[c], site->values[a], col->name);
+		else if (!site->nulls[a])
 		{
-			int			len;
-			const char *s = ModelInputCategory(&site->in[c], site->values[a], &len);
-
-			ModelDefCategoryFeatures(m, col, ModelDefFindCategory(m, col, s, len), false, x);
+			site->cat_s[c] = ModelInputCategory(&site->in[c], site->values[a], &site->cat_len[c]);
+			site->cat_hash[c] = ModelDefCategoryHashStart(col, site->cat_s[c], site->cat_len[c]);
 		}
+	}
+	for (int c = 0; c < m->ncols; c++)
+		if (m->cols[c].categorical && !site->nulls[site->attnum[c]])
+			site->cat_slot[c] = ModelDefCategoryCandidate(&m->cols[c], site->cat_hash[c], site->cat_len[c]);
+	for (int c = 0; c < m->ncols; c++)
+	{
+		const ModelColumn *col = &m->cols[c];
+
+		if (!col->categorical)
+			continue;
+		if (site->nulls[site->attnum[c]])
+			ModelDefCategoryFeatures(m, col, -1, true, site->x + col->feature);
+		else
+			ModelDefCategoryFeatures(m, col,
+									 ModelDefCategoryResolve(col, site->cat_hash[c], site->cat_s[c],
+															 site->cat_len[c], site->cat_slot[c]),
+									 false, site->x + col->feature);
 	}
 }
 

@@ -28,6 +28,7 @@
 #include "utils/memutils.h"
 #include "utils/timestamp.h"
 
+#include "anchor_table.h"
 #include "model_codec.h"
 #include "model_input.h"
 
