@@ -39,7 +39,7 @@ static const struct
 	{"transport", CR_TRANSPORT}, {"departure", CR_COUNTRY}, {"hs", CR_HS},
 	{"origin", CR_COUNTRY}, {"origin_indicator", CR_CODE}, {"tax_type", CR_CODE},
 	{"tax_rate", CR_NUMBER}, {"net_mass", CR_NUMBER}, {"value", CR_NUMBER},
-	{"unit_value", CR_NUMBER}, {"duty", CR_NUMBER}
+	{"unit_value", CR_NUMBER}, {"duty", CR_NUMBER}, {"model_score", CR_NUMBER}
 };
 
 static const char *const transport_labels[] = {"sea", "rail", "road", "air", "mail", "other"};

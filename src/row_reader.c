@@ -101,6 +101,7 @@ BindColumns(RowReader *rr, MemoryContext mcxt, Oid typid, int ncols,
 			const char *const *names, const Oid *types, uint32 fieldmask)
 {
 	MemoryContext old = MemoryContextSwitchTo(mcxt);
+	uint32		requested = fieldmask;
 
 	/* the reader's own arrays are kept across binds of the same shape */
 	if (rr->capacity < ncols)
@@ -145,6 +146,13 @@ BindColumns(RowReader *rr, MemoryContext mcxt, Oid typid, int ncols,
 				LoadEnumLabels(rr, getBaseType(types[a]));
 			break;
 		}
+		/* a model score is optional: a row without one has none (unknown), so profiles that
+		 * use it stay silent where no model scored the line */
+		if (rr->attnum[f] < 0 && f == CRF_MODEL_SCORE)
+		{
+			fieldmask &= ~((uint32) 1 << f);
+			continue;
+		}
 		if (rr->attnum[f] < 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_UNDEFINED_COLUMN),
@@ -153,6 +161,7 @@ BindColumns(RowReader *rr, MemoryContext mcxt, Oid typid, int ncols,
 	}
 	/* bound last: an error above leaves the reader unbound */
 	rr->typid = typid;
+	rr->requested = requested;
 	rr->fieldmask = fieldmask;
 }
 
@@ -194,8 +203,8 @@ RowReaderBindArgs(RowReader *rr, MemoryContext mcxt, const ArgColumns *ac, uint3
 void
 RowReaderEnsureArgs(RowReader *rr, MemoryContext mcxt, const ArgColumns *ac, uint32 fieldmask)
 {
-	if (rr->typid != ac->rowtype || (fieldmask & ~rr->fieldmask) != 0)
-		RowReaderBindArgs(rr, mcxt, ac, fieldmask | (rr->typid == ac->rowtype ? rr->fieldmask : 0));
+	if (rr->typid != ac->rowtype || (fieldmask & ~rr->requested) != 0)
+		RowReaderBindArgs(rr, mcxt, ac, fieldmask | (rr->typid == ac->rowtype ? rr->requested : 0));
 }
 
 void
@@ -210,8 +219,8 @@ RowReaderEnsure(RowReader *rr, MemoryContext mcxt, HeapTupleHeader rec, uint32 f
 	Oid			typid = HeapTupleHeaderGetTypeId(rec);
 	int32		typmod = HeapTupleHeaderGetTypMod(rec);
 
-	if (rr->tupdesc == NULL || rr->typid != typid || rr->typmod != typmod || (fieldmask & ~rr->fieldmask) != 0)
-		RowReaderBind(rr, mcxt, typid, typmod, fieldmask | (rr->typid == typid ? rr->fieldmask : 0));
+	if (rr->tupdesc == NULL || rr->typid != typid || rr->typmod != typmod || (fieldmask & ~rr->requested) != 0)
+		RowReaderBind(rr, mcxt, typid, typmod, fieldmask | (rr->typid == typid ? rr->requested : 0));
 }
 
 void

@@ -33,7 +33,8 @@ typedef struct RowReader
 	MemoryContext mcxt;
 	Oid			typid;			/* InvalidOid until bound */
 	int32		typmod;
-	uint32		fieldmask;		/* fields bound */
+	uint32		requested;		/* fields asked for */
+	uint32		fieldmask;		/* fields bound: those asked for, less optional ones the row lacks */
 	TupleDesc	tupdesc;		/* row mode only */
 	int			attnum[CR_NFIELDS];	/* 0-based column, -1 when not read */
 	int			reader[CR_NFIELDS];

@@ -1,19 +1,24 @@
 -- Security and catalogue hygiene of the installed extension.
 BEGIN;
 SET search_path = customs_risk, public;
-SELECT plan(10);
+SELECT plan(11);
 
 SELECT is((SELECT count(*) FROM pg_proc p WHERE p.pronamespace = 'customs_risk'::regnamespace AND p.prosecdef
             AND NOT coalesce(p.proconfig @> '{"search_path=pg_catalog, pg_temp"}', false)), 0::bigint,
           'every SECURITY DEFINER function pins search_path = pg_catalog, pg_temp');
 SELECT is((SELECT count(*) FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
             WHERE p.pronamespace = 'customs_risk'::regnamespace AND l.lanname = 'plpgsql'
+              -- train_model runs with the caller's rights and must see the caller's tables
+              AND p.proname <> 'train_model'
               AND NOT EXISTS (SELECT 1 FROM unnest(p.proconfig) AS c
                                WHERE c ~ '^search_path=pg_catalog, ([a-z_0-9"]+, )?pg_temp$')), 0::bigint,
-          'every PL/pgSQL function runs with a fixed search_path (pg_catalog first, pg_temp last)');
+          'every PL/pgSQL function but train_model runs with a fixed search_path (pg_catalog first, pg_temp last)');
+SELECT ok((SELECT NOT prosecdef FROM pg_proc WHERE oid = 'customs_risk.train_model(text, text, text, jsonb)'::regprocedure),
+          'train_model, which keeps the caller''s search_path for the training query, is not SECURITY DEFINER');
 SELECT is((SELECT count(*) FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
-            WHERE p.pronamespace = 'customs_risk'::regnamespace AND l.lanname = 'c' AND p.proparallel <> 's'), 0::bigint,
-          'every C function is PARALLEL SAFE');
+            WHERE p.pronamespace = 'customs_risk'::regnamespace AND l.lanname = 'c' AND p.proparallel <> 's'
+              AND p.proname <> 'model_train_body'), 0::bigint,
+          'every C function is PARALLEL SAFE but model_train_body, which runs the training query');
 SELECT is((SELECT count(*) FROM pg_depend d JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'customs_risk'
             JOIN pg_class c ON d.classid = 'pg_class'::regclass AND c.oid = d.objid
            WHERE d.deptype = 'e' AND c.relnamespace <> 'customs_risk'::regnamespace), 0::bigint,

@@ -2,11 +2,11 @@
 # pg_dump of a database with the sample loaded, restored into a new database, keeps every row
 # of the tables users fill (they are registered with pg_extension_config_dump).
 source "$(dirname "$0")/tap.sh"
-plan 10
+plan 12
 SRC=${PGDATABASE:?set PGDATABASE to a database with the sample loaded}
 DST=customs_risk_restore_t
 TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"; q -d postgres -c "DROP DATABASE IF EXISTS $DST" >/dev/null' EXIT
+trap 'rm -rf "$TMP"; q -d postgres -c "DROP DATABASE IF EXISTS $DST" >/dev/null; q -d "$SRC" -c "DELETE FROM customs_risk.model WHERE name = '"'"'dump_t'"'"'" >/dev/null' EXIT
 counts() {
     q -d "$1" -c "SELECT string_agg(n::text, '/' ORDER BY t) FROM (
         SELECT 1 AS t, count(*) AS n FROM customs_risk.office UNION ALL
@@ -16,6 +16,9 @@ counts() {
         SELECT 5, count(*) FROM customs_risk.inspection) c"
 }
 
+# a trained model must come back able to give the same scores
+SCORES="SELECT md5(string_agg(customs_risk.score('dump_t', v)::text, ',' ORDER BY declaration_id, line_no)) FROM customs_risk.declaration_line_v v"
+q -d "$SRC" -c "SELECT customs_risk.train_model('dump_t', 'SELECT o.hit, v.office, v.hs, v.origin, v.importer, v.value FROM customs_risk.declaration_line_v v JOIN customs_risk.declaration_outcome_v o USING (declaration_id)', 'hit', '{\"trees\": 20, \"replace\": true}')" >/dev/null
 pg_dump -Fc -f "$TMP/db.dump" "$SRC" 2> "$TMP/dump.err"
 ok $? "pg_dump succeeds"
 q -d postgres -c "DROP DATABASE IF EXISTS $DST" -c "CREATE DATABASE $DST" >/dev/null
@@ -43,4 +46,7 @@ is "$(q -d "$DST" -c "SELECT extversion FROM pg_extension WHERE extname = 'custo
 ok $( [ "$(q -d "$DST" -c "SELECT last_value FROM customs_risk.profile_set_version_seq")" -ge \
         "$(q -d "$SRC" -c "SELECT last_value FROM customs_risk.profile_set_version_seq")" ]; echo $?) \
    "profile-set version numbers continue after restore, never repeat"
+is "$(q -d "$DST" -c "SELECT md5(body) FROM customs_risk.model WHERE name = 'dump_t'")" \
+   "$(q -d "$SRC" -c "SELECT md5(body) FROM customs_risk.model WHERE name = 'dump_t'")" "a trained model is restored byte for byte"
+is "$(q -d "$DST" -c "$SCORES")" "$(q -d "$SRC" -c "$SCORES")" "... and gives identical scores on every line"
 finish
