@@ -182,7 +182,13 @@ CREATE TABLE customs_risk.channel_policy (
     max_hits_green integer NOT NULL DEFAULT 0 CHECK (max_hits_green BETWEEN 0 AND 1000),
     daily_capacity integer CHECK (daily_capacity >= 0),
     updated_at timestamptz NOT NULL DEFAULT now(),
-    CHECK (share_red + share_yellow + share_blue <= 1)
+    model_name text,            -- a foreign key to customs_risk.model, added where that table is made
+    model_yellow float8 CHECK (model_yellow BETWEEN 0 AND 1),
+    model_red float8 CHECK (model_red BETWEEN 0 AND 1),
+    topup_by text NOT NULL DEFAULT 'profile' CHECK (topup_by IN ('profile', 'model')),
+    CHECK (share_red + share_yellow + share_blue <= 1),
+    CHECK (model_yellow <= model_red),
+    CHECK (model_name IS NOT NULL OR (model_yellow IS NULL AND model_red IS NULL AND topup_by = 'profile'))
 );
 COMMENT ON TABLE customs_risk.channel_policy IS
     'selection policy of an office: a house row applies to the house, a district row to its houses, the national row to all; built-in defaults otherwise';
@@ -195,6 +201,10 @@ COMMENT ON COLUMN customs_risk.channel_policy.random_channel IS 'channel a rando
 COMMENT ON COLUMN customs_risk.channel_policy.max_hits_green IS 'profile hits a declaration may have and still go green (0: any hit selects)';
 COMMENT ON COLUMN customs_risk.channel_policy.daily_capacity IS 'inspections (yellow and red) the office can do in a day; NULL for no limit';
 COMMENT ON COLUMN customs_risk.channel_policy.updated_at IS 'when the policy last changed';
+COMMENT ON COLUMN customs_risk.channel_policy.model_name IS 'risk model that scores the office''s declarations (their lines as model_line_v gives them; a declaration scores its highest line); NULL for none';
+COMMENT ON COLUMN customs_risk.channel_policy.model_yellow IS 'model score at or above which a declaration goes at least yellow; NULL for no threshold';
+COMMENT ON COLUMN customs_risk.channel_policy.model_red IS 'model score at or above which a declaration goes red; NULL for no threshold';
+COMMENT ON COLUMN customs_risk.channel_policy.topup_by IS 'what fills the top-up quota first: profile (profile score, then the draw) or model (model score)';
 
 -- The random-selection secret: readable by the extension owner (the administrator) only.  Made on
 -- first use, and dumped with the data, so a restored database reproduces the same selections.
@@ -217,10 +227,11 @@ CREATE TYPE customs_risk.decision AS (
     profile_ids bigint[],
     reasons text[],
     random boolean,
-    profile_set_version bigint
+    profile_set_version bigint,
+    model_score float8
 );
 COMMENT ON TYPE customs_risk.decision IS
-    'a channel decision: channel, risk score, matched profiles and their descriptions, random flag, profile-set version';
+    'a channel decision: channel, risk score, matched profiles and their descriptions, random flag, profile-set version, model score (NULL without a model)';
 
 CREATE TABLE customs_risk.decision_log (
     decision_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
@@ -230,10 +241,12 @@ CREATE TABLE customs_risk.decision_log (
     score float8 NOT NULL,
     profile_ids bigint[] NOT NULL,
     random boolean NOT NULL,
-    selected_by text NOT NULL CHECK (selected_by IN ('decide', 'batch-profile', 'batch-random', 'batch-topup', 'batch-green', 'batch-capacity')),
+    selected_by text NOT NULL CHECK (selected_by IN ('decide', 'batch-profile', 'batch-model', 'batch-random', 'batch-topup', 'batch-green', 'batch-capacity')),
     profile_set_version bigint NOT NULL,
     decided_at timestamptz NOT NULL DEFAULT clock_timestamp(),
-    decided_by text NOT NULL DEFAULT session_user
+    decided_by text NOT NULL DEFAULT session_user,
+    model_name text,
+    model_score float8
 );
 CREATE INDEX decision_log_declaration_idx ON customs_risk.decision_log (declaration_id, decision_id);
 COMMENT ON TABLE customs_risk.decision_log IS 'append-only log of every channel decision';
@@ -248,6 +261,8 @@ COMMENT ON COLUMN customs_risk.decision_log.selected_by IS 'decide() for one dec
 COMMENT ON COLUMN customs_risk.decision_log.profile_set_version IS 'the profile-set version the decision used';
 COMMENT ON COLUMN customs_risk.decision_log.decided_at IS 'when';
 COMMENT ON COLUMN customs_risk.decision_log.decided_by IS 'the session user';
+COMMENT ON COLUMN customs_risk.decision_log.model_name IS 'the risk model the office''s policy used; NULL for none';
+COMMENT ON COLUMN customs_risk.decision_log.model_score IS 'the declaration''s model score (its highest line); NULL without a model';
 CREATE TRIGGER decision_log_append_only BEFORE UPDATE OR DELETE ON customs_risk.decision_log
     FOR EACH ROW EXECUTE FUNCTION customs_risk.refuse_change();
 CREATE TRIGGER decision_log_no_truncate BEFORE TRUNCATE ON customs_risk.decision_log

@@ -63,9 +63,20 @@ BEGIN
           WHERE h.office_code = effective_policy.house
           ORDER BY CASE cp.office_code WHEN h.office_code THEN 1 WHEN d.office_code THEN 2 ELSE 3 END
           LIMIT 1),
-        ROW(house, 0.03, 0.07, 0.02, 0.01, 'yellow', 0, NULL, now())::customs_risk.channel_policy);
+        ROW(house, 0.03, 0.07, 0.02, 0.01, 'yellow', 0, NULL, now(), NULL, NULL, NULL, 'profile')::customs_risk.channel_policy);
 END
 $fn$;
+-- The channel a model score asks for under a policy's thresholds.
+CREATE FUNCTION customs_risk.model_channel(model_score float8, yellow float8, red float8) RETURNS customs_risk.channel
+LANGUAGE sql IMMUTABLE PARALLEL SAFE
+AS $fn$
+    SELECT CASE WHEN model_score >= red THEN 'red'
+                WHEN model_score >= yellow THEN 'yellow'
+                ELSE 'green' END::customs_risk.channel
+$fn$;
+COMMENT ON FUNCTION customs_risk.model_channel(float8, float8, float8) IS
+    'red at or above the red threshold, yellow at or above the yellow one, else green (NULL score or threshold: no effect)';
+
 COMMENT ON FUNCTION customs_risk.effective_policy(text) IS
     'the channel policy of a customs house: its own row, else its district''s, else the national row, else the built-in defaults';
 
@@ -79,6 +90,7 @@ DECLARE
     pol customs_risk.channel_policy;
     result customs_risk.decision;
     draw float8;
+    by_model customs_risk.channel := 'green';
 BEGIN
     IF declaration_id IS NULL THEN
         RAISE EXCEPTION 'decide() needs a declaration id, not NULL' USING ERRCODE = 'null_value_not_allowed';
@@ -88,26 +100,48 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION 'declaration % does not exist', quote_literal(declaration_id) USING ERRCODE = 'no_data_found';
     END IF;
+    pol := customs_risk.effective_policy(decl.office_code);
 
     -- Lines, matches and the profile-set version in one statement: one snapshot, one version.
-    SELECT (SELECT count(*) FROM customs_risk.declaration_line l WHERE l.declaration_id = decl.declaration_id) AS lines,
-           coalesce(array_agg(x.profile_id ORDER BY x.profile_id), '{}') AS ids,
-           coalesce(array_agg(x.description ORDER BY x.profile_id), '{}') AS reasons,
-           coalesce(sum(x.weight), 0) AS score,
-           max(x.channel::customs_risk.channel) AS channel,
-           coalesce(max(x.profile_set_version), (SELECT s.version FROM customs_risk.profile_set s), 0) AS version
-      INTO m
-      FROM (SELECT DISTINCT ON (r.profile_id) r.*
-              FROM customs_risk.declaration_line_v v,
-                   LATERAL customs_risk.match_profile_rows(v) r
-             WHERE v.declaration_id = decl.declaration_id
-             ORDER BY r.profile_id) x;
+    IF pol.model_name IS NULL THEN
+        SELECT (SELECT count(*) FROM customs_risk.declaration_line l WHERE l.declaration_id = decl.declaration_id) AS lines,
+               coalesce(array_agg(x.profile_id ORDER BY x.profile_id), '{}') AS ids,
+               coalesce(array_agg(x.description ORDER BY x.profile_id), '{}') AS reasons,
+               coalesce(sum(x.weight), 0) AS score,
+               max(x.channel::customs_risk.channel) AS channel,
+               coalesce(max(x.profile_set_version), (SELECT s.version FROM customs_risk.profile_set s), 0) AS version,
+               NULL::float8 AS model_score
+          INTO m
+          FROM (SELECT DISTINCT ON (r.profile_id) r.*
+                  FROM customs_risk.declaration_line_v v,
+                       LATERAL customs_risk.match_profile_rows(v) r
+                 WHERE v.declaration_id = decl.declaration_id
+                 ORDER BY r.profile_id) x;
+    ELSE
+        -- with a model, lines are matched with their model score, so profiles can use it
+        WITH scored AS MATERIALIZED (
+            SELECT v.*, customs_risk.score(pol.model_name, v) AS model_score
+              FROM customs_risk.model_line_v v WHERE v.declaration_id = decl.declaration_id
+        ), hits AS (
+            SELECT DISTINCT ON (r.profile_id) r.*
+              FROM scored v, LATERAL customs_risk.match_profile_rows(v) r
+             ORDER BY r.profile_id
+        )
+        SELECT (SELECT count(*) FROM scored) AS lines,
+               coalesce(array_agg(x.profile_id ORDER BY x.profile_id), '{}') AS ids,
+               coalesce(array_agg(x.description ORDER BY x.profile_id), '{}') AS reasons,
+               coalesce(sum(x.weight), 0) AS score,
+               max(x.channel::customs_risk.channel) AS channel,
+               coalesce(max(x.profile_set_version), (SELECT s.version FROM customs_risk.profile_set s), 0) AS version,
+               (SELECT max(v.model_score) FROM scored v) AS model_score
+          INTO m
+          FROM hits x;
+    END IF;
     IF m.lines = 0 THEN
         RAISE EXCEPTION 'declaration % has no lines to decide on', quote_literal(declaration_id)
             USING ERRCODE = 'no_data_found';
     END IF;
 
-    pol := customs_risk.effective_policy(decl.office_code);
     draw := customs_risk.random_draw(decl.declaration_id);
     IF draw IS NULL THEN        -- no key yet: make it once
         PERFORM customs_risk.ensure_selection_secret();
@@ -119,16 +153,24 @@ BEGIN
     result.reasons := m.reasons;
     result.score := m.score;
     result.profile_set_version := m.version;
+    result.model_score := m.model_score;
     result.channel := CASE WHEN cardinality(m.ids) > pol.max_hits_green THEN m.channel ELSE 'green' END;
+    by_model := customs_risk.model_channel(m.model_score, pol.model_yellow, pol.model_red);
+    IF by_model > 'green' THEN
+        result.reasons := result.reasons || format('risk model %s scored %s, at or above its %s threshold',
+                                                   pol.model_name, round(m.model_score::numeric, 3), by_model);
+        result.channel := greatest(result.channel, by_model);
+    END IF;
     result.random := draw < pol.random_rate;
     IF result.random AND result.channel < pol.random_channel THEN
         result.channel := pol.random_channel;
     END IF;
 
     INSERT INTO customs_risk.decision_log
-        (declaration_id, office_code, channel, score, profile_ids, random, selected_by, profile_set_version)
+        (declaration_id, office_code, channel, score, profile_ids, random, selected_by, profile_set_version,
+         model_name, model_score)
     VALUES (result.declaration_id, decl.office_code, result.channel, result.score, result.profile_ids,
-            result.random, 'decide', result.profile_set_version);
+            result.random, 'decide', result.profile_set_version, pol.model_name, result.model_score);
     RETURN result;
 END
 $fn$;
@@ -140,7 +182,8 @@ COMMENT ON FUNCTION customs_risk.decide(text) IS
 -- expected shares; inspections (yellow, red) never exceed the office's daily capacity.
 CREATE FUNCTION customs_risk.select_for_day(day date, office text DEFAULT NULL)
 RETURNS TABLE (office_code text, declarations bigint, red bigint, yellow bigint, blue bigint, green bigint,
-               by_profile bigint, by_random bigint, topped_up bigint, held_back bigint, daily_capacity integer)
+               by_profile bigint, by_random bigint, topped_up bigint, held_back bigint, daily_capacity integer,
+               by_model bigint)
 LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $fn$
@@ -158,21 +201,49 @@ BEGIN
 
     -- 1. match every line of the day's declarations in one statement: the matcher, the
     --    scores and the version all come from that statement's snapshot, so they agree
-    CREATE TEMP TABLE sel_decl ON COMMIT DROP AS
-    WITH per_decl AS (
-        SELECT v.declaration_id, min(v.office) AS office_code,
-               customs_risk.profile_union(customs_risk.match_profiles(v)) AS ids
-          FROM customs_risk.declaration_line_v v
-         WHERE v.declared_on = select_for_day.day
-           AND (select_for_day.office IS NULL OR v.office = select_for_day.office)
-         GROUP BY v.declaration_id
-    )
-    SELECT p.declaration_id, p.office_code, p.ids,
-           customs_risk.profile_score(p.ids) AS score,
-           customs_risk.profile_channel(p.ids) AS profile_channel,
-           coalesce((SELECT s.version FROM customs_risk.profile_set s), 0) AS version,
-           customs_risk.random_draw(p.declaration_id) AS draw
-      FROM per_decl p;
+    IF NOT EXISTS (SELECT 1 FROM customs_risk.channel_policy cp WHERE cp.model_name IS NOT NULL) THEN
+        CREATE TEMP TABLE sel_decl ON COMMIT DROP AS
+        WITH per_decl AS (
+            SELECT v.declaration_id, min(v.office) AS office_code,
+                   customs_risk.profile_union(customs_risk.match_profiles(v)) AS ids
+              FROM customs_risk.declaration_line_v v
+             WHERE v.declared_on = select_for_day.day
+               AND (select_for_day.office IS NULL OR v.office = select_for_day.office)
+             GROUP BY v.declaration_id
+        )
+        SELECT p.declaration_id, p.office_code, p.ids,
+               customs_risk.profile_score(p.ids) AS score,
+               customs_risk.profile_channel(p.ids) AS profile_channel,
+               coalesce((SELECT s.version FROM customs_risk.profile_set s), 0) AS version,
+               customs_risk.random_draw(p.declaration_id) AS draw,
+               NULL::float8 AS model_score
+          FROM per_decl p;
+    ELSE
+        -- some office scores with a model: lines are matched with their model score (the
+        -- highest line is the declaration's), as decide() does
+        CREATE TEMP TABLE sel_decl ON COMMIT DROP AS
+        WITH pol AS (
+            SELECT h.office_code AS code, (customs_risk.effective_policy(h.office_code)).model_name
+              FROM customs_risk.office h
+             WHERE h.level = 'house' AND (select_for_day.office IS NULL OR h.office_code = select_for_day.office)
+        ), lines AS (
+            SELECT v.*, CASE WHEN p.model_name IS NOT NULL THEN customs_risk.score(p.model_name, v) END AS model_score
+              FROM customs_risk.model_line_v v JOIN pol p ON p.code = v.office
+             WHERE v.declared_on = select_for_day.day
+        ), per_decl AS (
+            SELECT l.declaration_id, min(l.office) AS office_code,
+                   customs_risk.profile_union(customs_risk.match_profiles(l)) AS ids, max(l.model_score) AS model_score
+              FROM lines l
+             GROUP BY l.declaration_id
+        )
+        SELECT p.declaration_id, p.office_code, p.ids,
+               customs_risk.profile_score(p.ids) AS score,
+               customs_risk.profile_channel(p.ids) AS profile_channel,
+               coalesce((SELECT s.version FROM customs_risk.profile_set s), 0) AS version,
+               customs_risk.random_draw(p.declaration_id) AS draw,
+               p.model_score
+          FROM per_decl p;
+    END IF;
     ANALYZE sel_decl;          -- temp tables have no statistics until analysed
     RAISE DEBUG 'select_for_day: matched and scored in % ms', round(extract(epoch FROM clock_timestamp() - t) * 1000); t := clock_timestamp();
 
@@ -184,11 +255,13 @@ BEGIN
           FROM (SELECT DISTINCT s.office_code AS code FROM sel_decl s) o,
                LATERAL customs_risk.effective_policy(o.code) p
     )
-    SELECT s.declaration_id, s.office_code, s.score, s.draw,
+    SELECT s.declaration_id, s.office_code, s.score, s.draw, s.model_score, p.model_name, p.topup_by,
            cardinality(s.ids) > p.max_hits_green AS hit,
+           customs_risk.model_channel(s.model_score, p.model_yellow, p.model_red) > 'green' AS by_model,
            s.draw < p.random_rate AS rnd,
            greatest(CASE WHEN cardinality(s.ids) > p.max_hits_green THEN s.profile_channel
                          ELSE 'green'::customs_risk.channel END,
+                    customs_risk.model_channel(s.model_score, p.model_yellow, p.model_red),
                     CASE WHEN s.draw < p.random_rate THEN p.random_channel
                          ELSE 'green'::customs_risk.channel END) AS ch0,
            p.share_red, p.share_yellow, p.share_blue, p.daily_capacity AS cap
@@ -208,7 +281,8 @@ BEGIN
         SELECT r.declaration_id
           FROM (SELECT f.declaration_id, f.office_code,
                        row_number() OVER (PARTITION BY f.office_code
-                                          ORDER BY f.score DESC, f.draw, f.declaration_id) AS k
+                                          ORDER BY f.score DESC, f.model_score DESC NULLS LAST, f.draw,
+                                                   f.declaration_id) AS k
                   FROM sel_first f
                  WHERE f.ch0 IN ('yellow', 'red') AND NOT f.rnd AND f.cap IS NOT NULL) r
           JOIN office_n o ON o.office_code = r.office_code
@@ -250,14 +324,17 @@ BEGIN
          WHERE a.ch1 = 'green' AND a.score = 0
          GROUP BY a.office_code, q.red_up, q.yellow_up, q.blue_up, q.n_scored, q.n_unscored
     )
+    -- (an office that tops up by model score ranks all its greens by it)
     SELECT g.declaration_id,
            CASE WHEN g.k <= q.red_up THEN 'red'
                 WHEN g.k <= q.red_up + q.yellow_up THEN 'yellow'
                 ELSE 'blue' END::customs_risk.channel AS ch2
       FROM (SELECT a.declaration_id, a.office_code,
-                   row_number() OVER (PARTITION BY a.office_code ORDER BY a.score DESC, a.draw, a.declaration_id) AS k
+                   row_number() OVER (PARTITION BY a.office_code
+                                      ORDER BY CASE WHEN a.topup_by = 'model' THEN a.model_score END DESC NULLS LAST,
+                                               a.score DESC, a.draw, a.declaration_id) AS k
               FROM sel_out a LEFT JOIN cut c ON c.office_code = a.office_code
-             WHERE a.ch1 = 'green' AND (a.score > 0 OR a.draw <= c.draw_cut)) g
+             WHERE a.ch1 = 'green' AND (a.score > 0 OR a.topup_by = 'model' OR a.draw <= c.draw_cut)) g
       JOIN quota q ON q.office_code = g.office_code
      WHERE g.k <= q.red_up + q.yellow_up + q.blue_up;
     ANALYZE sel_topup;
@@ -266,11 +343,12 @@ BEGIN
     -- 5. the log, in declaration order (its index then grows at one end), one time for the batch
     INSERT INTO customs_risk.decision_log
         (declaration_id, office_code, channel, score, profile_ids, random, selected_by, profile_set_version,
-         decided_at, decided_by)
+         decided_at, decided_by, model_name, model_score)
     SELECT o.declaration_id, o.office_code, coalesce(t.ch2, o.ch1), o.score, d.ids, o.rnd,
            CASE WHEN o.rnd THEN 'batch-random' WHEN o.held THEN 'batch-capacity'
-                WHEN t.ch2 IS NOT NULL THEN 'batch-topup' WHEN o.hit THEN 'batch-profile' ELSE 'batch-green' END,
-           d.version, batch_at, session_user
+                WHEN t.ch2 IS NOT NULL THEN 'batch-topup' WHEN o.hit THEN 'batch-profile'
+                WHEN o.by_model THEN 'batch-model' ELSE 'batch-green' END,
+           d.version, batch_at, session_user, o.model_name, o.model_score
       FROM sel_out o
       JOIN sel_decl d ON d.declaration_id = o.declaration_id
       LEFT JOIN sel_topup t ON t.declaration_id = o.declaration_id
@@ -285,7 +363,8 @@ BEGIN
            count(*) FILTER (WHERE coalesce(t.ch2, o.ch1) = 'green'),
            count(*) FILTER (WHERE o.hit AND NOT o.held), count(*) FILTER (WHERE o.rnd),
            count(t.ch2), count(*) FILTER (WHERE o.held),
-           (customs_risk.effective_policy(o.office_code)).daily_capacity
+           (customs_risk.effective_policy(o.office_code)).daily_capacity,
+           count(*) FILTER (WHERE o.by_model AND NOT o.hit AND NOT o.held)
       FROM sel_out o LEFT JOIN sel_topup t ON t.declaration_id = o.declaration_id
      GROUP BY o.office_code ORDER BY o.office_code;
     DROP TABLE sel_decl, sel_first, sel_out, sel_topup;

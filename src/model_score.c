@@ -154,6 +154,7 @@ PinModel(const char *name, MemoryContext query_cxt)
 /* Per call site: the pinned model and where its columns are in the row type. */
 typedef struct ScoreSite
 {
+	struct ScoreSite *next;		/* a call site that scores with several models keeps each */
 	char	   *name;
 	CachedModel *cm;
 	Oid			typid;
@@ -230,19 +231,24 @@ BindRow(ScoreSite *site, MemoryContext mcxt, HeapTupleHeader rec)
 static ScoreSite *
 Site(FunctionCallInfo fcinfo, HeapTupleHeader rec)
 {
-	ScoreSite  *site = fcinfo->flinfo->fn_extra;
+	ScoreSite  *first = fcinfo->flinfo->fn_extra;
+	ScoreSite  *site;
 	text	   *name = PG_GETARG_TEXT_PP(0);
+	size_t		len = VARSIZE_ANY_EXHDR(name);
 	MemoryContext mcxt = fcinfo->flinfo->fn_mcxt;
 
-	if (site == NULL || strlen(site->name) != VARSIZE_ANY_EXHDR(name) ||
-		memcmp(site->name, VARDATA_ANY(name), VARSIZE_ANY_EXHDR(name)) != 0)
+	for (site = first; site != NULL; site = site->next)
+		if (strlen(site->name) == len && memcmp(site->name, VARDATA_ANY(name), len) == 0)
+			break;
+	if (site == NULL)
 	{
-		/* a new name for this call site (rare): pin its model too */
+		/* a model this call site has not used yet in this query: pin it */
 		site = MemoryContextAllocZero(mcxt, sizeof(ScoreSite));
 		site->name = MemoryContextStrdup(mcxt, text_to_cstring(name));
 		site->cm = PinModel(site->name, mcxt);
 		site->x = MemoryContextAlloc(mcxt, sizeof(double) * (site->cm->def->p + 1));
 		site->contrib = MemoryContextAlloc(mcxt, sizeof(double) * (site->cm->def->p + 1));
+		site->next = first;
 		fcinfo->flinfo->fn_extra = site;
 	}
 	BindRow(site, mcxt, rec);
