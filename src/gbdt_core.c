@@ -5,7 +5,8 @@
  * sums: only the smaller child's histogram is built, its sibling's is the parent's
  * minus it.  Growth recurses depth first, which gives the same trees as growing level
  * by level (every node's split depends on its own rows only) while keeping at most one
- * pending histogram per level.
+ * pending histogram per level.  Every model also gets its trees compiled into perfect
+ * trees of one depth (GbdtSplit), which prediction walks without a data-dependent exit.
  */
 #include "gbdt_core.h"
 
@@ -19,6 +20,7 @@
 #define POOL_SIZE (GBDT_MAX_DEPTH + 2)
 #define HEADER_BYTES 24
 #define NODE_BYTES 29
+#define FLAT_ROW_MAX 256	/* widest row prediction prepares: 4 kB of stack */
 
 /* One histogram bin: sums of gradient and hessian, and the row count (exact in a double). */
 typedef struct Bin
@@ -849,22 +851,155 @@ AlignUp(size_t x)
 	return (x + 15) & ~(size_t) 15;
 }
 
-/* One block for the model, its tree offsets and its nodes; NULL when out of memory. */
-static GbdtModel *
-ModelAlloc(const GbdtAllocator *a, int n_trees, size_t nnodes)
+/* Where the parts of a model block start, and its size. */
+typedef struct Layout
 {
-	size_t		off1 = AlignUp(sizeof(GbdtModel)),
-				off2 = off1 + AlignUp(sizeof(uint32_t) * ((size_t) n_trees + 1));
-	char	   *block = a->alloc(off2 + sizeof(GbdtNode) * nnodes);
-	GbdtModel  *m = (GbdtModel *) block;
+	size_t		starts,
+				nodes,
+				splits,
+				leaves,
+				size;
+} Layout;
+
+/* Whether a model of this depth gets the compiled layout. */
+static int
+Flat(int depth)
+{
+	return depth >= 0 && depth <= GBDT_MAX_FLAT_DEPTH;
+}
+
+/* The parts of a block for n_trees trees of nnodes nodes in all, compiled too if Flat(depth). */
+static Layout
+ModelLayout(int n_trees, size_t nnodes, int depth)
+{
+	Layout		l;
+	size_t		slots = Flat(depth) ? (size_t) 1 << depth : 0,
+				trees = ((size_t) n_trees + GBDT_FLAT_GROUP - 1) / GBDT_FLAT_GROUP * GBDT_FLAT_GROUP;
+
+	l.starts = AlignUp(sizeof(GbdtModel));
+	l.nodes = l.starts + AlignUp(sizeof(uint32_t) * ((size_t) n_trees + 1));
+	l.splits = l.nodes + AlignUp(sizeof(GbdtNode) * nnodes);
+	l.leaves = l.splits + (slots > 0 ? AlignUp(sizeof(GbdtSplit) * (slots - 1) * trees) : 0);
+	l.size = l.leaves + sizeof(double) * slots * trees;
+	return l;
+}
+
+/* Point a model's parts into its block, again whenever the block has moved. */
+static void
+ModelPoint(GbdtModel *m, const Layout *l, int depth)
+{
+	char	   *block = (char *) m;
+
+	m->tree_start = (uint32_t *) (block + l->starts);
+	m->nodes = (GbdtNode *) (block + l->nodes);
+	m->flat_depth = depth;
+	m->splits = Flat(depth) ? (GbdtSplit *) (block + l->splits) : NULL;
+	m->leaves = Flat(depth) ? (double *) (block + l->leaves) : NULL;
+}
+
+/* One block for the model, its tree offsets, its nodes and their compiled form; NULL when out of memory. */
+static GbdtModel *
+ModelAlloc(const GbdtAllocator *a, int n_trees, size_t nnodes, int depth)
+{
+	Layout		l = ModelLayout(n_trees, nnodes, depth);
+	GbdtModel  *m = a->alloc(l.size);
 
 	if (m == NULL)
 		return NULL;
 	memset(m, 0, sizeof(GbdtModel));
 	m->n_trees = n_trees;
-	m->tree_start = (uint32_t *) (block + off1);
-	m->nodes = (GbdtNode *) (block + off2);
+	ModelPoint(m, &l, depth);
 	return m;
+}
+
+/*
+ * The depth of the subtree at node k, or cap + 1 if it is deeper: the recursion stops
+ * there, so a long chain in a stored model cannot exhaust the stack.
+ */
+static int
+SubtreeDepth(const GbdtNode *tree, int32_t k, int cap)
+{
+	int			l,
+				r;
+
+	if (tree[k].feature < 0)
+		return 0;
+	if (cap == 0)
+		return 1;
+	l = SubtreeDepth(tree, tree[k].left, cap - 1);
+	r = SubtreeDepth(tree, tree[k].right, cap - 1);
+	return 1 + (l > r ? l : r);
+}
+
+/*
+ * The depth of the deepest tree, or GBDT_MAX_FLAT_DEPTH + 1 for any deeper, or when the
+ * compiled form would pass GBDT_MAX_FLAT_SLOTS (a scoring backend keeps it in memory).
+ */
+static int
+ModelDepth(const GbdtNode *nodes, const uint32_t *tree_start, int n_trees)
+{
+	int			depth = 0;
+
+	for (int t = 0; t < n_trees && depth <= GBDT_MAX_FLAT_DEPTH; t++)
+	{
+		int			d = SubtreeDepth(nodes + tree_start[t], 0, GBDT_MAX_FLAT_DEPTH);
+
+		if (d > depth)
+			depth = d;
+	}
+	if (depth <= GBDT_MAX_FLAT_DEPTH && ((size_t) n_trees << depth) > GBDT_MAX_FLAT_SLOTS)
+		depth = GBDT_MAX_FLAT_DEPTH + 1;
+	return depth;
+}
+
+/*
+ * Compile node i of a tree into slot k, at the given level, of a perfect tree of the
+ * model's depth; the tree's slots are GBDT_FLAT_GROUP apart.  A leaf above the bottom
+ * stands for both of its slot's children, so every path below it ends at a copy of its
+ * value whatever the padding splits test.
+ */
+static void
+FlattenNode(const GbdtNode *tree, int32_t i, uint32_t k, int level, int depth, GbdtSplit *splits, double *leaves)
+{
+	const GbdtNode *nd = tree + i;
+	int			leaf = nd->feature < 0;
+
+	if (level == depth)
+	{
+		leaves[(size_t) (k - (((uint32_t) 1 << depth) - 1)) * GBDT_FLAT_GROUP] = nd->value;
+		return;
+	}
+	if (!leaf)
+	{
+		GbdtSplit  *sp = splits + (size_t) k * GBDT_FLAT_GROUP;
+
+		sp->threshold = nd->threshold;
+		sp->column = 2 * nd->feature + !nd->default_left;
+	}
+	FlattenNode(tree, leaf ? i : nd->left, 2 * k + 1, level + 1, depth, splits, leaves);
+	FlattenNode(tree, leaf ? i : nd->right, 2 * k + 2, level + 1, depth, splits, leaves);
+}
+
+/* Fill the compiled layout of a model that has one (its nodes are in place and checked). */
+static void
+Flatten(GbdtModel *m)
+{
+	size_t		ns = ((size_t) 1 << m->flat_depth) - 1,
+				groups = ((size_t) m->n_trees + GBDT_FLAT_GROUP - 1) / GBDT_FLAT_GROUP;
+
+	if (m->leaves == NULL)
+		return;
+	/* padding splits stay zero (column 0, threshold 0), as do the last group's spare trees */
+	memset(m->splits, 0, sizeof(GbdtSplit) * ns * groups * GBDT_FLAT_GROUP);
+	memset(m->leaves, 0, sizeof(double) * (ns + 1) * groups * GBDT_FLAT_GROUP);
+	for (int t = 0; t < m->n_trees; t++)
+	{
+		size_t		g = (size_t) t / GBDT_FLAT_GROUP,
+					i = (size_t) t % GBDT_FLAT_GROUP;
+
+		FlattenNode(m->nodes + m->tree_start[t], 0, 0, 0, m->flat_depth,
+					m->splits + g * ns * GBDT_FLAT_GROUP + i, m->leaves + g * (ns + 1) * GBDT_FLAT_GROUP + i);
+	}
 }
 
 /* Free what training allocated. */
@@ -898,7 +1033,7 @@ gbdt_default_params(GbdtParams *params)
 	params->colsample = 1;
 }
 
-/* Check the inputs, bin the features, boost, and copy the trees into one model block. */
+/* Check the inputs, bin the features, boost, and copy the trees into one model block with their compiled form. */
 int
 gbdt_train(const GbdtData *data, const GbdtParams *params, const GbdtAllocator *a,
 		   GbdtModel **out, char *err, size_t errlen)
@@ -925,7 +1060,8 @@ gbdt_train(const GbdtData *data, const GbdtParams *params, const GbdtAllocator *
 	t.rng = params->seed;
 	if ((rc = Setup(&t)) == GBDT_OK && (rc = Boost(&t)) == GBDT_OK)
 	{
-		GbdtModel  *m = ModelAlloc(a, params->n_trees, t.nnodes);
+		GbdtModel  *m = ModelAlloc(a, params->n_trees, t.nnodes,
+								   ModelDepth(t.nodes, t.tree_start, params->n_trees));
 
 		if (m == NULL)
 			rc = GBDT_ENOMEM;
@@ -935,6 +1071,7 @@ gbdt_train(const GbdtData *data, const GbdtParams *params, const GbdtAllocator *
 			m->base_score = t.base;
 			memcpy(m->tree_start, t.tree_start, sizeof(uint32_t) * ((size_t) params->n_trees + 1));
 			memcpy(m->nodes, t.nodes, sizeof(GbdtNode) * t.nnodes);
+			Flatten(m);
 			*out = m;
 		}
 	}
@@ -967,9 +1104,9 @@ Leaf(const GbdtNode *tree, int32_t k, const double *x)
 	return tree + k;
 }
 
-/* Base score plus the leaf value each tree gives the row. */
-double
-gbdt_predict_margin(const GbdtModel *model, const double *x)
+/* Base score plus the leaf value each tree gives the row, walking the nodes: for models too deep to compile. */
+static double
+WalkMargin(const GbdtModel *model, const double *x)
 {
 	const GbdtNode *nodes = model->nodes;
 	const uint32_t *start = model->tree_start;
@@ -1004,6 +1141,126 @@ gbdt_predict_margin(const GbdtModel *model, const double *x)
 	for (; t < model->n_trees; t++)
 		margin += Leaf(nodes + start[t], 0, x)->value;
 	return margin;
+}
+
+#if GBDT_FLAT_GROUP != 8
+#error "FlatMargin walks eight trees at once"
+#endif
+
+/*
+ * The slot a row goes to from slot k of a compiled tree: 2k + 1 on the left, 2k + 2 on
+ * the right.  A prepared row (see gbdt_predict_margin) holds each feature twice with
+ * missing values made infinite, so the split's column alone routes them; otherwise x is
+ * the row itself and Child's test applies.
+ */
+static inline uint32_t
+Step(const GbdtSplit *tree, uint32_t k, const double *x, int prepared)
+{
+	const GbdtSplit *s = tree + (size_t) k * GBDT_FLAT_GROUP;
+	uint32_t	left;
+
+	if (prepared)
+		left = x[s->column] < s->threshold;
+	else
+	{
+		double		v = x[s->column >> 1];
+
+		left = (v < s->threshold) | ((v != v) & ~s->column & 1);	/* v != v: missing */
+	}
+	return 2 * k + 2 - left;
+}
+
+/*
+ * Base score plus the leaf value each compiled tree gives the row.  Every tree takes
+ * exactly D steps, so the loop has no exit that depends on the data, and a group's eight
+ * trees go at once: each step waits on the load before it, and independent chains
+ * overlap.  Slot k of the group's trees lies together, so tree i's slot is at a fixed
+ * offset from k's and the eight walks need no base pointers of their own.  Inlined into
+ * each caller, so prepared is a constant and the test in Step costs nothing.
+ */
+#ifdef __GNUC__
+static inline double FlatMargin(const GbdtModel *model, const double *x, int prepared)
+			__attribute__((always_inline));
+#endif
+static inline double
+FlatMargin(const GbdtModel *model, const double *x, int prepared)
+{
+	const int	depth = model->flat_depth;
+	const size_t ns = ((size_t) 1 << depth) - 1;
+	const GbdtSplit *s = model->splits;
+	const double *leaf = model->leaves;
+	double		margin = model->base_score;
+	int			t = 0;
+
+	for (; t + GBDT_FLAT_GROUP <= model->n_trees;
+		 t += GBDT_FLAT_GROUP, s += ns * GBDT_FLAT_GROUP, leaf += (ns + 1) * GBDT_FLAT_GROUP)
+	{
+		uint32_t	k0 = 0,
+					k1 = 0,
+					k2 = 0,
+					k3 = 0,
+					k4 = 0,
+					k5 = 0,
+					k6 = 0,
+					k7 = 0;
+
+		for (int d = 0; d < depth; d++)
+		{
+			k0 = Step(s, k0, x, prepared);
+			k1 = Step(s + 1, k1, x, prepared);
+			k2 = Step(s + 2, k2, x, prepared);
+			k3 = Step(s + 3, k3, x, prepared);
+			k4 = Step(s + 4, k4, x, prepared);
+			k5 = Step(s + 5, k5, x, prepared);
+			k6 = Step(s + 6, k6, x, prepared);
+			k7 = Step(s + 7, k7, x, prepared);
+		}
+		/* in tree order, as the walk adds them, so the margin is the same to the bit */
+		margin += leaf[(size_t) (k0 - ns) * GBDT_FLAT_GROUP];
+		margin += leaf[(size_t) (k1 - ns) * GBDT_FLAT_GROUP + 1];
+		margin += leaf[(size_t) (k2 - ns) * GBDT_FLAT_GROUP + 2];
+		margin += leaf[(size_t) (k3 - ns) * GBDT_FLAT_GROUP + 3];
+		margin += leaf[(size_t) (k4 - ns) * GBDT_FLAT_GROUP + 4];
+		margin += leaf[(size_t) (k5 - ns) * GBDT_FLAT_GROUP + 5];
+		margin += leaf[(size_t) (k6 - ns) * GBDT_FLAT_GROUP + 6];
+		margin += leaf[(size_t) (k7 - ns) * GBDT_FLAT_GROUP + 7];
+	}
+	/* the last group's trees one at a time: walking its spare trees too would cost a small model dearly */
+	for (int i = 0; t + i < model->n_trees; i++)
+	{
+		uint32_t	k = 0;
+
+		for (int d = 0; d < depth; d++)
+			k = Step(s + i, k, x, prepared);
+		margin += leaf[(size_t) (k - ns) * GBDT_FLAT_GROUP + i];
+	}
+	return margin;
+}
+
+/*
+ * Base score plus the leaf value each tree gives the row.  A compiled model reads a
+ * prepared row when the row is narrow enough for the stack and preparing it costs no
+ * more than a step per tree level: feature j at 2j and 2j + 1, a missing value as -inf
+ * at 2j (below every threshold, which are finite: it goes left) and +inf at 2j + 1 (it
+ * goes right), so one comparison replaces Child's test for missing values.
+ */
+double
+gbdt_predict_margin(const GbdtModel *model, const double *x)
+{
+	double		row[2 * FLAT_ROW_MAX];
+
+	if (model->leaves == NULL)
+		return WalkMargin(model, x);
+	if (model->p > FLAT_ROW_MAX || model->p > model->n_trees * model->flat_depth)
+		return FlatMargin(model, x, 0);
+	for (int j = 0; j < model->p; j++)
+	{
+		double		v = x[j];
+
+		row[2 * j] = v != v ? -INFINITY : v;
+		row[2 * j + 1] = v != v ? INFINITY : v;
+	}
+	return FlatMargin(model, row, 1);
 }
 
 /* The margin through the logistic function. */
@@ -1177,7 +1434,7 @@ ReadTree(const unsigned char *buf, size_t *off, int t, uint32_t count, int p, Gb
 	return GBDT_OK;
 }
 
-/* Check a stored form completely, then copy it into one model block. */
+/* Check a stored form completely, copy it into one model block, then compile it there. */
 int
 gbdt_deserialize(const unsigned char *buf, size_t len, const GbdtAllocator *a,
 				 GbdtModel **out, char *err, size_t errlen)
@@ -1191,7 +1448,8 @@ gbdt_deserialize(const unsigned char *buf, size_t len, const GbdtAllocator *a,
 	double		base;
 	GbdtModel  *m;
 	uint8_t    *seen;
-	int			rc = GBDT_OK;
+	int			rc = GBDT_OK,
+				depth;
 
 	if (err != NULL && errlen > 0)
 		err[0] = '\0';
@@ -1227,7 +1485,7 @@ gbdt_deserialize(const unsigned char *buf, size_t len, const GbdtAllocator *a,
 	if (off != len)
 		return Fail(err, errlen, GBDT_ECORRUPT, "corrupt model: %zu bytes after the last tree", len - off);
 
-	m = ModelAlloc(a, (int) n_trees, total);
+	m = ModelAlloc(a, (int) n_trees, total, -1);
 	seen = a->alloc(largest);
 	if (m == NULL || seen == NULL)
 	{
@@ -1255,6 +1513,23 @@ gbdt_deserialize(const unsigned char *buf, size_t len, const GbdtAllocator *a,
 	{
 		a->free(m);
 		return rc;
+	}
+	/* the depth is known once the trees are checked: only then can the block grow to hold the compiled form */
+	depth = ModelDepth(m->nodes, m->tree_start, (int) n_trees);
+	m->flat_depth = depth;
+	if (Flat(depth))
+	{
+		Layout		l = ModelLayout((int) n_trees, total, depth);
+		GbdtModel  *grown = a->realloc(m, l.size);
+
+		if (grown == NULL)
+		{
+			a->free(m);
+			return Fail(err, errlen, GBDT_ENOMEM, "out of memory compiling a model of %zu nodes", total);
+		}
+		m = grown;
+		ModelPoint(m, &l, depth);
+		Flatten(m);
 	}
 	*out = m;
 	return GBDT_OK;

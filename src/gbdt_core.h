@@ -34,6 +34,9 @@
 #define GBDT_MAX_TREE_NODES 131071	/* a full tree of depth 16 */
 #define GBDT_MAX_WEIGHT 1e100		/* keeps sums of squared gradients finite */
 #define GBDT_MAX_VALUE 1e100		/* node values and base score; training stays far below */
+#define GBDT_MAX_FLAT_SLOTS (1 << 21)	/* leaves over all trees: 48 MB compiled at most */
+#define GBDT_MAX_FLAT_DEPTH 10		/* deeper models keep the node walk: 2^D slots a tree grow fast */
+#define GBDT_FLAT_GROUP 8			/* trees walked at once, their compiled slots interleaved */
 
 /* Return codes; 0 is success. */
 #define GBDT_OK 0
@@ -94,6 +97,22 @@ typedef struct GbdtNode
 	uint8_t		default_left;	/* internal: a missing value goes left */
 } GbdtNode;
 
+/*
+ * One internal node of a model's compiled form (16 bytes), which prediction walks in
+ * exactly D steps a tree, D the depth of the model's deepest tree.  Each tree becomes a
+ * perfect binary tree of 2^D - 1 such nodes, breadth first (slot k's children are 2k + 1
+ * and 2k + 2), over 2^D leaf values: 24 kB a tree at depth 10.  A leaf above depth D is
+ * copied into every leaf slot below it, and the padding nodes above those copies test
+ * column 0 at 0.  The trees go in groups of GBDT_FLAT_GROUP (8), interleaved slot by
+ * slot: slot k of tree t = 8g + i is splits[(g * (2^D - 1) + k) * 8 + i] and its leaf
+ * slot j is leaves[(g * 2^D + j) * 8 + i].  The last group is filled up with zeros.
+ */
+typedef struct GbdtSplit
+{
+	double		threshold;		/* go left when x[feature] < threshold */
+	int32_t		column;			/* 2 * feature, plus 1 when a missing value goes right */
+} GbdtSplit;
+
 /* A trained model: one allocation, released by gbdt_free. */
 typedef struct GbdtModel
 {
@@ -102,6 +121,10 @@ typedef struct GbdtModel
 	double		base_score;		/* log-odds of the weighted mean label */
 	uint32_t   *tree_start;		/* n_trees + 1: tree t is nodes[tree_start[t] .. tree_start[t + 1]) */
 	GbdtNode   *nodes;
+	/* compiled from the nodes whenever a model is made, never stored */
+	int			flat_depth;		/* D; GBDT_MAX_FLAT_DEPTH + 1 stands for any deeper */
+	GbdtSplit  *splits;			/* (2^D - 1) * n_trees rounded up to whole groups */
+	double	   *leaves;			/* 2^D * as many; NULL (splits too) past GBDT_MAX_FLAT_DEPTH: prediction walks the nodes */
 } GbdtModel;
 
 /* Fill params with the defaults. */
