@@ -183,9 +183,16 @@ COMMENT ON FUNCTION customs_risk.train_model(text, text, text, jsonb) IS
     'train a risk model on the rows of a query (label: a 0/1 or boolean column; numbers are numeric features, other columns categorical, dates only bound the training window) and store it';
 
 CREATE FUNCTION customs_risk.score(model text, x record) RETURNS float8
-    AS 'MODULE_PATHNAME', 'model_score' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'model_score' LANGUAGE C STABLE STRICT PARALLEL SAFE
+    SUPPORT customs_risk.row_columns_support;
 COMMENT ON FUNCTION customs_risk.score(text, record) IS
     'the model''s probability that row x is a hit; x needs every column the model reads (a NULL is a missing value)';
+
+CREATE FUNCTION customs_risk.score_columns(model text, row_type regtype, present tid, columns text[], VARIADIC "any")
+    RETURNS float8
+    AS 'MODULE_PATHNAME', 'model_score_columns' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION customs_risk.score_columns(text, regtype, tid, text[], "any") IS
+    'score() of a row given as its columns (the planner''s rewrite of score(m, t)); NULL when present is NULL';
 
 CREATE FUNCTION customs_risk.score_explain(model text, x record,
         OUT feature text, OUT value text, OUT contribution float8) RETURNS SETOF record

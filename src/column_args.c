@@ -42,12 +42,13 @@ IsCriteriaField(const char *name)
 }
 
 /*
- * The columns of row expression arg that criteria can read, with their names; and an
- * expression that is NULL exactly when the row itself is NULL.  False when arg is not a
- * form this can rewrite.
+ * The columns of row expression arg that criteria can read (all of them when
+ * all_columns: a model may read any), with their names; and an expression that is NULL
+ * exactly when the row itself is NULL.  False when arg is not a form this can rewrite.
  */
 static bool
-RowColumns(SupportRequestSimplify *req, Node *arg, Oid *rowtype, List **cols, List **names, Node **present)
+RowColumns(SupportRequestSimplify *req, Node *arg, bool all_columns, Oid *rowtype, List **cols, List **names,
+		   Node **present)
 {
 	TupleDesc	td;
 	RowExpr    *row = NULL;
@@ -91,7 +92,7 @@ RowColumns(SupportRequestSimplify *req, Node *arg, Oid *rowtype, List **cols, Li
 	{
 		Form_pg_attribute att = TupleDescAttr(td, a);
 
-		if (att->attisdropped || !IsCriteriaField(NameStr(att->attname)))
+		if (att->attisdropped || (!all_columns && !IsCriteriaField(NameStr(att->attname))))
 			continue;
 		*names = lappend(*names, makeString(pstrdup(NameStr(att->attname))));
 		if (var != NULL)
@@ -127,7 +128,11 @@ NamesConst(List *names)
 }
 
 PG_FUNCTION_INFO_V1(row_columns_support);
-/* Planner support of match_profiles(record) and criteria_match(record, criteria). */
+/*
+ * Planner support of match_profiles(record), criteria_match(record, criteria) and
+ * score(text, record): f(row [, x]) becomes f_columns(type, present, names, [x,] cols...),
+ * and score(m, row) becomes score_columns(m, type, present, names, cols...).
+ */
 Datum
 row_columns_support(PG_FUNCTION_ARGS)
 {
@@ -140,9 +145,11 @@ row_columns_support(PG_FUNCTION_ARGS)
 			   *names,
 			   *args;
 	Node	   *present;
+	Node	   *row;
 	Oid			argtypes[5] = {REGTYPEOID, TIDOID, TEXTARRAYOID, InvalidOid, ANYOID};
 	int			nargs;
 	Oid			fn;
+	bool		scoring = false;
 
 	if (!IsA(rawreq, SupportRequestSimplify))
 		PG_RETURN_POINTER(NULL);
@@ -155,6 +162,11 @@ row_columns_support(PG_FUNCTION_ARGS)
 		target = "match_profiles_columns";
 	else if (strcmp(target, "criteria_match") == 0 && list_length(f->args) == 2)
 		target = "criteria_match_columns";
+	else if (strcmp(target, "score") == 0 && list_length(f->args) == 2)
+	{
+		target = "score_columns";
+		scoring = true;
+	}
 	else
 		PG_RETURN_POINTER(NULL);
 	/*
@@ -164,8 +176,23 @@ row_columns_support(PG_FUNCTION_ARGS)
 	 */
 	if (req->root != NULL && req->root->parse->groupingSets != NIL)
 		PG_RETURN_POINTER(NULL);
-	if (!RowColumns(req, linitial(f->args), &rowtype, &cols, &names, &present))
+	row = scoring ? lsecond(f->args) : linitial(f->args);
+	if (!RowColumns(req, row, scoring, &rowtype, &cols, &names, &present))
 		PG_RETURN_POINTER(NULL);
+	if (scoring)
+	{
+		Oid			scoretypes[5] = {TEXTOID, REGTYPEOID, TIDOID, TEXTARRAYOID, ANYOID};
+
+		fn = LookupFuncName(list_make2(makeString("customs_risk"), makeString((char *) target)),
+							5, scoretypes, true);
+		if (!OidIsValid(fn))
+			PG_RETURN_POINTER(NULL);
+		args = list_make4(linitial(f->args),
+						  makeConst(REGTYPEOID, -1, InvalidOid, sizeof(Oid), ObjectIdGetDatum(rowtype), false, true),
+						  present, NamesConst(names));
+		PG_RETURN_POINTER(makeFuncExpr(fn, f->funcresulttype, list_concat(args, cols),
+									   f->funccollid, f->inputcollid, COERCE_EXPLICIT_CALL));
+	}
 
 	args = list_make3(makeConst(REGTYPEOID, -1, InvalidOid, sizeof(Oid), ObjectIdGetDatum(rowtype), false, true),
 					  present, NamesConst(names));

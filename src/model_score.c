@@ -29,6 +29,7 @@
 
 #include "model_codec.h"
 #include "model_input.h"
+#include "row_reader.h"
 
 /* A decoded model and the identity of the row it came from. */
 typedef struct CachedModel
@@ -173,63 +174,85 @@ typedef struct ScoreSite
 	uint32	   *cat_slot;
 } ScoreSite;
 
-/* Map the model's columns to the row type's; a missing column is an error. */
+/*
+ * Map the model's columns to a row's: natts columns with names (NULL: dropped) and types.
+ * A missing column, or text where the model reads a number, is an error.
+ */
 static void
-BindRow(ScoreSite *site, MemoryContext mcxt, HeapTupleHeader rec)
+BindColumns(ScoreSite *site, MemoryContext mcxt, int natts, const char *const *names, const Oid *types)
 {
 	const ModelDef *m = site->cm->def;
-	Oid			typid = HeapTupleHeaderGetTypeId(rec);
-	int32		typmod = HeapTupleHeaderGetTypMod(rec);
-	TupleDesc	td;
-	MemoryContext old;
+	MemoryContext old = MemoryContextSwitchTo(mcxt);
 
-	if (site->tupdesc != NULL && site->typid == typid && site->typmod == typmod)
-		return;
-	old = MemoryContextSwitchTo(mcxt);
-	td = lookup_rowtype_tupdesc(typid, typmod);
-	site->tupdesc = CreateTupleDescCopy(td);
-	ReleaseTupleDesc(td);
-	site->typid = typid;
-	site->typmod = typmod;
 	site->attnum = palloc(sizeof(int) * m->ncols);
 	site->in = palloc(sizeof(ModelInput) * m->ncols);
 	site->cat_s = palloc(sizeof(char *) * m->ncols);
 	site->cat_len = palloc(sizeof(int) * m->ncols);
 	site->cat_hash = palloc(sizeof(uint32) * m->ncols);
 	site->cat_slot = palloc(sizeof(uint32) * m->ncols);
-	site->values = palloc(sizeof(Datum) * Max(site->tupdesc->natts, 1));
-	site->nulls = palloc(sizeof(bool) * Max(site->tupdesc->natts, 1));
+	site->values = palloc(sizeof(Datum) * Max(natts, 1));
+	site->nulls = palloc(sizeof(bool) * Max(natts, 1));
 	for (int c = 0; c < m->ncols; c++)
 	{
 		const ModelColumn *col = &m->cols[c];
 		int			a;
 
-		for (a = 0; a < site->tupdesc->natts; a++)
-		{
-			Form_pg_attribute att = TupleDescAttr(site->tupdesc, a);
-
-			if (!att->attisdropped && strcmp(NameStr(att->attname), col->name) == 0)
+		for (a = 0; a < natts; a++)
+			if (names[a] != NULL && strcmp(names[a], col->name) == 0)
 				break;
-		}
-		if (a == site->tupdesc->natts)
+		if (a == natts)
 			ereport(ERROR,
 					(errcode(ERRCODE_UNDEFINED_COLUMN),
 					 errmsg("risk model \"%s\" needs column \"%s\", which the row does not have",
 							site->name, col->name)));
 		site->attnum[c] = a;
-		ModelInputInit(&site->in[c], TupleDescAttr(site->tupdesc, a)->atttypid, mcxt);
-		if (!col->categorical && !ModelTypeIsNumber(getBaseType(site->in[c].type)))
+		ModelInputInit(&site->in[c], types[a], mcxt);
+		if (!col->categorical && !ModelTypeIsNumber(getBaseType(types[a])))
 			ereport(ERROR,
 					(errcode(ERRCODE_DATATYPE_MISMATCH),
 					 errmsg("risk model \"%s\" reads column \"%s\" as a number, but the row's is %s",
-							site->name, col->name, format_type_be(site->in[c].type))));
+							site->name, col->name, format_type_be(types[a]))));
 	}
 	MemoryContextSwitchTo(old);
 }
 
-/* The call site's state: the model pinned for this query and the row bound. */
+/* Bind to a row value's type, again only when it changes. */
+static void
+BindRow(ScoreSite *site, MemoryContext mcxt, HeapTupleHeader rec)
+{
+	Oid			typid = HeapTupleHeaderGetTypeId(rec);
+	int32		typmod = HeapTupleHeaderGetTypMod(rec);
+	TupleDesc	td;
+	const char **names;
+	Oid		   *types;
+
+	if (site->tupdesc != NULL && site->typid == typid && site->typmod == typmod)
+		return;
+	td = lookup_rowtype_tupdesc(typid, typmod);
+	{
+		MemoryContext old = MemoryContextSwitchTo(mcxt);
+
+		site->tupdesc = CreateTupleDescCopy(td);
+		MemoryContextSwitchTo(old);
+	}
+	ReleaseTupleDesc(td);
+	names = palloc(sizeof(char *) * Max(site->tupdesc->natts, 1));
+	types = palloc(sizeof(Oid) * Max(site->tupdesc->natts, 1));
+	for (int a = 0; a < site->tupdesc->natts; a++)
+	{
+		Form_pg_attribute att = TupleDescAttr(site->tupdesc, a);
+
+		names[a] = att->attisdropped ? NULL : NameStr(att->attname);
+		types[a] = att->atttypid;
+	}
+	BindColumns(site, mcxt, site->tupdesc->natts, names, types);
+	site->typid = typid;
+	site->typmod = typmod;
+}
+
+/* The call site's state for the model named by argument 0, pinned for this query. */
 static ScoreSite *
-Site(FunctionCallInfo fcinfo, HeapTupleHeader rec)
+Site(FunctionCallInfo fcinfo)
 {
 	ScoreSite  *first = fcinfo->flinfo->fn_extra;
 	ScoreSite  *site;
@@ -239,27 +262,22 @@ Site(FunctionCallInfo fcinfo, HeapTupleHeader rec)
 
 	for (site = first; site != NULL; site = site->next)
 		if (strlen(site->name) == len && memcmp(site->name, VARDATA_ANY(name), len) == 0)
-			break;
-	if (site == NULL)
-	{
-		/* a model this call site has not used yet in this query: pin it */
-		site = MemoryContextAllocZero(mcxt, sizeof(ScoreSite));
-		site->name = MemoryContextStrdup(mcxt, text_to_cstring(name));
-		site->cm = PinModel(site->name, mcxt);
-		site->x = MemoryContextAlloc(mcxt, sizeof(double) * (site->cm->def->p + 1));
-		site->contrib = MemoryContextAlloc(mcxt, sizeof(double) * (site->cm->def->p + 1));
-		site->next = first;
-		fcinfo->flinfo->fn_extra = site;
-	}
-	BindRow(site, mcxt, rec);
+			return site;
+	/* a model this call site has not used yet in this query: pin it */
+	site = MemoryContextAllocZero(mcxt, sizeof(ScoreSite));
+	site->name = MemoryContextStrdup(mcxt, text_to_cstring(name));
+	site->cm = PinModel(site->name, mcxt);
+	site->x = MemoryContextAlloc(mcxt, sizeof(double) * (site->cm->def->p + 1));
+	site->contrib = MemoryContextAlloc(mcxt, sizeof(double) * (site->cm->def->p + 1));
+	site->next = first;
+	fcinfo->flinfo->fn_extra = site;
 	return site;
 }
 
-/* The row's features, from its columns. */
+/* Deform a row value into the site's values and nulls. */
 static void
-RowFeatures(ScoreSite *site, HeapTupleHeader rec)
+DeformRow(ScoreSite *site, HeapTupleHeader rec)
 {
-	const ModelDef *m = site->cm->def;
 	HeapTupleData tuple;
 
 	tuple.t_len = HeapTupleHeaderGetDatumLength(rec);
@@ -267,6 +285,13 @@ RowFeatures(ScoreSite *site, HeapTupleHeader rec)
 	tuple.t_tableOid = InvalidOid;
 	tuple.t_data = rec;
 	heap_deform_tuple(&tuple, site->tupdesc, site->values, site->nulls);
+}
+
+/* The row's features, from its columns in the site's values and nulls. */
+static void
+RowFeatures(ScoreSite *site)
+{
+	const ModelDef *m = site->cm->def;
 	/* numbers, and the first step of every category lookup */
 	for (int c = 0; c < m->ncols; c++)
 	{
@@ -307,10 +332,48 @@ Datum
 model_score(PG_FUNCTION_ARGS)
 {
 	HeapTupleHeader rec = PG_GETARG_HEAPTUPLEHEADER(1);
-	ScoreSite  *site = Site(fcinfo, rec);
+	ScoreSite  *site = Site(fcinfo);
 
-	RowFeatures(site, rec);
+	BindRow(site, fcinfo->flinfo->fn_mcxt, rec);
+	DeformRow(site, rec);
+	RowFeatures(site);
 	PG_RETURN_FLOAT8(1.0 / (1.0 + exp(-ModelDefMargin(site->cm->def, site->x))));
+}
+
+PG_FUNCTION_INFO_V1(model_score_columns);
+
+/*
+ * score_columns(model text, row_type regtype, present tid, names text[], VARIADIC "any"):
+ * score() of a row given as its columns, as the planner rewrites score(m, t) (column_args.c):
+ * the scan's columns are read directly instead of a whole-row value built and taken apart.
+ * NULL when present is NULL (the row itself is NULL), as the strict score() would give.
+ */
+Datum
+model_score_columns(PG_FUNCTION_ARGS)
+{
+	ScoreSite  *site;
+	const ModelDef *m;
+
+	if (PG_ARGISNULL(0) || PG_ARGISNULL(2))
+		PG_RETURN_NULL();
+	site = Site(fcinfo);
+	m = site->cm->def;
+	if (site->attnum == NULL)
+	{
+		ArgColumns	ac;
+
+		ArgColumnsInit(&ac, fcinfo, fcinfo->flinfo->fn_mcxt, 1, 3, 4);
+		BindColumns(site, fcinfo->flinfo->fn_mcxt, ac.n, (const char *const *) ac.names, ac.types);
+	}
+	for (int c = 0; c < m->ncols; c++)
+	{
+		int			a = site->attnum[c];
+
+		site->values[a] = fcinfo->args[4 + a].value;
+		site->nulls[a] = fcinfo->args[4 + a].isnull;
+	}
+	RowFeatures(site);
+	PG_RETURN_FLOAT8(1.0 / (1.0 + exp(-ModelDefMargin(m, site->x))));
 }
 
 /* Order of explanation rows: largest effect first. */
@@ -346,9 +409,11 @@ model_explain(PG_FUNCTION_ARGS)
 	Contribution *rows;
 
 	InitMaterializedSRF(fcinfo, 0);
-	site = Site(fcinfo, rec);
+	site = Site(fcinfo);
+	BindRow(site, fcinfo->flinfo->fn_mcxt, rec);
+	DeformRow(site, rec);
 	m = site->cm->def;
-	RowFeatures(site, rec);
+	RowFeatures(site);
 	ModelDefContributions(m, site->x, site->contrib);
 	rows = palloc(sizeof(Contribution) * (m->ncols + 1));
 	for (int c = 0; c < m->ncols; c++)

@@ -3,7 +3,7 @@
 BEGIN;
 SET search_path = customs_risk, public;
 SET client_min_messages = warning;
-SELECT plan(42);
+SELECT plan(45);
 
 CREATE TEMP TABLE rows AS
 SELECT l.declared_on, o.hit, l.office, l.process_type, l.import_type, l.transport, l.departure, l.hs, l.origin,
@@ -74,7 +74,7 @@ DECLARE
     line text;
     result text := '';
 BEGIN
-    FOR line IN EXECUTE 'EXPLAIN (COSTS OFF) ' || q LOOP
+    FOR line IN EXECUTE 'EXPLAIN (VERBOSE, COSTS OFF) ' || q LOOP
         result := result || line || ' ';
     END LOOP;
     RETURN result;
@@ -85,6 +85,16 @@ SELECT sum(score('t_gbdt', b)) AS parallel_sum FROM public.model_test_big b \gse
 SELECT ok(abs(:parallel_sum - (SELECT sum(score('t_gbdt', v)) * 4 FROM valid_rows v)) < 1e-6,
           'parallel workers score exactly as the leader');
 RESET max_parallel_workers_per_gather;
+
+-- over a table, score(m, t) is planned on the scan's columns, with the same scores
+SELECT ok(pg_temp.plan_text('SELECT score(''t_gbdt'', b) FROM public.model_test_big b') LIKE '%score_columns(''t_gbdt''::text, ''model_test_big''::regtype, %ctid, %',
+          'score(m, t) over a table is planned as score_columns with its columns');
+SELECT ok((SELECT bool_and(a.s = b.s) FROM
+             (SELECT row_number() OVER () AS i, score('t_gbdt', t) AS s FROM (SELECT * FROM public.model_test_big LIMIT 500) t) a
+             JOIN (SELECT row_number() OVER () AS i, score('t_gbdt', t) AS s FROM (SELECT * FROM public.model_test_big OFFSET 0 LIMIT 500) t) b USING (i)),
+          'the column form scores exactly as the row form');
+SELECT is((SELECT score('t_gbdt', b) FROM (SELECT 1) x LEFT JOIN public.model_test_big b ON false), NULL::float8,
+          'a NULL row from an outer join scores NULL, as the strict score() does');
 
 -- retraining takes effect at the next query
 SELECT lives_ok($$SELECT train_model('t_gbdt', 'SELECT * FROM train_rows', 'hit', '{"trees": 3, "replace": true}')$$,
