@@ -49,8 +49,8 @@ test/unit/criteria_test: test/unit/criteria_test.c test/unit/tap.h src/criteria_
 test/unit/beta_test: test/unit/beta_test.c test/unit/tap.h src/beta_core.c src/beta_core.h
 	$(CC) -std=c99 -O1 -g -Wall -Wextra $(WERROR) -Isrc -o $@ test/unit/beta_test.c src/beta_core.c -lm
 
-test/unit/gbdt_test: test/unit/gbdt_test.c test/unit/tap.h src/gbdt_core.c src/gbdt_core.h
+test/unit/gbdt_test: test/unit/gbdt_test.c test/unit/tap.h src/gbdt_core.c src/gbdt_core.h src/le_bytes.h
 	$(CC) -std=c99 -O2 -g -Wall -Wextra $(WERROR) -Isrc -o $@ test/unit/gbdt_test.c src/gbdt_core.c -lm
 
-test/unit/logit_test: test/unit/logit_test.c test/unit/tap.h src/logit_core.c src/logit_core.h
+test/unit/logit_test: test/unit/logit_test.c test/unit/tap.h src/logit_core.c src/logit_core.h src/le_bytes.h
 	$(CC) -std=c99 -O2 -g -Wall -Wextra $(WERROR) -Isrc -o $@ test/unit/logit_test.c src/logit_core.c -lm

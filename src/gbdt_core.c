@@ -9,6 +9,7 @@
  * trees of one depth (GbdtSplit), which prediction walks without a data-dependent exit.
  */
 #include "gbdt_core.h"
+#include "le_bytes.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -1297,36 +1298,6 @@ gbdt_contributions(const GbdtModel *model, const double *x, double *out)
  * Stored form
  * ------------------------------------------------------------------------ */
 
-/* Append v least significant byte first. */
-static void
-PutU32(unsigned char *b, size_t *off, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		b[(*off)++] = (unsigned char) (v >> (8 * i));
-}
-
-/* Append a double's IEEE 754 bits least significant byte first. */
-static void
-PutF64(unsigned char *b, size_t *off, double v)
-{
-	uint64_t	u;
-
-	memcpy(&u, &v, sizeof(u));
-	for (int i = 0; i < 8; i++)
-		b[(*off)++] = (unsigned char) (u >> (8 * i));
-}
-
-/* Read a u32 written by PutU32; the caller has checked the length. */
-static uint32_t
-GetU32(const unsigned char *b, size_t *off)
-{
-	uint32_t	v = 0;
-
-	for (int i = 0; i < 4; i++)
-		v |= (uint32_t) b[(*off)++] << (8 * i);
-	return v;
-}
-
 /* Read an int32 written as its two's complement u32, without relying on how casts wrap. */
 static int32_t
 GetI32(const unsigned char *b, size_t *off)
@@ -1334,27 +1305,6 @@ GetI32(const unsigned char *b, size_t *off)
 	uint32_t	v = GetU32(b, off);
 
 	return v <= INT32_MAX ? (int32_t) v : -(int32_t) (~v) - 1;
-}
-
-/* Read the bits of a double written by PutF64. */
-static uint64_t
-GetBits(const unsigned char *b, size_t *off)
-{
-	uint64_t	v = 0;
-
-	for (int i = 0; i < 8; i++)
-		v |= (uint64_t) b[(*off)++] << (8 * i);
-	return v;
-}
-
-/* A double from its bits. */
-static double
-BitsToDouble(uint64_t u)
-{
-	double		v;
-
-	memcpy(&v, &u, sizeof(v));
-	return v;
 }
 
 /* Write the stored form described in gbdt_core.h; with buf NULL, only its size. */

@@ -7,6 +7,7 @@
  * halved until the penalised objective falls.
  */
 #include "logit_core.h"
+#include "le_bytes.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -622,49 +623,6 @@ logit_contributions(const LogitModel *model, const double *x, double *out)
 /* ------------------------------------------------------------------------
  * Stored form
  * ------------------------------------------------------------------------ */
-
-/* Append v least significant byte first. */
-static void
-PutU32(unsigned char *b, size_t *off, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		b[(*off)++] = (unsigned char) (v >> (8 * i));
-}
-
-/* Append a double's IEEE 754 bits least significant byte first. */
-static void
-PutF64(unsigned char *b, size_t *off, double v)
-{
-	uint64_t	u;
-
-	memcpy(&u, &v, sizeof(u));
-	for (int i = 0; i < 8; i++)
-		b[(*off)++] = (unsigned char) (u >> (8 * i));
-}
-
-/* Read a u32 written by PutU32; the caller has checked the length. */
-static uint32_t
-GetU32(const unsigned char *b, size_t *off)
-{
-	uint32_t	v = 0;
-
-	for (int i = 0; i < 4; i++)
-		v |= (uint32_t) b[(*off)++] << (8 * i);
-	return v;
-}
-
-/* Read a double written by PutF64. */
-static double
-GetF64(const unsigned char *b, size_t *off)
-{
-	uint64_t	u = 0;
-	double		v;
-
-	for (int i = 0; i < 8; i++)
-		u |= (uint64_t) b[(*off)++] << (8 * i);
-	memcpy(&v, &u, sizeof(v));
-	return v;
-}
 
 /* Write the stored form described in logit_core.h; with buf NULL, only its size. */
 size_t
