@@ -91,11 +91,14 @@ DECLARE
     result customs_risk.decision;
     draw float8;
     by_model customs_risk.channel := 'green';
+    imp_grade customs_risk.trader_grade;
+    gp record;
+    selected customs_risk.channel;
 BEGIN
     IF declaration_id IS NULL THEN
         RAISE EXCEPTION 'decide() needs a declaration id, not NULL' USING ERRCODE = 'null_value_not_allowed';
     END IF;
-    SELECT d.declaration_id, d.office_code INTO decl
+    SELECT d.declaration_id, d.office_code, d.importer_id, d.declared_on INTO decl
       FROM customs_risk.declaration d WHERE d.declaration_id = decide.declaration_id;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'declaration % does not exist', quote_literal(declaration_id) USING ERRCODE = 'no_data_found';
@@ -161,7 +164,24 @@ BEGIN
                                                    pol.model_name, round(m.model_score::numeric, 3), by_model);
         result.channel := greatest(result.channel, by_model);
     END IF;
-    result.random := draw < pol.random_rate;
+
+    -- the importer's grade: certified traders keep a share of their selections, dishonest
+    -- ones are inspected at least at a rate (grade_policies())
+    imp_grade := coalesce(customs_risk.trader_grade_on(decl.importer_id, decl.declared_on), 'general_credit');
+    SELECT * INTO gp FROM customs_risk.grade_policies() p WHERE p.grade = imp_grade;
+    IF gp.rate_factor IS NOT NULL OR gp.min_rate IS NOT NULL THEN
+        selected := result.channel;
+        result.channel := customs_risk.grade_channel(selected, customs_risk.grade_draw(decl.declaration_id),
+                                                     gp.rate_factor, gp.min_rate);
+        IF result.channel < selected THEN
+            result.reasons := result.reasons || format('%s importer: selection waived (%s of selections kept)',
+                                                       imp_grade, gp.rate_factor);
+        ELSIF result.channel > selected THEN
+            result.reasons := result.reasons || format('%s importer: inspected (at least %s of its declarations)',
+                                                       imp_grade, gp.min_rate);
+        END IF;
+    END IF;
+    result.random := draw < pol.random_rate * coalesce(gp.rate_factor, 1);
     IF result.random AND result.channel < pol.random_channel THEN
         result.channel := pol.random_channel;
     END IF;
@@ -204,14 +224,14 @@ BEGIN
     IF NOT EXISTS (SELECT 1 FROM customs_risk.channel_policy cp WHERE cp.model_name IS NOT NULL) THEN
         CREATE TEMP TABLE sel_decl ON COMMIT DROP AS
         WITH per_decl AS (
-            SELECT v.declaration_id, min(v.office) AS office_code,
+            SELECT v.declaration_id, min(v.office) AS office_code, min(v.importer) AS importer,
                    customs_risk.profile_union(customs_risk.match_profiles(v)) AS ids
               FROM customs_risk.declaration_line_v v
              WHERE v.declared_on = select_for_day.day
                AND (select_for_day.office IS NULL OR v.office = select_for_day.office)
              GROUP BY v.declaration_id
         )
-        SELECT p.declaration_id, p.office_code, p.ids,
+        SELECT p.declaration_id, p.office_code, p.importer, p.ids,
                customs_risk.profile_score(p.ids) AS score,
                customs_risk.profile_channel(p.ids) AS profile_channel,
                coalesce((SELECT s.version FROM customs_risk.profile_set s), 0) AS version,
@@ -231,12 +251,12 @@ BEGIN
               FROM customs_risk.model_line_v v JOIN pol p ON p.code = v.office
              WHERE v.declared_on = select_for_day.day
         ), per_decl AS (
-            SELECT l.declaration_id, min(l.office) AS office_code,
+            SELECT l.declaration_id, min(l.office) AS office_code, min(l.importer) AS importer,
                    customs_risk.profile_union(customs_risk.match_profiles(l)) AS ids, max(l.model_score) AS model_score
               FROM lines l
              GROUP BY l.declaration_id
         )
-        SELECT p.declaration_id, p.office_code, p.ids,
+        SELECT p.declaration_id, p.office_code, p.importer, p.ids,
                customs_risk.profile_score(p.ids) AS score,
                customs_risk.profile_channel(p.ids) AS profile_channel,
                coalesce((SELECT s.version FROM customs_risk.profile_set s), 0) AS version,
@@ -247,25 +267,41 @@ BEGIN
     ANALYZE sel_decl;          -- temp tables have no statistics until analysed
     RAISE DEBUG 'select_for_day: matched and scored in % ms', round(extract(epoch FROM clock_timestamp() - t) * 1000); t := clock_timestamp();
 
-    -- 2. per office: its policy, then each declaration's first channel from profile hits
-    --    and the random draw (narrow rows: the id sets stay in sel_decl)
+    -- 2. per office: its policy, then each declaration's first channel from profile hits,
+    --    the model, the importer's grade and the random draw (narrow rows: the id sets stay
+    --    in sel_decl)
     CREATE TEMP TABLE sel_first ON COMMIT DROP AS
     WITH pol AS (
         SELECT o.code, p.*
           FROM (SELECT DISTINCT s.office_code AS code FROM sel_decl s) o,
                LATERAL customs_risk.effective_policy(o.code) p
+    ), graded AS (
+        SELECT s.*, g.rate_factor, g.min_rate,
+               CASE WHEN g.rate_factor IS NOT NULL OR g.min_rate IS NOT NULL
+                    THEN customs_risk.grade_draw(s.declaration_id) END AS gdraw
+          FROM sel_decl s
+          LEFT JOIN customs_risk.trader_grade_history h
+                 ON h.trader_id = s.importer AND h.valid_from <= select_for_day.day
+                AND (h.valid_to IS NULL OR h.valid_to > select_for_day.day)
+          JOIN customs_risk.grade_policies() g ON g.grade = coalesce(h.grade, 'general_credit')
+    ), sel AS (
+        SELECT s.*, p.model_name, p.topup_by, p.random_channel, p.share_red, p.share_yellow, p.share_blue,
+               p.daily_capacity AS cap,
+               cardinality(s.ids) > p.max_hits_green AS hit,
+               customs_risk.model_channel(s.model_score, p.model_yellow, p.model_red) > 'green' AS by_model,
+               s.draw < p.random_rate * coalesce(s.rate_factor, 1) AS rnd,
+               greatest(CASE WHEN cardinality(s.ids) > p.max_hits_green THEN s.profile_channel
+                             ELSE 'green'::customs_risk.channel END,
+                        customs_risk.model_channel(s.model_score, p.model_yellow, p.model_red)) AS selected
+          FROM graded s JOIN pol p ON p.code = s.office_code
     )
-    SELECT s.declaration_id, s.office_code, s.score, s.draw, s.model_score, p.model_name, p.topup_by,
-           cardinality(s.ids) > p.max_hits_green AS hit,
-           customs_risk.model_channel(s.model_score, p.model_yellow, p.model_red) > 'green' AS by_model,
-           s.draw < p.random_rate AS rnd,
-           greatest(CASE WHEN cardinality(s.ids) > p.max_hits_green THEN s.profile_channel
-                         ELSE 'green'::customs_risk.channel END,
-                    customs_risk.model_channel(s.model_score, p.model_yellow, p.model_red),
-                    CASE WHEN s.draw < p.random_rate THEN p.random_channel
-                         ELSE 'green'::customs_risk.channel END) AS ch0,
-           p.share_red, p.share_yellow, p.share_blue, p.daily_capacity AS cap
-      FROM sel_decl s JOIN pol p ON p.code = s.office_code;
+    SELECT s.declaration_id, s.office_code, s.score, s.draw, s.model_score, s.model_name, s.topup_by,
+           s.hit, s.by_model, s.rnd, s.rate_factor, s.gdraw,
+           customs_risk.grade_channel(s.selected, s.gdraw, s.rate_factor, s.min_rate) <> s.selected AS by_grade,
+           greatest(customs_risk.grade_channel(s.selected, s.gdraw, s.rate_factor, s.min_rate),
+                    CASE WHEN s.rnd THEN s.random_channel ELSE 'green'::customs_risk.channel END) AS ch0,
+           s.share_red, s.share_yellow, s.share_blue, s.cap
+      FROM sel s;
     ANALYZE sel_first;
     RAISE DEBUG 'select_for_day: first channels in % ms', round(extract(epoch FROM clock_timestamp() - t) * 1000); t := clock_timestamp();
 
@@ -334,7 +370,8 @@ BEGIN
                                       ORDER BY CASE WHEN a.topup_by = 'model' THEN a.model_score END DESC NULLS LAST,
                                                a.score DESC, a.draw, a.declaration_id) AS k
               FROM sel_out a LEFT JOIN cut c ON c.office_code = a.office_code
-             WHERE a.ch1 = 'green' AND (a.score > 0 OR a.topup_by = 'model' OR a.draw <= c.draw_cut)) g
+             WHERE a.ch1 = 'green' AND (a.score > 0 OR a.topup_by = 'model' OR a.draw <= c.draw_cut)
+               AND (a.rate_factor IS NULL OR a.gdraw < a.rate_factor)) g
       JOIN quota q ON q.office_code = g.office_code
      WHERE g.k <= q.red_up + q.yellow_up + q.blue_up;
     ANALYZE sel_topup;
@@ -346,8 +383,8 @@ BEGIN
          decided_at, decided_by, model_name, model_score)
     SELECT o.declaration_id, o.office_code, coalesce(t.ch2, o.ch1), o.score, d.ids, o.rnd,
            CASE WHEN o.rnd THEN 'batch-random' WHEN o.held THEN 'batch-capacity'
-                WHEN t.ch2 IS NOT NULL THEN 'batch-topup' WHEN o.hit THEN 'batch-profile'
-                WHEN o.by_model THEN 'batch-model' ELSE 'batch-green' END,
+                WHEN t.ch2 IS NOT NULL THEN 'batch-topup' WHEN o.by_grade THEN 'batch-grade'
+                WHEN o.hit THEN 'batch-profile' WHEN o.by_model THEN 'batch-model' ELSE 'batch-green' END,
            d.version, batch_at, session_user, o.model_name, o.model_score
       FROM sel_out o
       JOIN sel_decl d ON d.declaration_id = o.declaration_id

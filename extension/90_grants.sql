@@ -11,3 +11,4 @@ REVOKE EXECUTE ON FUNCTION customs_risk.generate_declarations(bigint, integer, b
 -- roles that decide, with table privileges on declarations, profiles and the decision log.
 REVOKE EXECUTE ON FUNCTION customs_risk.random_draw(text) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION customs_risk.random_draws(text[]) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION customs_risk.grade_draw(text) FROM PUBLIC;
