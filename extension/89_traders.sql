@@ -338,3 +338,155 @@ SELECT pg_catalog.pg_extension_config_dump('customs_risk.trader_certification_ce
 SELECT pg_catalog.pg_extension_config_dump('customs_risk.grading_rule', '');
 SELECT pg_catalog.pg_extension_config_dump('customs_risk.trader_grade_history', '');
 SELECT pg_catalog.pg_extension_config_dump('customs_risk.grade_inspection_policy', '');
+
+-- ===========================================================================
+-- Trader enquiry & analysis
+-- ===========================================================================
+
+-- Traders ranked by risk over a period: their smoothed hit rate (a prior worth ten
+-- inspections at the period's national rate, so one unlucky inspection does not top the list).
+CREATE FUNCTION customs_risk.trader_risk_ranking(from_day date, to_day date)
+RETURNS TABLE (rank bigint, trader_id text, grade customs_risk.trader_grade, declarations bigint,
+               inspections bigint, hits bigint, critical bigint, hit_rate float8, smoothed_hit_rate float8,
+               extra_revenue numeric, declared_value numeric)
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+    WITH per_decl AS (
+        SELECT d.importer_id, d.declaration_id, d.declared_on, o.inspected, o.hit, o.critical, o.extra_revenue,
+               (SELECT sum(l.value) FROM customs_risk.declaration_line l WHERE l.declaration_id = d.declaration_id) AS value
+          FROM customs_risk.declaration d
+          JOIN customs_risk.declaration_outcome_v o ON o.declaration_id = d.declaration_id
+         WHERE d.declared_on >= from_day AND d.declared_on < to_day
+    ), t AS (
+        SELECT p.importer_id AS trader_id, count(*) AS n, count(*) FILTER (WHERE p.inspected) AS k,
+               count(*) FILTER (WHERE p.hit) AS h, count(*) FILTER (WHERE p.critical) AS c,
+               sum(p.extra_revenue) AS rev, sum(p.value) AS val
+          FROM per_decl p GROUP BY p.importer_id
+    ), nat AS (
+        SELECT sum(t.h)::float8 / nullif(sum(t.k), 0) AS rate FROM t
+    )
+    SELECT row_number() OVER (ORDER BY (t.h + 10 * nat.rate) / (t.k + 10) DESC, t.c DESC, t.trader_id),
+           t.trader_id, coalesce(customs_risk.trader_grade_on(t.trader_id, to_day - 1), 'general_credit'),
+           t.n, t.k, t.h, t.c, t.h::float8 / nullif(t.k, 0), (t.h + 10 * nat.rate) / (t.k + 10), t.rev, t.val
+      FROM t, nat
+     ORDER BY 1
+$fn$;
+COMMENT ON FUNCTION customs_risk.trader_risk_ranking(date, date) IS
+    'importers in [from_day, to_day) ranked by smoothed hit rate (prior: ten inspections at the national rate), with their grade and counts';
+
+CREATE VIEW customs_risk.trader_risk_v AS
+SELECT r.*
+  FROM (SELECT max(declared_on) AS last_day FROM customs_risk.declaration) m,
+       LATERAL customs_risk.trader_risk_ranking((m.last_day - interval '1 year')::date + 1, m.last_day + 1) r;
+COMMENT ON VIEW customs_risk.trader_risk_v IS
+    'importers ranked by risk over the last year of data (trader_risk_ranking up to the latest declaration)';
+COMMENT ON COLUMN customs_risk.trader_risk_v.rank IS '1 for the riskiest';
+COMMENT ON COLUMN customs_risk.trader_risk_v.trader_id IS 'the importer';
+COMMENT ON COLUMN customs_risk.trader_risk_v.grade IS 'its grade at the end of the period (general_credit when never graded)';
+COMMENT ON COLUMN customs_risk.trader_risk_v.declarations IS 'declarations in the period';
+COMMENT ON COLUMN customs_risk.trader_risk_v.inspections IS 'of them inspected';
+COMMENT ON COLUMN customs_risk.trader_risk_v.hits IS 'of them with a finding';
+COMMENT ON COLUMN customs_risk.trader_risk_v.critical IS 'of them with a critical finding';
+COMMENT ON COLUMN customs_risk.trader_risk_v.hit_rate IS 'hits per inspection';
+COMMENT ON COLUMN customs_risk.trader_risk_v.smoothed_hit_rate IS 'hits per inspection with a prior of ten inspections at the national rate: the ranking key';
+COMMENT ON COLUMN customs_risk.trader_risk_v.extra_revenue IS 'extra revenue assessed';
+COMMENT ON COLUMN customs_risk.trader_risk_v.declared_value IS 'value declared';
+
+-- What an analyst asks first about a trader, in one call (as of its latest declaration, or a day).
+CREATE FUNCTION customs_risk.trader_dossier(trader_id text, as_of date DEFAULT NULL) RETURNS jsonb
+LANGUAGE plpgsql STABLE CALLED ON NULL INPUT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    t customs_risk.trader;
+    last_day date;
+    recent date;
+    result jsonb;
+BEGIN
+    IF trader_id IS NULL THEN
+        RAISE EXCEPTION 'trader_dossier() needs a trader id, not NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    SELECT * INTO t FROM customs_risk.trader x WHERE x.trader_id = trader_dossier.trader_id;
+    IF NOT FOUND THEN
+        RAISE EXCEPTION 'trader % does not exist', quote_literal(trader_id) USING ERRCODE = 'no_data_found';
+    END IF;
+    last_day := coalesce(as_of, (SELECT max(d.declared_on) FROM customs_risk.declaration d
+                                  WHERE d.importer_id = t.trader_id), current_date);
+    recent := last_day - 90;    -- "recently": the last 90 days up to last_day
+
+    WITH decl AS (
+        SELECT d.*, o.inspected, o.hit, o.critical, o.extra_revenue
+          FROM customs_risk.declaration d
+          JOIN customs_risk.declaration_outcome_v o ON o.declaration_id = d.declaration_id
+         WHERE d.importer_id = t.trader_id AND d.declared_on <= last_day
+    ), lines AS (
+        SELECT l.*, d.declared_on, d.office_code
+          FROM decl d JOIN customs_risk.declaration_line l ON l.declaration_id = d.declaration_id
+    ), monthly AS (
+        SELECT a.month, a.declarations, b.value, a.offices, b.hs_chapters
+          FROM (SELECT date_trunc('month', d.declared_on)::date AS month, count(*) AS declarations,
+                       array_agg(DISTINCT d.office_code ORDER BY d.office_code) AS offices
+                  FROM decl d GROUP BY 1) a
+          LEFT JOIN (SELECT date_trunc('month', l.declared_on)::date AS month, sum(l.value) AS value,
+                            array_agg(DISTINCT customs_risk.hs_chapter(l.hs) ORDER BY customs_risk.hs_chapter(l.hs)) AS hs_chapters
+                       FROM lines l GROUP BY 1) b ON b.month = a.month
+    ), value_jumps AS (
+        SELECT m.month, m.value, avg(p.value) AS previous_average
+          FROM monthly m JOIN monthly p ON p.month < m.month AND p.month >= m.month - interval '6 months'
+         WHERE m.month >= date_trunc('month', recent)
+         GROUP BY m.month, m.value
+        HAVING m.value > 3 * avg(p.value)
+    )
+    SELECT jsonb_build_object(
+        'trader', jsonb_build_object('trader_id', t.trader_id, 'name', t.name, 'roles', t.roles, 'country', t.country),
+        'as_of', last_day,
+        'activity_by_month', coalesce((SELECT jsonb_agg(to_jsonb(m) ORDER BY m.month) FROM monthly m), '[]'),
+        'compliance', (SELECT jsonb_build_object(
+                           'declarations', count(*), 'inspections', count(*) FILTER (WHERE d.inspected),
+                           'hits', count(*) FILTER (WHERE d.hit), 'critical', count(*) FILTER (WHERE d.critical),
+                           'extra_revenue', sum(d.extra_revenue),
+                           'hit_rate', (count(*) FILTER (WHERE d.hit))::float8 / nullif(count(*) FILTER (WHERE d.inspected), 0),
+                           'hit_rate_95', customs_risk.credible_interval(customs_risk.hit_evidence(d.hit), 0.95))
+                         FROM decl d),
+        'grade_history', coalesce((SELECT jsonb_agg(jsonb_build_object('grade', h.grade, 'valid_from', h.valid_from,
+                                                                       'valid_to', h.valid_to, 'reasons', h.reasons,
+                                                                       'certification_lapsed', h.certification_lapsed)
+                                                    ORDER BY h.valid_from)
+                                     FROM customs_risk.trader_grade_history h WHERE h.trader_id = t.trader_id), '[]'),
+        'certifications', coalesce((SELECT jsonb_agg(jsonb_build_object('level', c.level, 'valid_from', c.valid_from,
+                                                                        'valid_to', c.valid_to, 'audit', c.audit_reference)
+                                                     ORDER BY c.valid_from)
+                                      FROM customs_risk.trader_certification c WHERE c.trader_id = t.trader_id), '[]'),
+        'profiles_matched', coalesce((SELECT jsonb_agg(jsonb_build_object('profile_id', x.profile_id, 'name', p.name,
+                                                                          'declarations', x.n) ORDER BY x.n DESC, x.profile_id)
+                                        FROM (SELECT u.profile_id, count(DISTINCT l.declaration_id) AS n
+                                                FROM customs_risk.decision_log l JOIN decl d ON d.declaration_id = l.declaration_id,
+                                                     unnest(l.profile_ids) u(profile_id)
+                                               GROUP BY u.profile_id) x
+                                        JOIN customs_risk.profile p ON p.profile_id = x.profile_id), '[]'),
+        'main_declarants', coalesce((SELECT jsonb_agg(jsonb_build_object('declarant', x.declarant_id, 'declarations', x.n)
+                                                      ORDER BY x.n DESC, x.declarant_id)
+                                       FROM (SELECT d.declarant_id, count(*) AS n FROM decl d WHERE d.declarant_id IS NOT NULL
+                                              GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 5) x), '[]'),
+        'main_sellers', coalesce((SELECT jsonb_agg(jsonb_build_object('seller', x.seller_id, 'declarations', x.n)
+                                                   ORDER BY x.n DESC, x.seller_id)
+                                    FROM (SELECT d.seller_id, count(*) AS n FROM decl d WHERE d.seller_id IS NOT NULL
+                                           GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 5) x), '[]'),
+        'recent_changes', jsonb_build_object(
+            'since', recent,
+            'new_goods', coalesce((SELECT jsonb_agg(DISTINCT customs_risk.hs_truncate(l.hs, 6)::text)
+                                     FROM lines l WHERE l.declared_on > recent AND customs_risk.hs_level(l.hs) >= 6
+                                      AND NOT EXISTS (SELECT 1 FROM lines e WHERE e.declared_on <= recent
+                                                         AND customs_risk.hs_truncate(e.hs, 6) OPERATOR(customs_risk.=) customs_risk.hs_truncate(l.hs, 6))), '[]'),
+            'new_origins', coalesce((SELECT jsonb_agg(DISTINCT l.origin_country)
+                                       FROM lines l WHERE l.declared_on > recent
+                                        AND NOT EXISTS (SELECT 1 FROM lines e WHERE e.declared_on <= recent
+                                                           AND e.origin_country = l.origin_country)), '[]'),
+            'value_jumps', coalesce((SELECT jsonb_agg(to_jsonb(j) ORDER BY j.month) FROM value_jumps j), '[]')))
+      INTO result;
+    RETURN result;
+END
+$fn$;
+COMMENT ON FUNCTION customs_risk.trader_dossier(text, date) IS
+    'a trader at a glance (as of its latest declaration or a day): activity by month, compliance, grades and certifications, profiles matched, main declarants and sellers, and recent changes (new goods, new origins, value jumps over 3 times the previous six months)';

@@ -4,7 +4,7 @@
 BEGIN;
 SET search_path = customs_risk, public;
 SET client_min_messages = warning;
-SELECT plan(24);
+SELECT plan(31);
 
 -- synthetic traders declaring in 2029 (the sample ends in 2021, outside every rule's period)
 INSERT INTO trader (trader_id, roles)
@@ -81,6 +81,23 @@ SELECT throws_ok($$SELECT * FROM grade_traders('2029-06-01')$$, '22023', NULL, '
 SELECT throws_ok($$SELECT * FROM grade_traders(NULL)$$, '22004', NULL, 'a NULL date is refused');
 SELECT throws_ok($$INSERT INTO grading_rule (rule, threshold, lookback) VALUES ('made_up', 1, '1 year')$$, '23514', NULL,
                  'an unknown rule is refused');
+
+-- the dossier and the ranking
+CREATE TEMP TABLE dossier AS SELECT trader_dossier('T-CRIT') AS d;
+SELECT is((SELECT (d -> 'compliance' ->> 'declarations') || '/' || (d -> 'compliance' ->> 'hits') || '/' || (d -> 'compliance' ->> 'critical') FROM dossier),
+          '50/1/1', 'the dossier''s compliance: 50 declarations, 1 hit, critical');
+SELECT is((SELECT jsonb_array_length(d -> 'activity_by_month') FROM dossier), 1, 'its activity by month (all in August 2029)');
+SELECT is((SELECT string_agg(g ->> 'grade', ',' ORDER BY g ->> 'valid_from') FROM dossier, jsonb_array_elements(d -> 'grade_history') g),
+          'dishonest,general_credit', 'its grade history with reasons, in order');
+SELECT is((SELECT d -> 'recent_changes' -> 'new_origins' FROM (SELECT trader_dossier('T-OLD') AS d) x), '[]'::jsonb,
+          'no new origin for a trader that always imports from CN');
+SELECT throws_ok($$SELECT trader_dossier('NO-SUCH')$$, 'P0002', NULL, 'an unknown trader');
+SELECT throws_ok($$SELECT trader_dossier(NULL)$$, '22004', NULL, 'a NULL trader');
+SELECT ok((SELECT bool_and(smoothed_hit_rate <= prev) FROM (
+             SELECT smoothed_hit_rate, lag(smoothed_hit_rate, 1, 'infinity') OVER (ORDER BY rank) AS prev
+               FROM trader_risk_ranking('2029-01-01', '2030-04-01')) x)
+          AND (SELECT trader_id FROM trader_risk_ranking('2029-01-01', '2030-04-01') WHERE rank = 1) = 'T-ERR',
+          'traders ranked by smoothed hit rate, the one with 13% findings first');
 
 -- a generated month: the decisions give each grade its inspection rate
 SELECT lives_ok($$SELECT * FROM generate_declarations(12000, n_importers => 600, seed => 11, label => 'tg',
