@@ -9,14 +9,14 @@ OBJS = src/customs_risk.o src/hscode_core.o src/hscode.o src/hscode_index.o \
        src/profile_summary.o src/numeric_double.o src/singleton_row.o \
        src/beta_core.o src/hit_evidence.o src/ranking_eval.o src/price_ref.o \
        src/gbdt_core.o src/logit_core.o src/model_input.o src/model_codec.o \
-       src/model_train.o src/model_score.o
+       src/model_train.o src/model_score.o src/normal_core.o src/compliance.o
 
 # The install script has one source: the numbered fragments in extension/.
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 EXTRA_CLEAN = test/unit/hscode_test test/unit/criteria_test test/unit/beta_test test/unit/gbdt_test \
              test/unit/logit_test
 
-REGRESS = setup hscode hscode_index reference data_model loader_errors criteria selection indicators evaluation price_ref
+REGRESS = setup hscode hscode_index reference data_model loader_errors criteria selection indicators evaluation price_ref compliance
 ISOLATION = profile_consistency
 ISOLATION_OPTS = --inputdir=test/isolation
 
