@@ -443,12 +443,13 @@ BEGIN
         'as_of', last_day,
         'activity_by_month', coalesce((SELECT jsonb_agg(to_jsonb(m) ORDER BY m.month) FROM monthly m), '[]'),
         'compliance', (SELECT jsonb_build_object(
-                           'declarations', count(*), 'inspections', count(*) FILTER (WHERE d.inspected),
-                           'hits', count(*) FILTER (WHERE d.hit), 'critical', count(*) FILTER (WHERE d.critical),
-                           'extra_revenue', sum(d.extra_revenue),
-                           'hit_rate', (count(*) FILTER (WHERE d.hit))::float8 / nullif(count(*) FILTER (WHERE d.inspected), 0),
-                           'hit_rate_95', customs_risk.credible_interval(customs_risk.hit_evidence(d.hit), 0.95))
-                         FROM decl d),
+                           'declarations', customs_risk.declarations(x.c), 'inspections', customs_risk.inspections(x.c),
+                           'hits', customs_risk.hits(x.c), 'minor', customs_risk.minor_findings(x.c),
+                           'critical', customs_risk.critical_findings(x.c), 'extra_revenue', customs_risk.extra_revenue(x.c),
+                           'inspection_rate', customs_risk.inspection_rate(x.c), 'hit_rate', customs_risk.hit_rate(x.c),
+                           'hit_rate_wilson_95', customs_risk.wilson_interval(x.c))
+                         FROM (SELECT customs_risk.compliance(d.inspected, d.hit, d.critical, d.extra_revenue::float8) AS c
+                                 FROM decl d) x),
         'grade_history', coalesce((SELECT jsonb_agg(jsonb_build_object('grade', h.grade, 'valid_from', h.valid_from,
                                                                        'valid_to', h.valid_to, 'reasons', h.reasons,
                                                                        'certification_lapsed', h.certification_lapsed)
