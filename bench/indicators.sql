@@ -7,29 +7,15 @@ SET search_path = cr_bench, customs_risk, public;
 SET client_min_messages = warning;
 SET work_mem = '256MB';
 
-DROP TABLE IF EXISTS bench_outcome, bench_ind_result, bench_daily, bench_scored;
+DROP TABLE IF EXISTS bench_outcome, bench_daily, bench_scored;
 -- one row per declaration: its importer, its day, the outcome (NULL when not inspected)
 CREATE UNLOGGED TABLE bench_outcome AS
 SELECT d.importer_id AS importer, d.declared_on, o.hit
   FROM declaration d JOIN declaration_outcome_v o USING (declaration_id)
  WHERE d.source = 'bi';
 ANALYZE bench_outcome;
-CREATE UNLOGGED TABLE bench_ind_result (what text, workers int, seconds float8, rows bigint);
 
-CREATE FUNCTION pg_temp.time_it(what text, workers int, q text) RETURNS void LANGUAGE plpgsql AS $$
-DECLARE
-    t0 timestamptz;
-    best float8;
-    n float8;
-BEGIN
-    EXECUTE format('SET max_parallel_workers_per_gather = %s', workers);
-    FOR run IN 1..3 LOOP            -- the best of three: this machine's timings wander
-        t0 := clock_timestamp();
-        EXECUTE q INTO n;
-        best := least(best, extract(epoch FROM clock_timestamp() - t0));
-    END LOOP;
-    INSERT INTO bench_ind_result VALUES (what, workers, best, round(n));
-END $$;
+\ir time_it.sql
 
 \o /dev/null
 -- every query sums the per-importer results: a result nobody reads is planned away (the
@@ -62,21 +48,21 @@ SELECT pg_temp.time_it('precision_at(5%)', 0, $q$SELECT (precision_at(score, hit
 \echo
 \echo '### Ranking evaluation over every inspected declaration (best of 3, one core)'
 SELECT e.what AS "aggregate", round(e.seconds::numeric, 3) AS "seconds", round(p.seconds::numeric, 3) AS "plain SQL seconds",
-       round((e.seconds / p.seconds)::numeric, 2) AS "cost ratio", e.rows / 1e6 AS "value", p.rows / 1e6 AS "plain SQL value"
-  FROM bench_ind_result e
-  JOIN bench_ind_result p ON p.what = CASE e.what WHEN 'auc' THEN 'plain SQL auc' ELSE 'plain SQL precision' END
+       round((e.seconds / p.seconds)::numeric, 2) AS "cost ratio", e.result / 1e6 AS "value", p.result / 1e6 AS "plain SQL value"
+  FROM bench_timing e
+  JOIN bench_timing p ON p.what = CASE e.what WHEN 'auc' THEN 'plain SQL auc' ELSE 'plain SQL precision' END
  WHERE e.what IN ('precision_at(5%)', 'auc') ORDER BY 1;
 
 \echo
 \echo '### Smoothed hit rate per importer (best of 3)'
 SELECT h.what AS "indicator", h.workers AS "workers", round(h.seconds::numeric, 3) AS "seconds",
        round(p.seconds::numeric, 3) AS "plain SQL seconds", round((h.seconds / p.seconds)::numeric, 2) AS "cost ratio",
-       h.rows AS "sum of results", p.rows AS "plain SQL sum"
-  FROM bench_ind_result h
-  JOIN bench_ind_result p ON p.workers = h.workers AND p.what = replace(h.what, 'hit_evidence', 'plain SQL')
+       h.result AS "sum of results", p.result AS "plain SQL sum"
+  FROM bench_timing h
+  JOIN bench_timing p ON p.workers = h.workers AND p.what = replace(h.what, 'hit_evidence', 'plain SQL')
  WHERE h.what LIKE 'hit_evidence%' ORDER BY 1, 2;
-SELECT what, round(seconds::numeric, 3) AS seconds, rows AS "inspections summed"
-  FROM bench_ind_result WHERE what LIKE 'quarter%' ORDER BY 1;
+SELECT what, round(seconds::numeric, 3) AS seconds, result AS "inspections summed"
+  FROM bench_timing WHERE what LIKE 'quarter%' ORDER BY 1;
 SELECT (SELECT count(*) FROM bench_outcome) AS outcomes, (SELECT count(hit) FROM bench_outcome) AS inspections,
        (SELECT count(*) FROM bench_daily) AS daily_states;
 SELECT count(*) AS "importers whose merged quarter differs from the direct one"

@@ -51,25 +51,13 @@ CREATE UNLOGGED TABLE bench_score_rows AS
 SELECT r.* FROM model_rows r, generate_series(1, ceil(:rows / 8134.0)::int) g
  WHERE r.declared_on >= '2021-01-01' LIMIT :rows;
 VACUUM ANALYZE bench_score_rows;
-CREATE FUNCTION pg_temp.time_it(key text, workers int, q text) RETURNS void LANGUAGE plpgsql AS $$
-DECLARE
-    t0 timestamptz;
-    best float8;
-    n float8;
-BEGIN
-    EXECUTE format('SET max_parallel_workers_per_gather = %s', workers);
-    FOR run IN 1..3 LOOP            -- the best of three: this machine's timings wander
-        t0 := clock_timestamp();
-        EXECUTE q INTO n;
-        best := least(best, extract(epoch FROM clock_timestamp() - t0));
-    END LOOP;
-    INSERT INTO bench_model_result VALUES (key, round(best::numeric, 3));
-END $$;
+\ir time_it.sql
 -- an aggregate over the scores, so that no score can be planned away
 SELECT pg_temp.time_it('scan_seconds', 0, 'SELECT sum(length(r.importer)) FROM cr_bench.bench_score_rows r'),
        pg_temp.time_it('gbdt_score_seconds', 0, $q$SELECT sum(customs_risk.score('bench_gbdt', r)) FROM cr_bench.bench_score_rows r$q$),
        pg_temp.time_it('gbdt_score_seconds_2_workers', 2, $q$SELECT sum(customs_risk.score('bench_gbdt', r)) FROM cr_bench.bench_score_rows r$q$),
        pg_temp.time_it('logistic_score_seconds', 0, $q$SELECT sum(customs_risk.score('bench_logistic', r)) FROM cr_bench.bench_score_rows r$q$);
+INSERT INTO bench_model_result SELECT what, round(seconds::numeric, 3) FROM bench_timing;
 INSERT INTO bench_model_result SELECT 'score_rows', count(*) FROM bench_score_rows;
 
 \pset tuples_only on

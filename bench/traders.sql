@@ -6,29 +6,15 @@ SET search_path = cr_bench, customs_risk, public;
 SET client_min_messages = warning;
 SET work_mem = '256MB';
 
-DROP TABLE IF EXISTS bench_trader_outcome, bench_trader_result;
+DROP TABLE IF EXISTS bench_trader_outcome;
 -- one row per declaration: its importer, its day, whether inspected, the outcome
 CREATE UNLOGGED TABLE bench_trader_outcome AS
 SELECT d.importer_id AS importer, d.declared_on, o.inspected, o.hit
   FROM declaration d JOIN declaration_outcome_v o USING (declaration_id)
  WHERE d.source = 'bt';
 ANALYZE bench_trader_outcome;
-CREATE UNLOGGED TABLE bench_trader_result (what text, workers int, seconds float8, result float8);
 
-CREATE FUNCTION pg_temp.time_it(what text, workers int, q text) RETURNS void LANGUAGE plpgsql AS $$
-DECLARE
-    t0 timestamptz;
-    best float8;
-    n float8;
-BEGIN
-    EXECUTE format('SET max_parallel_workers_per_gather = %s', workers);
-    FOR run IN 1..3 LOOP            -- the best of three: this machine's timings wander
-        t0 := clock_timestamp();
-        EXECUTE q INTO n;
-        best := least(best, extract(epoch FROM clock_timestamp() - t0));
-    END LOOP;
-    INSERT INTO bench_trader_result VALUES (what, workers, best, n);
-END $$;
+\ir time_it.sql
 
 -- both sides compute declarations, inspections, hits, inspection rate and hit rate per importer,
 -- and every one is read (an unread result is planned away)
@@ -50,7 +36,7 @@ SELECT pg_temp.time_it('compliance', w, $q$
 SELECT c.workers AS "workers", round(c.seconds::numeric, 3) AS "compliance seconds",
        round(p.seconds::numeric, 3) AS "plain SQL seconds", round((c.seconds / p.seconds)::numeric, 2) AS "cost ratio",
        round(c.result::numeric, 3) AS "sum of results", round(p.result::numeric, 3) AS "plain SQL sum"
-  FROM bench_trader_result c JOIN bench_trader_result p ON p.workers = c.workers AND p.what = 'plain SQL'
+  FROM bench_timing c JOIN bench_timing p ON p.workers = c.workers AND p.what = 'plain SQL'
  WHERE c.what = 'compliance' ORDER BY 1;
 SELECT (SELECT count(*) FROM bench_trader_outcome) AS declarations,
        (SELECT count(DISTINCT importer) FROM bench_trader_outcome) AS importers;
