@@ -67,6 +67,8 @@ SELECT hit_evidence(hit, at, '-1 day') FROM (VALUES (true, now())) v(hit, at);
 SELECT hit_evidence(hit, at, '1 day') FROM (VALUES (true, timestamptz 'infinity')) v(hit, at);
 SELECT hit_evidence_merge(e) FROM (VALUES ('3/10'::hit_evidence), ('1/2 half-life 30 days at 2021-01-01 00:00:00+00')) v(e);
 SELECT decay_to('3/10', now());
+-- no evidence at all decays to itself (the decayed aggregate over uninspected declarations gives it)
+SELECT decay_to(hit_evidence(hit, at, '30 days'), '2021-03-01') FROM (VALUES (NULL::boolean, timestamptz '2021-01-01')) v(hit, at);
 SELECT decay_to('1/2 half-life 30 days at 2021-01-31 00:00:00+00', '2021-01-01');
 
 -- binary send/recv round trip, and malformed bytes refused

@@ -382,6 +382,13 @@ hit_evidence_decay_to(PG_FUNCTION_ARGS)
 	TimestampTz t = PG_GETARG_TIMESTAMPTZ(1);
 	HitEvidence *r = palloc(sizeof(HitEvidence));
 
+	/* no evidence at all (a group of uninspected declarations, or the aggregate's initial
+	 * state) has nothing to decay: it stays empty, so such a group does not fail a query */
+	if (e->half_life == 0 && e->trials == 0 && e->hits == 0)
+	{
+		memcpy(r, e, sizeof(HitEvidence));
+		PG_RETURN_POINTER(r);
+	}
 	if (e->half_life == 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
