@@ -25,7 +25,7 @@ SELECT pg_temp.time_it('hit_evidence', w, $q$SELECT sum(v) FROM (SELECT importer
        -- both decayed forms weigh each outcome against the latest day of all (the aggregate's own
        -- reference is each group's latest inspection; decay_to moves it to the common day)
        pg_temp.time_it('hit_evidence decayed', w, $q$SELECT sum(v) FROM (SELECT importer, posterior_mean(decay_to(hit_evidence(hit, declared_on::timestamptz, '90 days'), m.last), 1, 9) AS v FROM bench_outcome, (SELECT max(declared_on)::timestamptz AS last FROM bench_outcome) m GROUP BY importer, m.last) x$q$),
-       pg_temp.time_it('plain SQL decayed', w, $q$SELECT sum(v) FROM (SELECT importer, (1 + sum(power(2::float8, -extract(epoch FROM (m.last - declared_on::timestamptz))::float8 / 7776000)) FILTER (WHERE hit)) / (10 + sum(power(2::float8, -extract(epoch FROM (m.last - declared_on::timestamptz))::float8 / 7776000)) FILTER (WHERE hit IS NOT NULL)) AS v FROM bench_outcome, (SELECT max(declared_on)::timestamptz AS last FROM bench_outcome) m GROUP BY importer) x$q$)
+       pg_temp.time_it('plain SQL decayed', w, $q$SELECT sum(v) FROM (SELECT importer, (1 + coalesce(sum(power(2::float8, -extract(epoch FROM (m.last - declared_on::timestamptz))::float8 / 7776000)) FILTER (WHERE hit), 0)) / (10 + coalesce(sum(power(2::float8, -extract(epoch FROM (m.last - declared_on::timestamptz))::float8 / 7776000)) FILTER (WHERE hit IS NOT NULL), 0)) AS v FROM bench_outcome, (SELECT max(declared_on)::timestamptz AS last FROM bench_outcome) m GROUP BY importer) x$q$)
   FROM (VALUES (0), (2)) v(w);
 
 -- daily states stored once, then a quarter per importer from them

@@ -167,8 +167,11 @@ BEGIN
 
     -- the importer's grade: certified traders keep a share of their selections, dishonest
     -- ones are inspected at least at a rate (grade_policies())
-    imp_grade := coalesce(customs_risk.trader_grade_on(decl.importer_id, decl.declared_on), 'general_credit');
-    SELECT * INTO gp FROM customs_risk.grade_policies() p WHERE p.grade = imp_grade;
+    SELECT p.* INTO gp FROM customs_risk.grade_policies() p
+     WHERE p.grade = coalesce((SELECT h.grade FROM customs_risk.trader_grade_history h
+                                WHERE h.trader_id = decl.importer_id AND h.valid_from <= decl.declared_on
+                                  AND (h.valid_to IS NULL OR h.valid_to > decl.declared_on)), 'general_credit');
+    imp_grade := gp.grade;
     IF gp.rate_factor IS NOT NULL OR gp.min_rate IS NOT NULL THEN
         selected := result.channel;
         result.channel := customs_risk.grade_channel(selected, customs_risk.grade_draw(decl.declaration_id),
