@@ -278,6 +278,8 @@ BEGIN
         SELECT o.code, p.*
           FROM (SELECT DISTINCT s.office_code AS code FROM sel_decl s) o,
                LATERAL customs_risk.effective_policy(o.code) p
+    ), gp AS MATERIALIZED (
+        SELECT * FROM customs_risk.grade_policies()     -- four rows, computed once
     ), graded AS (
         SELECT s.*, g.rate_factor, g.min_rate,
                CASE WHEN g.rate_factor IS NOT NULL OR g.min_rate IS NOT NULL
@@ -286,7 +288,7 @@ BEGIN
           LEFT JOIN customs_risk.trader_grade_history h
                  ON h.trader_id = s.importer AND h.valid_from <= select_for_day.day
                 AND (h.valid_to IS NULL OR h.valid_to > select_for_day.day)
-          JOIN customs_risk.grade_policies() g ON g.grade = coalesce(h.grade, 'general_credit')
+          JOIN gp g ON g.grade = coalesce(h.grade, 'general_credit')
     ), sel AS (
         SELECT s.*, p.model_name, p.topup_by, p.random_channel, p.share_red, p.share_yellow, p.share_blue,
                p.daily_capacity AS cap,
