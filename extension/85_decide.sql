@@ -70,9 +70,10 @@ $fn$;
 CREATE FUNCTION customs_risk.model_channel(model_score float8, yellow float8, red float8) RETURNS customs_risk.channel
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $fn$
-    SELECT CASE WHEN model_score >= red THEN 'red'
-                WHEN model_score >= yellow THEN 'yellow'
-                ELSE 'green' END::customs_risk.channel
+    -- typed literals: a text-to-enum cast is stable, and would stop this from being inlined
+    SELECT CASE WHEN model_score >= red THEN 'red'::customs_risk.channel
+                WHEN model_score >= yellow THEN 'yellow'::customs_risk.channel
+                ELSE 'green'::customs_risk.channel END
 $fn$;
 COMMENT ON FUNCTION customs_risk.model_channel(float8, float8, float8) IS
     'red at or above the red threshold, yellow at or above the yellow one, else green (NULL score or threshold: no effect)';

@@ -285,9 +285,10 @@ CREATE FUNCTION customs_risk.grade_channel(selected customs_risk.channel, grade_
                                            rate_factor float8, min_rate float8) RETURNS customs_risk.channel
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $fn$
-    SELECT CASE WHEN selected >= 'yellow' AND grade_draw >= rate_factor THEN 'green'
-                WHEN selected < 'yellow' AND grade_draw < min_rate THEN 'yellow'
-                ELSE selected END::customs_risk.channel
+    -- typed literals: a text-to-enum cast is stable, and would stop this from being inlined
+    SELECT CASE WHEN selected >= 'yellow'::customs_risk.channel AND grade_draw >= rate_factor THEN 'green'::customs_risk.channel
+                WHEN selected < 'yellow'::customs_risk.channel AND grade_draw < min_rate THEN 'yellow'::customs_risk.channel
+                ELSE selected END
 $fn$;
 COMMENT ON FUNCTION customs_risk.grade_channel(customs_risk.channel, float8, float8, float8) IS
     'the channel after a grade''s inspection policy: a selection kept when the draw is below the factor, yellow when the draw is below a least rate';
