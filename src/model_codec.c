@@ -299,6 +299,38 @@ ModelDefSerialize(const ModelDef *m)
 	return out;
 }
 
+/*
+ * The columns whose features the core reads: a tree model rarely splits on all of them, and
+ * a column no tree splits on need not be looked up to score (explanations still read all).
+ */
+static void
+FindUsedColumns(ModelDef *m)
+{
+	bool	   *feature_used = palloc0(sizeof(bool) * Max(m->p, 1));
+
+	if (m->kind == MODEL_KIND_GBDT)
+	{
+		uint32		nodes = m->gbdt->tree_start[m->gbdt->n_trees];
+
+		for (uint32 i = 0; i < nodes; i++)
+			if (m->gbdt->nodes[i].feature >= 0)
+				feature_used[m->gbdt->nodes[i].feature] = true;
+	}
+	else
+		for (int j = 0; j < m->p; j++)
+			feature_used[j] = m->logit->coef[j] != 0;
+	m->used = MemoryContextAlloc(m->cxt, sizeof(int) * Max(m->ncols, 1));
+	m->nused = 0;
+	for (int c = 0; c < m->ncols; c++)
+	{
+		const ModelColumn *col = &m->cols[c];
+
+		if (feature_used[col->feature] || (col->categorical && feature_used[col->feature + 1]))
+			m->used[m->nused++] = c;
+	}
+	pfree(feature_used);
+}
+
 /* A bounded reader over the stored form; any overrun or bad value is corruption. */
 typedef struct Reader
 {
@@ -482,6 +514,7 @@ ModelDefDeserialize(const bytea *body, MemoryContext parent, const char *model_n
 	}
 	if ((kind == MODEL_KIND_GBDT ? m->gbdt->p : m->logit->p) != m->p)
 		Corrupt(&r, "the core model's feature count does not match its columns");
+	FindUsedColumns(m);
 	pfree(names);
 	pfree(categorical);
 	MemoryContextSetParent(cxt, parent);

@@ -73,6 +73,8 @@ typedef struct ModelDef
 	int			ncols;
 	ModelColumn *cols;
 	int			p;				/* features */
+	int			nused;			/* columns the core reads: scoring skips the others */
+	int		   *used;
 	GbdtModel  *gbdt;
 	LogitModel *logit;
 } ModelDef;

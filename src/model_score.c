@@ -287,14 +287,20 @@ DeformRow(ScoreSite *site, HeapTupleHeader rec)
 	heap_deform_tuple(&tuple, site->tupdesc, site->values, site->nulls);
 }
 
-/* The row's features, from its columns in the site's values and nulls. */
+/*
+ * The row's features, from its columns in the site's values and nulls: the n columns listed
+ * in cols (all of them to explain, only those the core reads to score; the features of the
+ * others are never read then).
+ */
 static void
-RowFeatures(ScoreSite *site)
+RowFeatures(ScoreSite *site, const int *cols, int n)
 {
 	const ModelDef *m = site->cm->def;
+
 	/* numbers, and the first step of every category lookup */
-	for (int c = 0; c < m->ncols; c++)
+	for (int i = 0; i < n; i++)
 	{
+		int			c = cols[i];
 		const ModelColumn *col = &m->cols[c];
 		int			a = site->attnum[c];
 
@@ -306,11 +312,16 @@ RowFeatures(ScoreSite *site)
 			site->cat_hash[c] = ModelDefCategoryHashStart(col, site->cat_s[c], site->cat_len[c]);
 		}
 	}
-	for (int c = 0; c < m->ncols; c++)
+	for (int i = 0; i < n; i++)
+	{
+		int			c = cols[i];
+
 		if (m->cols[c].categorical && !site->nulls[site->attnum[c]])
 			site->cat_slot[c] = ModelDefCategoryCandidate(&m->cols[c], site->cat_hash[c], site->cat_len[c]);
-	for (int c = 0; c < m->ncols; c++)
+	}
+	for (int i = 0; i < n; i++)
 	{
+		int			c = cols[i];
 		const ModelColumn *col = &m->cols[c];
 
 		if (!col->categorical)
@@ -336,7 +347,7 @@ model_score(PG_FUNCTION_ARGS)
 
 	BindRow(site, fcinfo->flinfo->fn_mcxt, rec);
 	DeformRow(site, rec);
-	RowFeatures(site);
+	RowFeatures(site, site->cm->def->used, site->cm->def->nused);
 	PG_RETURN_FLOAT8(1.0 / (1.0 + exp(-ModelDefMargin(site->cm->def, site->x))));
 }
 
@@ -365,14 +376,14 @@ model_score_columns(PG_FUNCTION_ARGS)
 		ArgColumnsInit(&ac, fcinfo, fcinfo->flinfo->fn_mcxt, 1, 3, 4);
 		BindColumns(site, fcinfo->flinfo->fn_mcxt, ac.n, (const char *const *) ac.names, ac.types);
 	}
-	for (int c = 0; c < m->ncols; c++)
+	for (int i = 0; i < m->nused; i++)
 	{
-		int			a = site->attnum[c];
+		int			a = site->attnum[m->used[i]];
 
 		site->values[a] = fcinfo->args[4 + a].value;
 		site->nulls[a] = fcinfo->args[4 + a].isnull;
 	}
-	RowFeatures(site);
+	RowFeatures(site, m->used, m->nused);
 	PG_RETURN_FLOAT8(1.0 / (1.0 + exp(-ModelDefMargin(m, site->x))));
 }
 
@@ -413,7 +424,13 @@ model_explain(PG_FUNCTION_ARGS)
 	BindRow(site, fcinfo->flinfo->fn_mcxt, rec);
 	DeformRow(site, rec);
 	m = site->cm->def;
-	RowFeatures(site);
+	{
+		int		   *all = palloc(sizeof(int) * m->ncols);
+
+		for (int c = 0; c < m->ncols; c++)
+			all[c] = c;
+		RowFeatures(site, all, m->ncols);
+	}
 	ModelDefContributions(m, site->x, site->contrib);
 	rows = palloc(sizeof(Contribution) * (m->ncols + 1));
 	for (int c = 0; c < m->ncols; c++)
