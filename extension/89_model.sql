@@ -167,6 +167,14 @@ BEGIN
         (eff ->> 'lambda')::float8, (eff ->> 'gamma')::float8, (eff ->> 'min_child_weight')::float8,
         (eff ->> 'subsample')::float8, (eff ->> 'colsample')::float8, (eff ->> 'seed')::bigint,
         (eff ->> 'lambda')::float8);
+    IF NOT do_replace THEN
+        -- a plain insert: a model another session stored meanwhile is a unique violation, not overwritten
+        INSERT INTO customs_risk.model (name, kind, label, features, options, training_query, train_from, train_to,
+                                        metrics, body)
+        VALUES (name, kind, label, b.features, eff, query, b.train_from, b.train_to, b.metrics, b.body)
+        RETURNING * INTO result;
+        RETURN result;
+    END IF;
     INSERT INTO customs_risk.model AS m (name, kind, label, features, options, training_query, train_from, train_to,
                                          metrics, body)
     VALUES (name, kind, label, b.features, eff, query, b.train_from, b.train_to, b.metrics, b.body)

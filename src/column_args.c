@@ -179,6 +179,9 @@ row_columns_support(PG_FUNCTION_ARGS)
 	row = scoring ? lsecond(f->args) : linitial(f->args);
 	if (!RowColumns(req, row, scoring, &rowtype, &cols, &names, &present))
 		PG_RETURN_POINTER(NULL);
+	/* a function takes at most FUNC_MAX_ARGS arguments: a wider row keeps the row form */
+	if (list_length(cols) + 5 > FUNC_MAX_ARGS)
+		PG_RETURN_POINTER(NULL);
 	if (scoring)
 	{
 		Oid			scoretypes[5] = {TEXTOID, REGTYPEOID, TIDOID, TEXTARRAYOID, ANYOID};

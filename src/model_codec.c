@@ -447,8 +447,11 @@ ModelDefDeserialize(const bytea *body, MemoryContext parent, const char *model_n
 		if (categorical[c])
 		{
 			uint64		n = GetU(&r, 4);
+			uint64		has_null = GetU(&r, 1);
 
-			if (GetU(&r, 1) == 1)
+			if (has_null > 1)
+				Corrupt(&r, "bad NULL flag");
+			if (has_null == 1)
 				GetBytes(&r, 16);
 			for (uint64 k = 0; k < n; k++)
 				GetBytes(&r, 16 + GetU(&r, 2));

@@ -134,10 +134,12 @@ EnumLabel(ModelInput *in, Datum d)
 	Oid			oid = DatumGetObjectId(d);
 	int			slot;
 
-	for (int i = 0; i < in->nenum && i < MODEL_INPUT_ENUM_CACHE; i++)
+	for (uint32 i = 0; i < in->nenum && i < MODEL_INPUT_ENUM_CACHE; i++)
 		if (in->enum_oid[i] == oid)
 			return in->enum_label[i];
 	slot = in->nenum++ % MODEL_INPUT_ENUM_CACHE;
+	if (in->nenum >= 2 * MODEL_INPUT_ENUM_CACHE)	/* a ring: keep the count small, all slots full */
+		in->nenum -= MODEL_INPUT_ENUM_CACHE;
 	if (in->enum_label[slot] != NULL)
 		pfree(in->enum_label[slot]);
 	in->enum_oid[slot] = oid;

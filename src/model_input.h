@@ -26,7 +26,7 @@ typedef struct ModelInput
 	ModelInputKind kind;
 	bool		is_enum;
 	FmgrInfo	out;			/* MI_OTHER */
-	int			nenum;			/* enum labels seen, newest replacing the oldest */
+	uint32		nenum;			/* enum labels seen, newest replacing the oldest */
 	Oid			enum_oid[MODEL_INPUT_ENUM_CACHE];
 	char	   *enum_label[MODEL_INPUT_ENUM_CACHE];
 } ModelInput;

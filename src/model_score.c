@@ -13,6 +13,7 @@
 
 #include "access/genam.h"
 #include "access/htup_details.h"
+#include "access/skey.h"
 #include "access/table.h"
 #include "catalog/namespace.h"
 #include "catalog/pg_type.h"
@@ -101,42 +102,60 @@ PinModel(const char *name, MemoryContext query_cxt)
 				 errmsg("risk model \"%.40s...\" does not exist", name)));
 
 	rel = table_open(relid, AccessShareLock);
-	ScanKeyInit(&key, 1, BTEqualStrategyNumber, F_TEXTEQ, CStringGetTextDatum(name));
+	{
+		/* compare with the index's collation: the key must search the tree as it was built */
+		Relation	irel = index_open(indexid, AccessShareLock);
+
+		ScanKeyEntryInitialize(&key, 0, 1, BTEqualStrategyNumber, InvalidOid, irel->rd_indcollation[0],
+							   F_TEXTEQ, CStringGetTextDatum(name));
+		index_close(irel, AccessShareLock);
+	}
 	scan = systable_beginscan(rel, indexid, true, GetActiveSnapshot(), 1, &key);
 	tuple = systable_getnext(scan);
+
+	for (cm = model_cache; cm != NULL; cm = cm->next)
+		if (cm->current && strcmp(cm->name, name) == 0)
+			break;
+	/* the raw xmin: a frozen row reports FrozenTransactionId, and a reused tid would then match */
+	if (cm != NULL && (!HeapTupleIsValid(tuple) || cm->xmin != HeapTupleHeaderGetRawXmin(tuple->t_data) ||
+					   !ItemPointerEquals(&cm->tid, &tuple->t_self)))
+	{
+		cm->current = false;	/* replaced or gone: freed once no query uses it */
+		ReleaseIfUnused(cm);
+		cm = NULL;
+	}
 	if (!HeapTupleIsValid(tuple))
 		ereport(ERROR,
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("risk model \"%s\" does not exist", name),
 				 errhint("Train it with customs_risk.train_model.")));
-
-	for (cm = model_cache; cm != NULL; cm = cm->next)
-		if (cm->current && strcmp(cm->name, name) == 0)
-			break;
-	if (cm != NULL && (cm->xmin != HeapTupleHeaderGetXmin(tuple->t_data) ||
-					   !ItemPointerEquals(&cm->tid, &tuple->t_self)))
-	{
-		cm->current = false;	/* replaced: freed once no query uses it */
-		ReleaseIfUnused(cm);
-		cm = NULL;
-	}
 	if (cm == NULL)
 	{
 		bool		isnull;
 		AttrNumber	attnum = get_attnum(relid, "body");
 		Datum		body = heap_getattr(tuple, attnum, RelationGetDescr(rel), &isnull);
-		ModelDef   *def;
+		CachedModel *entry;
 
 		if (isnull)
 			ereport(ERROR,
 					(errcode(ERRCODE_DATA_CORRUPTED),
 					 errmsg("stored model \"%s\" has no body", name)));
-		def = ModelDefDeserialize(DatumGetByteaPP(body), TopMemoryContext, name);
-		cm = MemoryContextAllocZero(TopMemoryContext, sizeof(CachedModel));
+		/* the entry first: decoding may fail, and an entry made after it could leak the model */
+		entry = MemoryContextAllocZero(TopMemoryContext, sizeof(CachedModel));
+		PG_TRY();
+		{
+			entry->def = ModelDefDeserialize(DatumGetByteaPP(body), TopMemoryContext, name);
+		}
+		PG_CATCH();
+		{
+			pfree(entry);
+			PG_RE_THROW();
+		}
+		PG_END_TRY();
+		cm = entry;
 		strlcpy(cm->name, name, sizeof(cm->name));
-		cm->xmin = HeapTupleHeaderGetXmin(tuple->t_data);
+		cm->xmin = HeapTupleHeaderGetRawXmin(tuple->t_data);
 		cm->tid = tuple->t_self;
-		cm->def = def;
 		cm->current = true;
 		cm->next = model_cache;
 		model_cache = cm;
@@ -144,10 +163,11 @@ PinModel(const char *name, MemoryContext query_cxt)
 	systable_endscan(scan);
 	table_close(rel, AccessShareLock);
 
-	cm->pins++;
+	/* the callback first: a pin without its unpin would keep the model forever */
 	cb = MemoryContextAlloc(query_cxt, sizeof(*cb));
 	cb->func = Unpin;
 	cb->arg = cm;
+	cm->pins++;
 	MemoryContextRegisterResetCallback(query_cxt, cb);
 	return cm;
 }
@@ -267,7 +287,7 @@ Site(FunctionCallInfo fcinfo)
 	site = MemoryContextAllocZero(mcxt, sizeof(ScoreSite));
 	site->name = MemoryContextStrdup(mcxt, text_to_cstring(name));
 	site->cm = PinModel(site->name, mcxt);
-	site->x = MemoryContextAlloc(mcxt, sizeof(double) * (site->cm->def->p + 1));
+	site->x = MemoryContextAllocZero(mcxt, sizeof(double) * (site->cm->def->p + 1));
 	site->contrib = MemoryContextAlloc(mcxt, sizeof(double) * (site->cm->def->p + 1));
 	site->next = first;
 	fcinfo->flinfo->fn_extra = site;

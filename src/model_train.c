@@ -347,10 +347,16 @@ TrainReceive(TupleTableSlot *slot, DestReceiver *self)
 				t->positives += t->y[t->n];
 				break;
 			case TR_WINDOW:
+				/* infinite dates and timestamps (and dates past the timestamp range) say nothing
+				 * about the window */
 				if (!isnull)
 				{
-					Timestamp	ts = col->is_date ? date2timestamp_no_overflow(DatumGetDateADT(d))
+					int			overflow = 0;
+					Timestamp	ts = col->is_date ? date2timestamp_opt_overflow(DatumGetDateADT(d), &overflow)
 						: DatumGetTimestamp(d);
+
+					if (overflow != 0 || TIMESTAMP_NOT_FINITE(ts))
+						break;
 
 					if (!t->window_seen || ts < t->window_from)
 						t->window_from = ts;
@@ -592,10 +598,10 @@ model_train_body(PG_FUNCTION_ARGS)
 	Trainer		t;
 	SPIExecuteOptions opts;
 	TupleDesc	rettd;
-	const char *kindname = text_to_cstring(PG_GETARG_TEXT_PP(2));
-	int			kind = strcmp(kindname, "logistic") == 0 ? MODEL_KIND_LOGIT : MODEL_KIND_GBDT;
-	int			folds = PG_GETARG_INT32(6);
-	double		smoothing = PG_GETARG_FLOAT8(7);
+	const char *kindname;
+	int			kind;
+	int			folds;
+	double		smoothing;
 	double		prior;
 	double	   *x,
 			   *cat_n,
@@ -614,6 +620,23 @@ model_train_body(PG_FUNCTION_ARGS)
 
 	if (get_call_result_type(fcinfo, NULL, &rettd) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "model_train_body must return a row");
+	/* train_model passes checked options; a direct call must not get further with bad ones */
+	for (int i = 0; i < PG_NARGS(); i++)
+		if (PG_ARGISNULL(i) && i != 3 && i != 4 && i != 5)
+			ereport(ERROR,
+					(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+					 errmsg("model_train_body argument %d must not be NULL", i + 1),
+					 errhint("Call customs_risk.train_model.")));
+	kindname = text_to_cstring(PG_GETARG_TEXT_PP(2));
+	kind = strcmp(kindname, "logistic") == 0 ? MODEL_KIND_LOGIT : MODEL_KIND_GBDT;
+	folds = PG_GETARG_INT32(6);
+	smoothing = PG_GETARG_FLOAT8(7);
+	if ((strcmp(kindname, "gbdt") != 0 && strcmp(kindname, "logistic") != 0) || folds < 2 || folds > 100 ||
+		!(smoothing >= 0 && smoothing <= 1e6))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("model_train_body needs kind gbdt or logistic, folds 2 to 100 and smoothing 0 to 1e6"),
+				 errhint("Call customs_risk.train_model.")));
 	memset(&t, 0, sizeof(t));
 	t.pub.receiveSlot = TrainReceive;
 	t.pub.rStartup = TrainStartup;

@@ -3,7 +3,7 @@
 BEGIN;
 SET search_path = customs_risk, public;
 SET client_min_messages = warning;
-SELECT plan(45);
+SELECT plan(48);
 
 CREATE TEMP TABLE rows AS
 SELECT l.declared_on, o.hit, l.office, l.process_type, l.import_type, l.transport, l.departure, l.hs, l.origin,
@@ -140,6 +140,17 @@ SELECT throws_ok($$SELECT score('t_gbdt2', r) FROM (SELECT office, hs FROM valid
                  'a row without a column the model needs');
 SELECT throws_ok($$SELECT score('t_gbdt2', r) FROM (SELECT v.*, 'x' AS tax_rate FROM (SELECT declared_on, office, process_type, import_type, transport, departure, hs, origin, origin_indicator, tax_type, net_mass, value, unit_value, importer, declarant, seller, hs6_origin, hs6_origin_tax FROM valid_rows LIMIT 1) v) r$$,
                  '42804', NULL, 'a number the row gives as text');
+SELECT throws_ok($$SELECT * FROM model_train_body('SELECT 1 AS hit', 'hit', NULL, NULL, NULL, NULL, 5, 20, 10, 3, 255, 0.1, 1, 0, 1, 1, 1, 0, 1)$$,
+                 '22004', NULL, 'the C half refuses a NULL argument instead of crashing when called directly');
+SELECT throws_ok($$SELECT * FROM model_train_body('SELECT 1 AS hit', 'hit', 'gbdt', NULL, NULL, NULL, 0, 20, 10, 3, 255, 0.1, 1, 0, 1, 1, 1, 0, 1)$$,
+                 '22023', NULL, '... and zero folds');
+-- a row wider than a function's argument limit keeps the row form, and still scores
+DO $$ BEGIN
+    EXECUTE 'CREATE TEMP TABLE wide AS SELECT v.*, ' ||
+            (SELECT string_agg('0 AS pad' || g, ', ') FROM generate_series(1, 100) g) || ' FROM valid_rows v LIMIT 10';
+END $$;
+SELECT ok((SELECT bool_and(score('t_gbdt', w) = score('t_gbdt', w.*::record)) FROM wide w),
+          'a 120-column row scores (too wide for the column form)');
 UPDATE model SET body = substr(body, 1, 200) WHERE name = 't_logit';
 SELECT throws_ok($$SELECT score('t_logit', v) FROM valid_rows v LIMIT 1$$, 'XX001', NULL, 'a truncated stored model');
 UPDATE model SET body = overlay(body PLACING '\xff'::bytea FROM 5 FOR 1) WHERE name = 't_gbdt2';
