@@ -9,14 +9,15 @@ OBJS = src/customs_risk.o src/hscode_core.o src/hscode.o src/hscode_index.o \
        src/profile_summary.o src/numeric_double.o src/singleton_row.o \
        src/beta_core.o src/hit_evidence.o src/ranking_eval.o src/price_ref.o \
        src/gbdt_core.o src/logit_core.o src/model_input.o src/model_codec.o \
-       src/model_train.o src/model_score.o src/normal_core.o src/compliance.o
+       src/model_train.o src/model_score.o src/normal_core.o src/compliance.o \
+       src/control_chart_core.o src/control_chart.o
 
 # The install script has one source: the numbered fragments in extension/.
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 EXTRA_CLEAN = test/unit/hscode_test test/unit/criteria_test test/unit/beta_test test/unit/gbdt_test \
-             test/unit/logit_test
+             test/unit/logit_test test/unit/control_chart_test
 
-REGRESS = setup hscode hscode_index reference data_model loader_errors criteria selection indicators evaluation price_ref compliance
+REGRESS = setup hscode hscode_index reference data_model loader_errors criteria selection indicators evaluation price_ref compliance monitoring
 ISOLATION = profile_consistency
 ISOLATION_OPTS = --inputdir=test/isolation
 
@@ -54,3 +55,6 @@ test/unit/gbdt_test: test/unit/gbdt_test.c test/unit/tap.h src/gbdt_core.c src/g
 
 test/unit/logit_test: test/unit/logit_test.c test/unit/tap.h src/logit_core.c src/logit_core.h src/le_bytes.h
 	$(CC) -std=c99 -O2 -g -Wall -Wextra $(WERROR) -Isrc -o $@ test/unit/logit_test.c src/logit_core.c -lm
+
+test/unit/control_chart_test: test/unit/control_chart_test.c test/unit/tap.h src/control_chart_core.c src/control_chart_core.h
+	$(CC) -std=c99 -O2 -g -Wall -Wextra $(WERROR) -Isrc -o $@ test/unit/control_chart_test.c src/control_chart_core.c -lm
