@@ -73,11 +73,11 @@ Unpin(void *arg)
 }
 
 /*
- * The model of that name, decoded from the row the statement's snapshot sees, pinned
- * until query_cxt is reset.  The caller needs SELECT on customs_risk.model.
+ * The model of that name, decoded from the row the statement's snapshot sees (from the
+ * cache while that row is unchanged).  The caller needs SELECT on customs_risk.model.
  */
 static CachedModel *
-PinModel(const char *name, MemoryContext query_cxt)
+CurrentModel(const char *name)
 {
 	Oid			nsp = get_namespace_oid("customs_risk", false);
 	Oid			relid = get_relname_relid("model", nsp);
@@ -87,7 +87,6 @@ PinModel(const char *name, MemoryContext query_cxt)
 	ScanKeyData key;
 	HeapTuple	tuple;
 	CachedModel *cm;
-	MemoryContextCallback *cb;
 
 	if (!OidIsValid(relid) || !OidIsValid(indexid))
 		elog(ERROR, "customs_risk.model is missing");
@@ -162,14 +161,20 @@ PinModel(const char *name, MemoryContext query_cxt)
 	}
 	systable_endscan(scan);
 	table_close(rel, AccessShareLock);
+	return cm;
+}
 
+/* Keep a model until query_cxt is reset. */
+static void
+PinModel(CachedModel *cm, MemoryContext query_cxt)
+{
 	/* the callback first: a pin without its unpin would keep the model forever */
-	cb = MemoryContextAlloc(query_cxt, sizeof(*cb));
+	MemoryContextCallback *cb = MemoryContextAlloc(query_cxt, sizeof(*cb));
+
 	cb->func = Unpin;
 	cb->arg = cm;
 	cm->pins++;
 	MemoryContextRegisterResetCallback(query_cxt, cb);
-	return cm;
 }
 
 /* Per call site: the pinned model and where its columns are in the row type. */
@@ -178,6 +183,12 @@ typedef struct ScoreSite
 	struct ScoreSite *next;		/* a call site that scores with several models keeps each */
 	char	   *name;
 	CachedModel *cm;
+	/* the snapshot the model was checked under: a PL/pgSQL expression lives for a whole
+	 * transaction, and must see a model retrained by an earlier statement */
+	CommandId	cid;
+	TransactionId snap_xmin;
+	TransactionId snap_xmax;
+	bool		recheck_type;	/* row mode: compare the row type's columns again */
 	Oid			typid;
 	int32		typmod;
 	TupleDesc	tupdesc;
@@ -246,9 +257,16 @@ BindRow(ScoreSite *site, MemoryContext mcxt, HeapTupleHeader rec)
 	const char **names;
 	Oid		   *types;
 
-	if (site->tupdesc != NULL && site->typid == typid && site->typmod == typmod)
+	if (site->tupdesc != NULL && site->typid == typid && site->typmod == typmod && !site->recheck_type)
 		return;
 	td = lookup_rowtype_tupdesc(typid, typmod);
+	site->recheck_type = false;
+	if (site->tupdesc != NULL && site->typid == typid && site->typmod == typmod &&
+		equalTupleDescs(site->tupdesc, td))
+	{
+		ReleaseTupleDesc(td);	/* a new statement, the same columns: the binding holds */
+		return;
+	}
 	{
 		MemoryContext old = MemoryContextSwitchTo(mcxt);
 
@@ -280,17 +298,41 @@ Site(FunctionCallInfo fcinfo)
 	size_t		len = VARSIZE_ANY_EXHDR(name);
 	MemoryContext mcxt = fcinfo->flinfo->fn_mcxt;
 
+	Snapshot	snap = GetActiveSnapshot();
+	CachedModel *cm;
+
 	for (site = first; site != NULL; site = site->next)
 		if (strlen(site->name) == len && memcmp(site->name, VARDATA_ANY(name), len) == 0)
-			return site;
-	/* a model this call site has not used yet in this query: pin it */
-	site = MemoryContextAllocZero(mcxt, sizeof(ScoreSite));
-	site->name = MemoryContextStrdup(mcxt, text_to_cstring(name));
-	site->cm = PinModel(site->name, mcxt);
-	site->x = MemoryContextAllocZero(mcxt, sizeof(double) * (site->cm->def->p + 1));
-	site->contrib = MemoryContextAlloc(mcxt, sizeof(double) * (site->cm->def->p + 1));
-	site->next = first;
-	fcinfo->flinfo->fn_extra = site;
+			break;
+	if (site != NULL && (snap == NULL || (snap->curcid == site->cid && snap->xmin == site->snap_xmin &&
+										  snap->xmax == site->snap_xmax)))
+		return site;			/* the same statement: nothing to check */
+	if (site == NULL)
+	{
+		/* a model this call site has not used yet */
+		site = MemoryContextAllocZero(mcxt, sizeof(ScoreSite));
+		site->name = MemoryContextStrdup(mcxt, text_to_cstring(name));
+		site->next = first;
+		fcinfo->flinfo->fn_extra = site;
+	}
+	cm = CurrentModel(site->name);
+	if (cm != site->cm)
+	{
+		/* new, or retrained since this call site last scored: bind afresh */
+		PinModel(cm, mcxt);
+		site->cm = cm;
+		site->x = MemoryContextAllocZero(mcxt, sizeof(double) * (cm->def->p + 1));
+		site->contrib = MemoryContextAlloc(mcxt, sizeof(double) * (cm->def->p + 1));
+		site->attnum = NULL;
+		site->tupdesc = NULL;
+	}
+	site->recheck_type = true;
+	if (snap != NULL)
+	{
+		site->cid = snap->curcid;
+		site->snap_xmin = snap->xmin;
+		site->snap_xmax = snap->xmax;
+	}
 	return site;
 }
 

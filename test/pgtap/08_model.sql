@@ -3,7 +3,7 @@
 BEGIN;
 SET search_path = customs_risk, public;
 SET client_min_messages = warning;
-SELECT plan(48);
+SELECT plan(50);
 
 CREATE TEMP TABLE rows AS
 SELECT l.declared_on, o.hit, l.office, l.process_type, l.import_type, l.transport, l.departure, l.hs, l.origin,
@@ -102,6 +102,18 @@ SELECT lives_ok($$SELECT train_model('t_gbdt', 'SELECT * FROM train_rows', 'hit'
 SELECT isnt((SELECT score('t_gbdt', v) FROM valid_rows v ORDER BY hs, importer, value LIMIT 1),
             (SELECT score('t_gbdt2', v) FROM valid_rows v ORDER BY hs, importer, value LIMIT 1),
             'the next query scores with the retrained model');
+
+-- ... also for a PL/pgSQL expression, which lives for the whole transaction
+SELECT lives_ok($$SELECT train_model('t_loop', 'SELECT * FROM train_rows', 'hit', '{"trees": 2}')$$, 'a small model');
+CREATE FUNCTION pg_temp.loop_score(x valid_rows) RETURNS float8 LANGUAGE plpgsql AS $$
+BEGIN
+    RETURN customs_risk.score('t_loop', x);
+END $$;
+CREATE TEMP TABLE loop_before AS SELECT pg_temp.loop_score(v) AS s FROM valid_rows v ORDER BY hs, importer, value LIMIT 1;
+SELECT train_model('t_loop', 'SELECT * FROM train_rows', 'hit', '{"trees": 20, "replace": true}') IS NOT NULL AS retrained \gset
+SELECT ok((SELECT pg_temp.loop_score(v) = score('t_loop', v) AND pg_temp.loop_score(v) <> (SELECT s FROM loop_before)
+             FROM valid_rows v ORDER BY hs, importer, value LIMIT 1),
+          'a PL/pgSQL function scores with the retrained model in the next statement');
 
 -- the logistic baseline
 SELECT lives_ok($$SELECT train_model('t_logit', 'SELECT * FROM train_rows', 'hit', '{"kind": "logistic"}')$$,
