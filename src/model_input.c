@@ -7,6 +7,8 @@
 
 #include "catalog/pg_type.h"
 #include "utils/builtins.h"
+#include "utils/date.h"
+#include "utils/timestamp.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
 
@@ -75,6 +77,13 @@ ModelInputInit(ModelInput *in, Oid type, MemoryContext mcxt)
 		case TEXTOID:
 		case VARCHAROID:
 			in->kind = MI_TEXT;
+			break;
+		case DATEOID:
+			in->kind = MI_DATE;
+			break;
+		case TIMESTAMPOID:
+		case TIMESTAMPTZOID:
+			in->kind = MI_TIMESTAMP;
 			break;
 		case BPCHAROID:
 			in->kind = MI_BPCHAR;
@@ -166,12 +175,28 @@ ModelInputCategory(ModelInput *in, Datum d, int *len)
 						(*len)--;
 				return s;
 			}
+		case MI_FLOAT4:
+		case MI_FLOAT8:
+			/* not float8out: its digits follow extra_float_digits, and a key must not move */
+			s = psprintf("%.17g", in->kind == MI_FLOAT4 ? (double) DatumGetFloat4(d) : DatumGetFloat8(d));
+			*len = strlen(s);
+			return s;
+		case MI_DATE:
+			/* the day number, not date_out's DateStyle-dependent text */
+			s = psprintf("d%d", (int) DatumGetDateADT(d));
+			*len = strlen(s);
+			return s;
+		case MI_TIMESTAMP:
+			s = psprintf("t" INT64_FORMAT, (int64) DatumGetTimestamp(d));
+			*len = strlen(s);
+			return s;
 		case MI_OTHER:
 			s = in->is_enum ? EnumLabel(in, d) : OutputFunctionCall(&in->out, d);
 			*len = strlen(s);
 			return s;
 		default:
-			/* numbers forced to be categories: their text form, as in SQL */
+			/* integers, numeric and bool forced to be categories: their text form, which no
+			 * setting changes */
 			s = OutputFunctionCall(&in->out, d);
 			*len = strlen(s);
 			return s;

@@ -17,6 +17,8 @@ typedef enum ModelInputKind
 	MI_INT2, MI_INT4, MI_INT8, MI_FLOAT4, MI_FLOAT8, MI_NUMERIC, MI_BOOL,	/* numbers */
 	MI_TEXT,					/* text, varchar: the bytes as they are */
 	MI_BPCHAR,					/* char(n): without its padding */
+	MI_DATE,					/* dates and timestamps made categorical: keys that no */
+	MI_TIMESTAMP,				/* DateStyle or TimeZone setting changes */
 	MI_OTHER					/* anything else: its output function (enums cached) */
 } ModelInputKind;
 

@@ -3,7 +3,7 @@
 BEGIN;
 SET search_path = customs_risk, public;
 SET client_min_messages = warning;
-SELECT plan(50);
+SELECT plan(51);
 
 CREATE TEMP TABLE rows AS
 SELECT l.declared_on, o.hit, l.office, l.process_type, l.import_type, l.transport, l.departure, l.hs, l.origin,
@@ -114,6 +114,15 @@ SELECT train_model('t_loop', 'SELECT * FROM train_rows', 'hit', '{"trees": 20, "
 SELECT ok((SELECT pg_temp.loop_score(v) = score('t_loop', v) AND pg_temp.loop_score(v) <> (SELECT s FROM loop_before)
              FROM valid_rows v ORDER BY hs, importer, value LIMIT 1),
           'a PL/pgSQL function scores with the retrained model in the next statement');
+
+-- a date made categorical is keyed by its day, whatever DateStyle says
+SELECT train_model('t_date', 'SELECT hit, office, declared_on AS d FROM train_rows', 'hit',
+                   '{"categorical": ["d"], "trees": 5}') IS NOT NULL AS dated \gset
+SELECT score('t_date', x) AS iso_score FROM (SELECT office, declared_on AS d FROM train_rows ORDER BY declared_on, office LIMIT 1) x \gset
+SET LOCAL DateStyle = 'SQL, DMY';
+SELECT is((SELECT score('t_date', x) FROM (SELECT office, declared_on AS d FROM train_rows ORDER BY declared_on, office LIMIT 1) x),
+          :iso_score::float8, 'a categorical date scores the same under another DateStyle');
+RESET DateStyle;
 
 -- the logistic baseline
 SELECT lives_ok($$SELECT train_model('t_logit', 'SELECT * FROM train_rows', 'hit', '{"kind": "logistic"}')$$,
