@@ -42,7 +42,8 @@ SELECT pg_catalog.pg_extension_config_dump('customs_risk.monitoring_alert_alert_
 -- min_days days (lines and value with quiet days as 0, the hit rate over days with inspections),
 -- with CUSUM (k 1, h 5, a 90-day baseline: about one false alert in 15 stable years, a 3-sigma
 -- shift caught within 5 days in 98% of series; see the monitoring regression test), and record
--- the series in alert on as_of.  Sends NOTIFY customs_risk_alerts with the run's date and count.
+-- the series in alert on as_of.  Sends NOTIFY customs_risk_alerts with the run's date and count;
+-- returns the new alerts, the furthest from their baseline first.
 CREATE FUNCTION customs_risk.run_monitoring(as_of date, min_days integer DEFAULT 120)
 RETURNS SETOF customs_risk.monitoring_alert
 LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
@@ -119,7 +120,7 @@ BEGIN
         ON CONFLICT ON CONSTRAINT monitoring_alert_series_key DO NOTHING
         RETURNING *
     )
-    SELECT * FROM ins ORDER BY ins.severity DESC, ins.metric, ins.hs_chapter, ins.origin, ins.office_code;
+    SELECT * FROM ins ORDER BY abs(ins.statistic) DESC, ins.metric, ins.hs_chapter, ins.origin, ins.office_code;
     GET DIAGNOSTICS n = ROW_COUNT;
     PERFORM pg_notify('customs_risk_alerts', json_build_object('as_of', run_monitoring.as_of, 'alerts', n)::text);
     DROP TABLE mon_daily, mon_series, mon_charted;
