@@ -351,8 +351,11 @@ BEGIN
                                count(*) FILTER (WHERE a.ch1 = 'red') AS n_red,
                                count(*) FILTER (WHERE a.ch1 = 'yellow') AS n_yellow,
                                count(*) FILTER (WHERE a.ch1 = 'blue') AS n_blue,
-                               count(*) FILTER (WHERE a.ch1 = 'green' AND a.score > 0) AS n_scored,
-                               count(*) FILTER (WHERE a.ch1 = 'green' AND a.score = 0) AS n_unscored,
+                               -- greens a certified importer's grade draw keeps out of the top-up do not count
+                               count(*) FILTER (WHERE a.ch1 = 'green' AND a.score > 0
+                                                  AND (a.rate_factor IS NULL OR a.gdraw < a.rate_factor)) AS n_scored,
+                               count(*) FILTER (WHERE a.ch1 = 'green' AND a.score = 0
+                                                  AND (a.rate_factor IS NULL OR a.gdraw < a.rate_factor)) AS n_unscored,
                                coalesce(min(a.cap)::bigint - count(*) FILTER (WHERE a.ch1 IN ('red', 'yellow')),
                                         count(*)) AS room
                           FROM sel_out a GROUP BY a.office_code) r) q
@@ -363,7 +366,7 @@ BEGIN
                percentile_disc(least(1.0, (greatest(q.red_up + q.yellow_up + q.blue_up - q.n_scored, 0) + 0.5)
                                           / q.n_unscored)) WITHIN GROUP (ORDER BY a.draw) AS draw_cut
           FROM sel_out a JOIN quota q ON q.office_code = a.office_code
-         WHERE a.ch1 = 'green' AND a.score = 0
+         WHERE a.ch1 = 'green' AND a.score = 0 AND (a.rate_factor IS NULL OR a.gdraw < a.rate_factor)
          GROUP BY a.office_code, q.red_up, q.yellow_up, q.blue_up, q.n_scored, q.n_unscored
     )
     -- (an office that tops up by model score ranks all its greens by it)

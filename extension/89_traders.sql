@@ -135,13 +135,14 @@ BEGIN
     IF as_of IS NULL THEN
         RAISE EXCEPTION 'grade_traders() needs a date, not NULL' USING ERRCODE = 'null_value_not_allowed';
     END IF;
+    -- one grading at a time: two at once would both close the same rows (and the date check
+    -- below must see the other's rows)
+    LOCK TABLE customs_risk.trader_grade_history IN SHARE ROW EXCLUSIVE MODE;
     SELECT max(h.valid_from) INTO latest FROM customs_risk.trader_grade_history h;
     IF latest > as_of THEN
         RAISE EXCEPTION 'grades exist from % on; grading runs forward in time, not from %', latest, as_of
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    -- one grading at a time: two at once would both close the same rows
-    LOCK TABLE customs_risk.trader_grade_history IN SHARE ROW EXCLUSIVE MODE;
     SELECT * INTO r_crit FROM customs_risk.grading_rules() g WHERE g.rule = 'critical_violation';
     SELECT * INTO r_share FROM customs_risk.grading_rules() g WHERE g.rule = 'violation_share';
     SELECT * INTO r_err FROM customs_risk.grading_rules() g WHERE g.rule = 'error_rate';
@@ -177,12 +178,18 @@ BEGIN
          WHERE c.valid_from <= as_of AND (c.valid_to IS NULL OR c.valid_to > as_of)
          GROUP BY c.trader_id
     )
-    SELECT coalesce(d.trader_id, c.trader_id) AS trader_id, d.first_declared,
+    , graded AS (
+        -- traders with a grade are graded again even without declarations or a valid
+        -- certificate: an expired certificate must not leave its grade in place
+        SELECT h.trader_id FROM customs_risk.trader_grade_history h WHERE h.valid_to IS NULL
+    )
+    SELECT coalesce(d.trader_id, c.trader_id, g.trader_id) AS trader_id, d.first_declared,
            coalesce(d.n_share, 0) AS n_share, coalesce(d.n_err, 0) AS n_err, coalesce(d.n_crit, 0) AS n_crit,
            coalesce(v.v_crit, 0) AS v_crit, coalesce(v.v_share, 0) AS v_share, coalesce(v.v_err, 0) AS v_err,
            c.level AS cert_level, c.refs AS cert_refs
       FROM decl d
       FULL JOIN cert c ON c.trader_id = d.trader_id
+      FULL JOIN graded g ON g.trader_id = coalesce(d.trader_id, c.trader_id)
       LEFT JOIN viol v ON v.trader_id = d.trader_id;
     SELECT sum(s.v_err)::float8 / nullif(sum(s.n_err), 0) INTO national FROM grade_stats s;
 
@@ -311,8 +318,9 @@ SET search_path = pg_catalog, pg_temp
 AS $fn$
     WITH d AS (
         SELECT coalesce(customs_risk.trader_grade_on(d.importer_id, d.declared_on), 'general_credit') AS grade,
-               EXISTS (SELECT 1 FROM customs_risk.decision_log l
-                        WHERE l.declaration_id = d.declaration_id AND l.channel IN ('yellow', 'red')) AS inspected
+               -- the decision in force: the latest one logged for the declaration
+               coalesce((SELECT l.channel IN ('yellow', 'red') FROM customs_risk.decision_log l
+                          WHERE l.declaration_id = d.declaration_id ORDER BY l.decision_id DESC LIMIT 1), false) AS inspected
           FROM customs_risk.declaration d
          WHERE d.declared_on >= from_day AND d.declared_on < to_day
            AND (office IS NULL OR d.office_code = office)
@@ -333,7 +341,7 @@ AS $fn$
      ORDER BY p.grade DESC
 $fn$;
 COMMENT ON FUNCTION customs_risk.grade_inspection_report(date, date, text) IS
-    'inspections per grade in [from_day, to_day) (as decided and logged), the ratio to general credit, and whether the published target is met';
+    'inspections per grade in [from_day, to_day) (the latest logged decision of each declaration), the ratio to general credit, and whether the published target is met';
 
 SELECT pg_catalog.pg_extension_config_dump('customs_risk.trader_certification', '');
 SELECT pg_catalog.pg_extension_config_dump('customs_risk.trader_certification_certification_id_seq', '');
@@ -371,7 +379,7 @@ AS $fn$
     SELECT row_number() OVER (ORDER BY (t.h + 10 * nat.rate) / (t.k + 10) DESC, t.c DESC, t.trader_id),
            t.trader_id, coalesce(customs_risk.trader_grade_on(t.trader_id, to_day - 1), 'general_credit'),
            t.n, t.k, t.h, t.c, t.h::float8 / nullif(t.k, 0), (t.h + 10 * nat.rate) / (t.k + 10), t.rev, t.val
-      FROM t, nat
+      FROM t, (SELECT coalesce(n.rate, 0) AS rate FROM nat n) nat
      ORDER BY 1
 $fn$;
 COMMENT ON FUNCTION customs_risk.trader_risk_ranking(date, date) IS

@@ -4,12 +4,12 @@
 BEGIN;
 SET search_path = customs_risk, public;
 SET client_min_messages = warning;
-SELECT plan(31);
+SELECT plan(32);
 
 -- synthetic traders declaring in 2029 (the sample ends in 2021, outside every rule's period)
 INSERT INTO trader (trader_id, roles)
 SELECT t, '{importer}' FROM unnest(ARRAY['T-CRIT', 'T-CRIT-OLD', 'T-SHARE', 'T-SHARE-MISS', 'T-BASE', 'T-ERR',
-                                         'T-ERR-MISS', 'T-CERT', 'T-CERT-LAPSED', 'T-NEW', 'T-OLD']) t;
+                                         'T-ERR-MISS', 'T-CERT', 'T-CERT-LAPSED', 'T-NEW', 'T-OLD', 'T-EXP']) t;
 -- n declarations of a trader, the first k of them with a finding (critical when said), from a day on
 CREATE FUNCTION pg_temp.declare(trader text, n int, k int, first_day date, critical boolean DEFAULT false)
 RETURNS void LANGUAGE sql AS $$
@@ -36,6 +36,9 @@ SELECT pg_temp.declare('T-OLD', 10, 0, '2027-01-01');
 SELECT pg_temp.declare('T-OLD', 10, 0, '2029-03-01');
 INSERT INTO trader_certification (trader_id, level, valid_from, audit_reference) VALUES
     ('T-CERT', 'advanced_certified', '2029-01-01', 'AUD-1'), ('T-CERT-LAPSED', 'general_certified', '2029-01-01', 'AUD-2');
+-- certified until February 2030, and no declarations at all
+INSERT INTO trader_certification (trader_id, level, valid_from, valid_to, audit_reference)
+VALUES ('T-EXP', 'advanced_certified', '2029-06-01', '2030-02-01', 'AUD-3');
 -- the sample traders declared years ago and become general credit; keep the result to the test's traders
 CREATE TEMP TABLE g1 AS SELECT * FROM grade_traders('2030-01-01') WHERE trader_id LIKE 'T-%';
 
@@ -66,6 +69,8 @@ SELECT is((SELECT reasons[1] FROM g2 WHERE trader_id = 'T-ERR'), 'error rate 0.1
           '... with the figures');
 SELECT ok(NOT EXISTS (SELECT 1 FROM g2 WHERE trader_id IN ('T-ERR-MISS', 'T-BASE') AND new_grade = 'dishonest'),
           'just under twice the national rate is not');
+SELECT is((SELECT old_grade || ' -> ' || new_grade FROM g2 WHERE trader_id = 'T-EXP'), 'advanced_certified -> general_credit',
+          'a certificate that expired takes its grade with it, declarations or not');
 SELECT is((SELECT old_grade || ' -> ' || new_grade FROM g2 WHERE trader_id = 'T-CRIT'), 'dishonest -> general_credit',
           'with its rule switched off, the critical trader is graded again and the change returned');
 
@@ -99,7 +104,10 @@ SELECT ok((SELECT bool_and(smoothed_hit_rate <= prev) FROM (
           AND (SELECT trader_id FROM trader_risk_ranking('2029-01-01', '2030-04-01') WHERE rank = 1) = 'T-ERR',
           'traders ranked by smoothed hit rate, the one with 13% findings first');
 
--- a generated month: the decisions give each grade its inspection rate
+-- a generated month: the decisions give each grade its inspection rate (under a fixed key, so
+-- the keyed draws, and the rates, are the same in every run)
+DELETE FROM selection_secret;
+INSERT INTO selection_secret (secret) VALUES (sha256(convert_to('customs_risk grading test key', 'UTF8')));
 SELECT lives_ok($$SELECT * FROM generate_declarations(12000, n_importers => 600, seed => 11, label => 'tg',
                                                      first_day => '2031-01-01', n_days => 28, inspected_share => 0)$$,
                 'a generated month');
