@@ -283,6 +283,10 @@ daily_series_in(PG_FUNCTION_ARGS)
 				BAD_INPUT(&ps, at, "expected a number.");
 			if (!isfinite(v))
 				BAD_INPUT(&ps, at, "values must be finite numbers.");
+			/* decimal only: strtod also reads hexadecimal, which output never writes */
+			for (const char *c = ps.p; c < end; c++)
+				if (!isdigit((unsigned char) *c) && *c != '-' && *c != '+' && *c != '.' && *c != 'e' && *c != 'E')
+					BAD_INPUT(&ps, at, "expected a decimal number.");
 			ps.p = end;
 			if (i == n)
 				BAD_INPUT(&ps, at, "more values than points=%d.", (int) n);
