@@ -464,11 +464,13 @@ BEGIN
                                                                        'valid_to', h.valid_to, 'reasons', h.reasons,
                                                                        'certification_lapsed', h.certification_lapsed)
                                                     ORDER BY h.valid_from)
-                                     FROM customs_risk.trader_grade_history h WHERE h.trader_id = t.trader_id), '[]'),
+                                     FROM customs_risk.trader_grade_history h
+                                    WHERE h.trader_id = t.trader_id AND (trader_dossier.as_of IS NULL OR h.valid_from <= last_day)), '[]'),
         'certifications', coalesce((SELECT jsonb_agg(jsonb_build_object('level', c.level, 'valid_from', c.valid_from,
                                                                         'valid_to', c.valid_to, 'audit', c.audit_reference)
                                                      ORDER BY c.valid_from)
-                                      FROM customs_risk.trader_certification c WHERE c.trader_id = t.trader_id), '[]'),
+                                      FROM customs_risk.trader_certification c
+                                     WHERE c.trader_id = t.trader_id AND (trader_dossier.as_of IS NULL OR c.valid_from <= last_day)), '[]'),
         'profiles_matched', coalesce((SELECT jsonb_agg(jsonb_build_object('profile_id', x.profile_id, 'name', p.name,
                                                                           'declarations', x.n) ORDER BY x.n DESC, x.profile_id)
                                         FROM (SELECT u.profile_id, count(DISTINCT l.declaration_id) AS n
@@ -500,4 +502,4 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION customs_risk.trader_dossier(text, date) IS
-    'a trader at a glance (as of its latest declaration or a day): activity by month, compliance, grades and certifications, profiles matched, main declarants and sellers, and recent changes (new goods, new origins, value jumps over 3 times the previous six months)';
+    'a trader at a glance (as of its latest declaration, or as of a day, grades and certifications then included only up to it): activity by month, compliance, grades and certifications, profiles matched, main declarants and sellers, and recent changes (new goods, new origins, value jumps over 3 times the previous six months)';

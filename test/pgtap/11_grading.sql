@@ -4,7 +4,7 @@
 BEGIN;
 SET search_path = customs_risk, public;
 SET client_min_messages = warning;
-SELECT plan(32);
+SELECT plan(33);
 
 -- synthetic traders declaring in 2029 (the sample ends in 2021, outside every rule's period)
 INSERT INTO trader (trader_id, roles)
@@ -96,6 +96,8 @@ SELECT is((SELECT string_agg(g ->> 'grade', ',' ORDER BY g ->> 'valid_from') FRO
           'dishonest,general_credit', 'its grade history with reasons, in order');
 SELECT is((SELECT d -> 'recent_changes' -> 'new_origins' FROM (SELECT trader_dossier('T-OLD') AS d) x), '[]'::jsonb,
           'no new origin for a trader that always imports from CN');
+SELECT is((SELECT jsonb_array_length(trader_dossier('T-CRIT', '2030-02-01') -> 'grade_history')), 1,
+          'a dossier as of a past day shows the grades up to that day only');
 SELECT throws_ok($$SELECT trader_dossier('NO-SUCH')$$, 'P0002', NULL, 'an unknown trader');
 SELECT throws_ok($$SELECT trader_dossier(NULL)$$, '22004', NULL, 'a NULL trader');
 SELECT ok((SELECT bool_and(smoothed_hit_rate <= prev) FROM (
