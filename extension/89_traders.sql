@@ -223,20 +223,28 @@ BEGIN
            j.cert_level IS NOT NULL AND (j.is_crit OR j.is_share OR j.is_err) AS lapsed
       FROM judged j;
 
-    -- the changes against each trader's current grade; a grade already set on as_of is replaced
+    -- the changes against each trader's current grade.  A grade an earlier run set on as_of
+    -- is replaced; if the new grade is the one before it, that row is simply reopened, so a
+    -- date graded twice leaves no two rows in a row with the same grade.
     CREATE TEMP TABLE grade_changes ON COMMIT DROP AS
-    SELECT n.trader_id, h.grade AS old_grade, n.grade AS new_grade, n.reasons, n.lapsed, h.valid_from AS old_from
+    SELECT n.trader_id, h.grade AS old_grade, n.grade AS new_grade, n.reasons, n.lapsed, h.valid_from AS old_from,
+           h.valid_from = as_of AND p.grade = n.grade AND p.certification_lapsed = n.lapsed AS reopen
       FROM grade_new n
       LEFT JOIN customs_risk.trader_grade_history h ON h.trader_id = n.trader_id AND h.valid_to IS NULL
+      LEFT JOIN customs_risk.trader_grade_history p ON p.trader_id = n.trader_id AND p.valid_to = as_of
      WHERE h.grade IS DISTINCT FROM n.grade OR h.certification_lapsed IS DISTINCT FROM n.lapsed;
 
     DELETE FROM customs_risk.trader_grade_history h USING grade_changes c
      WHERE h.trader_id = c.trader_id AND h.valid_from = as_of AND c.old_from = as_of;
+    UPDATE customs_risk.trader_grade_history h SET valid_to = NULL
+      FROM grade_changes c
+     WHERE h.trader_id = c.trader_id AND h.valid_to = as_of AND c.reopen;
     UPDATE customs_risk.trader_grade_history h SET valid_to = as_of
       FROM grade_changes c
      WHERE h.trader_id = c.trader_id AND h.valid_to IS NULL AND c.old_from < as_of;
     INSERT INTO customs_risk.trader_grade_history (trader_id, valid_from, grade, reasons, certification_lapsed)
-    SELECT c.trader_id, as_of, c.new_grade, c.reasons, c.lapsed FROM grade_changes c ORDER BY c.trader_id;
+    SELECT c.trader_id, as_of, c.new_grade, c.reasons, c.lapsed FROM grade_changes c
+     WHERE NOT coalesce(c.reopen, false) ORDER BY c.trader_id;
 
     RETURN QUERY SELECT c.trader_id::text, c.old_grade, c.new_grade, c.reasons, c.lapsed
                    FROM grade_changes c ORDER BY c.trader_id;

@@ -4,7 +4,7 @@
 BEGIN;
 SET search_path = customs_risk, public;
 SET client_min_messages = warning;
-SELECT plan(33);
+SELECT plan(35);
 
 -- synthetic traders declaring in 2029 (the sample ends in 2021, outside every rule's period)
 INSERT INTO trader (trader_id, roles)
@@ -82,6 +82,13 @@ SELECT is((SELECT count(*) FROM trader_grade_history a JOIN trader_grade_history
             AND daterange(a.valid_from, a.valid_to) && daterange(b.valid_from, b.valid_to)), 0::bigint,
           'no two grades of a trader overlap');
 SELECT is(trader_grade_on('T-CRIT', '2030-02-15'), 'dishonest'::trader_grade, 'trader_grade_on reads the history by date');
+-- the same date graded again with the rules back on: the critical trader's grade before it returns
+DELETE FROM grading_rule;
+SELECT is((SELECT old_grade || ' -> ' || new_grade FROM grade_traders('2030-04-01') WHERE trader_id = 'T-CRIT'),
+          'general_credit -> dishonest', 'grading a date again replaces that date''s grades');
+SELECT is((SELECT string_agg(grade || ' ' || valid_from || '..' || coalesce(valid_to::text, ''), ', ' ORDER BY valid_from)
+             FROM trader_grade_history WHERE trader_id = 'T-CRIT'), 'dishonest 2030-01-01..',
+          '... and the grade before it is reopened, not written twice in a row');
 SELECT throws_ok($$SELECT * FROM grade_traders('2029-06-01')$$, '22023', NULL, 'grading runs forward in time');
 SELECT throws_ok($$SELECT * FROM grade_traders(NULL)$$, '22004', NULL, 'a NULL date is refused');
 SELECT throws_ok($$INSERT INTO grading_rule (rule, threshold, lookback) VALUES ('made_up', 1, '1 year')$$, '23514', NULL,
@@ -93,7 +100,7 @@ SELECT is((SELECT (d -> 'compliance' ->> 'declarations') || '/' || (d -> 'compli
           '50/1/1', 'the dossier''s compliance: 50 declarations, 1 hit, critical');
 SELECT is((SELECT jsonb_array_length(d -> 'activity_by_month') FROM dossier), 1, 'its activity by month (all in August 2029)');
 SELECT is((SELECT string_agg(g ->> 'grade', ',' ORDER BY g ->> 'valid_from') FROM dossier, jsonb_array_elements(d -> 'grade_history') g),
-          'dishonest,general_credit', 'its grade history with reasons, in order');
+          'dishonest', 'its grade history with reasons (dishonest since 2030-01-01, reopened above)');
 SELECT is((SELECT d -> 'recent_changes' -> 'new_origins' FROM (SELECT trader_dossier('T-OLD') AS d) x), '[]'::jsonb,
           'no new origin for a trader that always imports from CN');
 SELECT is((SELECT jsonb_array_length(trader_dossier('T-CRIT', '2030-02-01') -> 'grade_history')), 1,
