@@ -50,10 +50,10 @@ test/unit/criteria_test: test/unit/criteria_test.c test/unit/tap.h src/criteria_
 test/unit/beta_test: test/unit/beta_test.c test/unit/tap.h src/beta_core.c src/beta_core.h
 	$(CC) -std=c99 -O1 -g -Wall -Wextra $(WERROR) -Isrc -o $@ test/unit/beta_test.c src/beta_core.c -lm
 
-test/unit/gbdt_test: test/unit/gbdt_test.c test/unit/tap.h src/gbdt_core.c src/gbdt_core.h src/le_bytes.h
+test/unit/gbdt_test: test/unit/gbdt_test.c test/unit/tap.h src/gbdt_core.c src/gbdt_core.h src/le_bytes.h src/core_common.h
 	$(CC) -std=c99 -O2 -g -Wall -Wextra $(WERROR) -Isrc -o $@ test/unit/gbdt_test.c src/gbdt_core.c -lm
 
-test/unit/logit_test: test/unit/logit_test.c test/unit/tap.h src/logit_core.c src/logit_core.h src/le_bytes.h
+test/unit/logit_test: test/unit/logit_test.c test/unit/tap.h src/logit_core.c src/logit_core.h src/le_bytes.h src/core_common.h
 	$(CC) -std=c99 -O2 -g -Wall -Wextra $(WERROR) -Isrc -o $@ test/unit/logit_test.c src/logit_core.c -lm
 
 test/unit/control_chart_test: test/unit/control_chart_test.c test/unit/tap.h src/control_chart_core.c src/control_chart_core.h

@@ -77,24 +77,6 @@ typedef struct Trainer
 				wsum;
 } Trainer;
 
-/* Write a message into err if the caller gave room; returns code so callers can return it. */
-#ifdef __GNUC__
-static int	Fail(char *err, size_t errlen, int code, const char *fmt,...)
-			__attribute__((format(printf, 4, 5)));
-#endif
-static int
-Fail(char *err, size_t errlen, int code, const char *fmt,...)
-{
-	va_list		ap;
-
-	if (err != NULL && errlen > 0)
-	{
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return code;
-}
 
 /* splitmix64: a tiny PRNG whose stream depends on the seed alone, so training is reproducible. */
 static uint64_t
@@ -123,23 +105,23 @@ static int
 CheckParams(const GbdtParams *pr, char *err, size_t errlen)
 {
 	if (pr->n_trees < 1 || pr->n_trees > GBDT_MAX_TREES)
-		return Fail(err, errlen, GBDT_EINVAL, "n_trees must be between 1 and %d, got %d", GBDT_MAX_TREES, pr->n_trees);
+		return CoreFail(err, errlen, GBDT_EINVAL, "n_trees must be between 1 and %d, got %d", GBDT_MAX_TREES, pr->n_trees);
 	if (pr->max_depth < 1 || pr->max_depth > GBDT_MAX_DEPTH)
-		return Fail(err, errlen, GBDT_EINVAL, "max_depth must be between 1 and %d, got %d", GBDT_MAX_DEPTH, pr->max_depth);
+		return CoreFail(err, errlen, GBDT_EINVAL, "max_depth must be between 1 and %d, got %d", GBDT_MAX_DEPTH, pr->max_depth);
 	if (pr->max_bins < 2 || pr->max_bins > GBDT_MAX_BINS)
-		return Fail(err, errlen, GBDT_EINVAL, "max_bins must be between 2 and %d, got %d", GBDT_MAX_BINS, pr->max_bins);
+		return CoreFail(err, errlen, GBDT_EINVAL, "max_bins must be between 2 and %d, got %d", GBDT_MAX_BINS, pr->max_bins);
 	if (!(pr->eta > 0 && pr->eta <= 1))
-		return Fail(err, errlen, GBDT_EINVAL, "eta must be in (0, 1], got %g", pr->eta);
+		return CoreFail(err, errlen, GBDT_EINVAL, "eta must be in (0, 1], got %g", pr->eta);
 	if (!(pr->lambda >= 0 && pr->lambda <= GBDT_MAX_WEIGHT))
-		return Fail(err, errlen, GBDT_EINVAL, "lambda must be finite and >= 0, got %g", pr->lambda);
+		return CoreFail(err, errlen, GBDT_EINVAL, "lambda must be finite and >= 0, got %g", pr->lambda);
 	if (!(pr->gamma >= 0 && pr->gamma <= GBDT_MAX_WEIGHT))
-		return Fail(err, errlen, GBDT_EINVAL, "gamma must be finite and >= 0, got %g", pr->gamma);
+		return CoreFail(err, errlen, GBDT_EINVAL, "gamma must be finite and >= 0, got %g", pr->gamma);
 	if (!(pr->min_child_weight >= 0 && pr->min_child_weight <= GBDT_MAX_WEIGHT))
-		return Fail(err, errlen, GBDT_EINVAL, "min_child_weight must be finite and >= 0, got %g", pr->min_child_weight);
+		return CoreFail(err, errlen, GBDT_EINVAL, "min_child_weight must be finite and >= 0, got %g", pr->min_child_weight);
 	if (!(pr->subsample > 0 && pr->subsample <= 1))
-		return Fail(err, errlen, GBDT_EINVAL, "subsample must be in (0, 1], got %g", pr->subsample);
+		return CoreFail(err, errlen, GBDT_EINVAL, "subsample must be in (0, 1], got %g", pr->subsample);
 	if (!(pr->colsample > 0 && pr->colsample <= 1))
-		return Fail(err, errlen, GBDT_EINVAL, "colsample must be in (0, 1], got %g", pr->colsample);
+		return CoreFail(err, errlen, GBDT_EINVAL, "colsample must be in (0, 1], got %g", pr->colsample);
 	return GBDT_OK;
 }
 
@@ -151,32 +133,32 @@ CheckData(const GbdtData *d, double *base, double *wsum, char *err, size_t errle
 				w0 = 0;
 
 	if (d->x == NULL || d->y == NULL)
-		return Fail(err, errlen, GBDT_EINVAL, "no feature values or no labels");
+		return CoreFail(err, errlen, GBDT_EINVAL, "no feature values or no labels");
 	if (d->n < 2 || d->n > GBDT_MAX_ROWS)
-		return Fail(err, errlen, GBDT_EINVAL, "need between 2 and %u rows, got %zu", GBDT_MAX_ROWS, d->n);
+		return CoreFail(err, errlen, GBDT_EINVAL, "need between 2 and %u rows, got %zu", GBDT_MAX_ROWS, d->n);
 	if (d->p < 1 || d->p > GBDT_MAX_FEATURES)
-		return Fail(err, errlen, GBDT_EINVAL, "need between 1 and %d features, got %d", GBDT_MAX_FEATURES, d->p);
+		return CoreFail(err, errlen, GBDT_EINVAL, "need between 1 and %d features, got %d", GBDT_MAX_FEATURES, d->p);
 	if (d->n > SIZE_MAX / 16 / (size_t) d->p)
-		return Fail(err, errlen, GBDT_EINVAL, "%zu rows of %d features do not fit in memory", d->n, d->p);
+		return CoreFail(err, errlen, GBDT_EINVAL, "%zu rows of %d features do not fit in memory", d->n, d->p);
 	for (size_t i = 0; i < d->n; i++)
 	{
 		double		w = d->w != NULL ? d->w[i] : 1.0;
 
 		if (d->y[i] > 1)
-			return Fail(err, errlen, GBDT_EINVAL, "label of row %zu is %d, must be 0 or 1", i, d->y[i]);
+			return CoreFail(err, errlen, GBDT_EINVAL, "label of row %zu is %d, must be 0 or 1", i, d->y[i]);
 		if (!(w >= 0 && w <= GBDT_MAX_WEIGHT))
-			return Fail(err, errlen, GBDT_EINVAL, "weight of row %zu is %g, must be in [0, %g]", i, w, GBDT_MAX_WEIGHT);
+			return CoreFail(err, errlen, GBDT_EINVAL, "weight of row %zu is %g, must be in [0, %g]", i, w, GBDT_MAX_WEIGHT);
 		if (d->y[i])
 			w1 += w;
 		else
 			w0 += w;
 	}
 	if (!(w1 > 0 && w0 > 0))
-		return Fail(err, errlen, GBDT_EINVAL, "both classes must be present with positive weight (weight of 0s %g, of 1s %g)", w0, w1);
+		return CoreFail(err, errlen, GBDT_EINVAL, "both classes must be present with positive weight (weight of 0s %g, of 1s %g)", w0, w1);
 	for (int j = 0; j < d->p; j++)
 		for (size_t i = 0; i < d->n; i++)
 			if (isinf(d->x[(size_t) j * d->n + i]))
-				return Fail(err, errlen, GBDT_EINVAL, "feature %d of row %zu is infinite", j, i);
+				return CoreFail(err, errlen, GBDT_EINVAL, "feature %d of row %zu is infinite", j, i);
 	*base = log(w1 / w0);
 	*wsum = w1 + w0;
 	return GBDT_OK;
@@ -1045,10 +1027,10 @@ gbdt_train(const GbdtData *data, const GbdtParams *params, const GbdtAllocator *
 	if (err != NULL && errlen > 0)
 		err[0] = '\0';
 	if (out == NULL)
-		return Fail(err, errlen, GBDT_EINVAL, "no place for the model");
+		return CoreFail(err, errlen, GBDT_EINVAL, "no place for the model");
 	*out = NULL;
 	if (data == NULL || params == NULL || a == NULL)
-		return Fail(err, errlen, GBDT_EINVAL, "no data, parameters or allocator");
+		return CoreFail(err, errlen, GBDT_EINVAL, "no data, parameters or allocator");
 	memset(&t, 0, sizeof(t));
 	if ((rc = CheckParams(params, err, errlen)) != GBDT_OK ||
 		(rc = CheckData(data, &t.base, &t.wsum, err, errlen)) != GBDT_OK)
@@ -1078,7 +1060,7 @@ gbdt_train(const GbdtData *data, const GbdtParams *params, const GbdtAllocator *
 	}
 	Cleanup(&t);
 	if (rc == GBDT_ENOMEM)
-		return Fail(err, errlen, rc, "out of memory training on %zu rows of %d features", t.n, t.p);
+		return CoreFail(err, errlen, rc, "out of memory training on %zu rows of %d features", t.n, t.p);
 	return rc;
 }
 
@@ -1361,26 +1343,26 @@ ReadTree(const unsigned char *buf, size_t *off, int t, uint32_t count, int p, Gb
 		nd->threshold = BitsToDouble(thr);
 		nd->value = BitsToDouble(GetBits(buf, off));
 		if (!(fabs(nd->value) <= GBDT_MAX_VALUE))
-			return Fail(err, errlen, GBDT_ECORRUPT, "corrupt model: node %u of tree %d has value %g", k, t, nd->value);
+			return CoreFail(err, errlen, GBDT_ECORRUPT, "corrupt model: node %u of tree %d has value %g", k, t, nd->value);
 		if (nd->feature == -1)
 		{
 			if (nd->left != -1 || nd->right != -1 || nd->default_left != 0 || thr != 0)
-				return Fail(err, errlen, GBDT_ECORRUPT, "corrupt model: leaf %u of tree %d has split fields", k, t);
+				return CoreFail(err, errlen, GBDT_ECORRUPT, "corrupt model: leaf %u of tree %d has split fields", k, t);
 			continue;
 		}
 		if (nd->feature < 0 || nd->feature >= p)
-			return Fail(err, errlen, GBDT_ECORRUPT, "corrupt model: node %u of tree %d splits on feature %d of %d", k, t, nd->feature, p);
+			return CoreFail(err, errlen, GBDT_ECORRUPT, "corrupt model: node %u of tree %d splits on feature %d of %d", k, t, nd->feature, p);
 		if (nd->default_left > 1 || !isfinite(nd->threshold))
-			return Fail(err, errlen, GBDT_ECORRUPT, "corrupt model: node %u of tree %d has a bad threshold or default side", k, t);
+			return CoreFail(err, errlen, GBDT_ECORRUPT, "corrupt model: node %u of tree %d has a bad threshold or default side", k, t);
 		/* children after the parent, so no walk can cycle; each node has one parent */
 		if (nd->left <= (int32_t) k || (uint32_t) nd->left >= count || nd->right <= (int32_t) k ||
 			(uint32_t) nd->right >= count || nd->left == nd->right || seen[nd->left] || seen[nd->right])
-			return Fail(err, errlen, GBDT_ECORRUPT, "corrupt model: node %u of tree %d has bad children", k, t);
+			return CoreFail(err, errlen, GBDT_ECORRUPT, "corrupt model: node %u of tree %d has bad children", k, t);
 		seen[nd->left] = seen[nd->right] = 1;
 		refs += 2;
 	}
 	if (refs != count - 1)
-		return Fail(err, errlen, GBDT_ECORRUPT, "corrupt model: tree %d has nodes no split reaches", t);
+		return CoreFail(err, errlen, GBDT_ECORRUPT, "corrupt model: tree %d has nodes no split reaches", t);
 	return GBDT_OK;
 }
 
@@ -1404,18 +1386,18 @@ gbdt_deserialize(const unsigned char *buf, size_t len, const GbdtAllocator *a,
 	if (err != NULL && errlen > 0)
 		err[0] = '\0';
 	if (out == NULL || a == NULL)
-		return Fail(err, errlen, GBDT_EINVAL, "no place for the model or no allocator");
+		return CoreFail(err, errlen, GBDT_EINVAL, "no place for the model or no allocator");
 	*out = NULL;
 	if (buf == NULL || len < HEADER_BYTES || memcmp(buf, "GBDT", 4) != 0)
-		return Fail(err, errlen, GBDT_ECORRUPT, "corrupt model: too short or no GBDT magic");
+		return CoreFail(err, errlen, GBDT_ECORRUPT, "corrupt model: too short or no GBDT magic");
 	version = GetU32(buf, &off);
 	p = GetU32(buf, &off);
 	n_trees = GetU32(buf, &off);
 	base = BitsToDouble(GetBits(buf, &off));
 	if (version != GBDT_FORMAT_VERSION)
-		return Fail(err, errlen, GBDT_ECORRUPT, "model format version %u, expected %d", version, GBDT_FORMAT_VERSION);
+		return CoreFail(err, errlen, GBDT_ECORRUPT, "model format version %u, expected %d", version, GBDT_FORMAT_VERSION);
 	if (p < 1 || p > GBDT_MAX_FEATURES || n_trees < 1 || n_trees > GBDT_MAX_TREES || !(fabs(base) <= GBDT_MAX_VALUE))
-		return Fail(err, errlen, GBDT_ECORRUPT, "corrupt model: %u features, %u trees, base score %g", p, n_trees, base);
+		return CoreFail(err, errlen, GBDT_ECORRUPT, "corrupt model: %u features, %u trees, base score %g", p, n_trees, base);
 
 	/* first pass: the node counts must account for the length exactly, before anything is allocated */
 	for (uint32_t t = 0; t < n_trees; t++)
@@ -1423,17 +1405,17 @@ gbdt_deserialize(const unsigned char *buf, size_t len, const GbdtAllocator *a,
 		uint32_t	count;
 
 		if (len - off < 4)
-			return Fail(err, errlen, GBDT_ECORRUPT, "corrupt model: truncated at tree %u", t);
+			return CoreFail(err, errlen, GBDT_ECORRUPT, "corrupt model: truncated at tree %u", t);
 		count = GetU32(buf, &off);
 		if (count < 1 || count > GBDT_MAX_TREE_NODES || (len - off) / NODE_BYTES < count)
-			return Fail(err, errlen, GBDT_ECORRUPT, "corrupt model: tree %u claims %u nodes", t, count);
+			return CoreFail(err, errlen, GBDT_ECORRUPT, "corrupt model: tree %u claims %u nodes", t, count);
 		off += (size_t) count * NODE_BYTES;
 		total += count;
 		if (count > largest)
 			largest = count;
 	}
 	if (off != len)
-		return Fail(err, errlen, GBDT_ECORRUPT, "corrupt model: %zu bytes after the last tree", len - off);
+		return CoreFail(err, errlen, GBDT_ECORRUPT, "corrupt model: %zu bytes after the last tree", len - off);
 
 	m = ModelAlloc(a, (int) n_trees, total, -1);
 	seen = a->alloc(largest);
@@ -1443,7 +1425,7 @@ gbdt_deserialize(const unsigned char *buf, size_t len, const GbdtAllocator *a,
 			a->free(m);
 		if (seen != NULL)
 			a->free(seen);
-		return Fail(err, errlen, GBDT_ENOMEM, "out of memory reading a model of %zu nodes", total);
+		return CoreFail(err, errlen, GBDT_ENOMEM, "out of memory reading a model of %zu nodes", total);
 	}
 	m->p = (int) p;
 	m->base_score = base;
@@ -1475,7 +1457,7 @@ gbdt_deserialize(const unsigned char *buf, size_t len, const GbdtAllocator *a,
 		if (grown == NULL)
 		{
 			a->free(m);
-			return Fail(err, errlen, GBDT_ENOMEM, "out of memory compiling a model of %zu nodes", total);
+			return CoreFail(err, errlen, GBDT_ENOMEM, "out of memory compiling a model of %zu nodes", total);
 		}
 		m = grown;
 		ModelPoint(m, &l, depth);

@@ -25,6 +25,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core_common.h"
+
 #define GBDT_FORMAT_VERSION 1
 #define GBDT_MAX_TREES 10000
 #define GBDT_MAX_DEPTH 16
@@ -44,13 +46,8 @@
 #define GBDT_ENOMEM 2			/* the allocator returned NULL */
 #define GBDT_ECORRUPT 3			/* stored form does not validate */
 
-/* Memory: palloc/repalloc/pfree in the backend, malloc/realloc/free in tests. */
-typedef struct GbdtAllocator
-{
-	void	   *(*alloc) (size_t size);
-	void	   *(*realloc) (void *ptr, size_t size);
-	void		(*free) (void *ptr);
-} GbdtAllocator;
+/* Memory: see core_common.h. */
+typedef CoreAllocator GbdtAllocator;
 
 /* Training data: n rows of p features, column-major. */
 typedef struct GbdtData

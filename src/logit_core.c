@@ -45,24 +45,6 @@ typedef struct Fitter
 	double		wsum;
 } Fitter;
 
-/* Write a message into err if the caller gave room; returns code so callers can return it. */
-#ifdef __GNUC__
-static int	Fail(char *err, size_t errlen, int code, const char *fmt,...)
-			__attribute__((format(printf, 4, 5)));
-#endif
-static int
-Fail(char *err, size_t errlen, int code, const char *fmt,...)
-{
-	va_list		ap;
-
-	if (err != NULL && errlen > 0)
-	{
-		va_start(ap, fmt);
-		vsnprintf(err, errlen, fmt, ap);
-		va_end(ap);
-	}
-	return code;
-}
 
 /* ------------------------------------------------------------------------
  * Checking inputs and standardising
@@ -73,11 +55,11 @@ static int
 CheckParams(const LogitParams *pr, char *err, size_t errlen)
 {
 	if (!(pr->lambda >= 0 && pr->lambda <= LOGIT_MAX_VALUE))
-		return Fail(err, errlen, LOGIT_EINVAL, "lambda must be in [0, %g], got %g", LOGIT_MAX_VALUE, pr->lambda);
+		return CoreFail(err, errlen, LOGIT_EINVAL, "lambda must be in [0, %g], got %g", LOGIT_MAX_VALUE, pr->lambda);
 	if (pr->max_iter < 1 || pr->max_iter > LOGIT_MAX_ITER)
-		return Fail(err, errlen, LOGIT_EINVAL, "max_iter must be between 1 and %d, got %d", LOGIT_MAX_ITER, pr->max_iter);
+		return CoreFail(err, errlen, LOGIT_EINVAL, "max_iter must be between 1 and %d, got %d", LOGIT_MAX_ITER, pr->max_iter);
 	if (!(pr->tol >= 0 && pr->tol <= 1))
-		return Fail(err, errlen, LOGIT_EINVAL, "tol must be in [0, 1], got %g", pr->tol);
+		return CoreFail(err, errlen, LOGIT_EINVAL, "tol must be in [0, 1], got %g", pr->tol);
 	return LOGIT_OK;
 }
 
@@ -87,39 +69,39 @@ CheckData(const LogitData *d, double *w0, double *w1, char *err, size_t errlen)
 {
 	*w0 = *w1 = 0;
 	if (d->x == NULL || d->y == NULL)
-		return Fail(err, errlen, LOGIT_EINVAL, "no feature values or no labels");
+		return CoreFail(err, errlen, LOGIT_EINVAL, "no feature values or no labels");
 	if (d->n < 2)
-		return Fail(err, errlen, LOGIT_EINVAL, "need at least 2 rows, got %zu", d->n);
+		return CoreFail(err, errlen, LOGIT_EINVAL, "need at least 2 rows, got %zu", d->n);
 	if (d->p < 1 || d->p > LOGIT_MAX_FEATURES)
-		return Fail(err, errlen, LOGIT_EINVAL, "need between 1 and %d features, got %d", LOGIT_MAX_FEATURES, d->p);
+		return CoreFail(err, errlen, LOGIT_EINVAL, "need between 1 and %d features, got %d", LOGIT_MAX_FEATURES, d->p);
 	/* the fitter's block: n (p + 7) doubles, then (p + 1) (p + 7) more at most */
 	if (d->n > (SIZE_MAX / sizeof(double) - ((size_t) d->p + 1) * ((size_t) d->p + 7)) / ((size_t) d->p + 7))
-		return Fail(err, errlen, LOGIT_EINVAL, "%zu rows of %d features do not fit in memory", d->n, d->p);
+		return CoreFail(err, errlen, LOGIT_EINVAL, "%zu rows of %d features do not fit in memory", d->n, d->p);
 	for (size_t i = 0; i < d->n; i++)
 	{
 		double		w = d->w != NULL ? d->w[i] : 1.0;
 
 		if (d->y[i] > 1)
-			return Fail(err, errlen, LOGIT_EINVAL, "label of row %zu is %d, must be 0 or 1", i, d->y[i]);
+			return CoreFail(err, errlen, LOGIT_EINVAL, "label of row %zu is %d, must be 0 or 1", i, d->y[i]);
 		if (!(w >= 0 && w <= LOGIT_MAX_VALUE))
-			return Fail(err, errlen, LOGIT_EINVAL, "weight of row %zu is %g, must be in [0, %g]", i, w, LOGIT_MAX_VALUE);
+			return CoreFail(err, errlen, LOGIT_EINVAL, "weight of row %zu is %g, must be in [0, %g]", i, w, LOGIT_MAX_VALUE);
 		if (d->y[i])
 			*w1 += w;
 		else
 			*w0 += w;
 	}
 	if (!(*w1 > 0 && *w0 > 0))
-		return Fail(err, errlen, LOGIT_EINVAL, "both classes must be present with positive weight (weight of 0s %g, of 1s %g)", *w0, *w1);
+		return CoreFail(err, errlen, LOGIT_EINVAL, "both classes must be present with positive weight (weight of 0s %g, of 1s %g)", *w0, *w1);
 	for (int j = 0; j < d->p; j++)
 		for (size_t i = 0; i < d->n; i++)
 		{
 			double		v = d->x[(size_t) j * d->n + i];
 
 			if (isinf(v))
-				return Fail(err, errlen, LOGIT_EINVAL, "feature %d of row %zu is infinite", j, i);
+				return CoreFail(err, errlen, LOGIT_EINVAL, "feature %d of row %zu is infinite", j, i);
 			/* the bound keeps sums of squares finite and every stored value in range */
 			if (fabs(v) > LOGIT_MAX_VALUE)
-				return Fail(err, errlen, LOGIT_EINVAL, "feature %d of row %zu is %g, beyond +-%g", j, i, v, LOGIT_MAX_VALUE);
+				return CoreFail(err, errlen, LOGIT_EINVAL, "feature %d of row %zu is %g, beyond +-%g", j, i, v, LOGIT_MAX_VALUE);
 		}
 	return LOGIT_OK;
 }
@@ -553,10 +535,10 @@ logit_train(const LogitData *data, const LogitParams *params, const LogitAllocat
 	if (err != NULL && errlen > 0)
 		err[0] = '\0';
 	if (out == NULL)
-		return Fail(err, errlen, LOGIT_EINVAL, "no place for the model");
+		return CoreFail(err, errlen, LOGIT_EINVAL, "no place for the model");
 	*out = NULL;
 	if (data == NULL || params == NULL || a == NULL)
-		return Fail(err, errlen, LOGIT_EINVAL, "no data, parameters or allocator");
+		return CoreFail(err, errlen, LOGIT_EINVAL, "no data, parameters or allocator");
 	memset(&f, 0, sizeof(f));
 	if ((rc = CheckParams(params, err, errlen)) != LOGIT_OK ||
 		(rc = CheckData(data, &w0, &w1, err, errlen)) != LOGIT_OK)
@@ -566,7 +548,7 @@ logit_train(const LogitData *data, const LogitParams *params, const LogitAllocat
 	{
 		if (model != NULL)
 			a->free(model);
-		return Fail(err, errlen, LOGIT_ENOMEM, "out of memory training on %zu rows of %d features", data->n, data->p);
+		return CoreFail(err, errlen, LOGIT_ENOMEM, "out of memory training on %zu rows of %d features", data->n, data->p);
 	}
 	f.pr = params;
 	f.wsum = w0 + w1;
@@ -663,30 +645,30 @@ logit_deserialize(const unsigned char *buf, size_t len, const LogitAllocator *a,
 	if (err != NULL && errlen > 0)
 		err[0] = '\0';
 	if (out == NULL || a == NULL)
-		return Fail(err, errlen, LOGIT_EINVAL, "no place for the model or no allocator");
+		return CoreFail(err, errlen, LOGIT_EINVAL, "no place for the model or no allocator");
 	*out = NULL;
 	if (buf == NULL || len < HEADER_BYTES || memcmp(buf, "LOGT", 4) != 0)
-		return Fail(err, errlen, LOGIT_ECORRUPT, "corrupt model: too short or no LOGT magic");
+		return CoreFail(err, errlen, LOGIT_ECORRUPT, "corrupt model: too short or no LOGT magic");
 	version = GetU32(buf, &off);
 	p = GetU32(buf, &off);
 	iterations = GetU32(buf, &off);
 	converged = GetU32(buf, &off);
 	intercept = GetF64(buf, &off);
 	if (version != LOGIT_FORMAT_VERSION)
-		return Fail(err, errlen, LOGIT_ECORRUPT, "model format version %u, expected %d", version, LOGIT_FORMAT_VERSION);
+		return CoreFail(err, errlen, LOGIT_ECORRUPT, "model format version %u, expected %d", version, LOGIT_FORMAT_VERSION);
 	if (p < 1 || p > LOGIT_MAX_FEATURES)
-		return Fail(err, errlen, LOGIT_ECORRUPT, "corrupt model: %u features", p);
+		return CoreFail(err, errlen, LOGIT_ECORRUPT, "corrupt model: %u features", p);
 	if (len != HEADER_BYTES + FEATURE_BYTES * (size_t) p)
-		return Fail(err, errlen, LOGIT_ECORRUPT, "corrupt model: %zu bytes for %u features, expected %zu",
+		return CoreFail(err, errlen, LOGIT_ECORRUPT, "corrupt model: %zu bytes for %u features, expected %zu",
 					len, p, HEADER_BYTES + FEATURE_BYTES * (size_t) p);
 	if (iterations < 1 || iterations > LOGIT_MAX_ITER || converged > 1)
-		return Fail(err, errlen, LOGIT_ECORRUPT, "corrupt model: %u iterations, converged %u", iterations, converged);
+		return CoreFail(err, errlen, LOGIT_ECORRUPT, "corrupt model: %u iterations, converged %u", iterations, converged);
 	if (!(fabs(intercept) <= LOGIT_MAX_VALUE))
-		return Fail(err, errlen, LOGIT_ECORRUPT, "corrupt model: intercept %g", intercept);
+		return CoreFail(err, errlen, LOGIT_ECORRUPT, "corrupt model: intercept %g", intercept);
 
 	m = ModelAlloc(a, (int) p);
 	if (m == NULL)
-		return Fail(err, errlen, LOGIT_ENOMEM, "out of memory reading a model of %u features", p);
+		return CoreFail(err, errlen, LOGIT_ENOMEM, "out of memory reading a model of %u features", p);
 	m->iterations = (int) iterations;
 	m->converged = (int) converged;
 	m->intercept = intercept;
@@ -701,7 +683,7 @@ logit_deserialize(const unsigned char *buf, size_t len, const LogitAllocator *a,
 			  fabs(coef) <= LOGIT_MAX_VALUE))
 		{
 			a->free(m);
-			return Fail(err, errlen, LOGIT_ECORRUPT, "corrupt model: feature %u has mean %g, sd %g, coef %g",
+			return CoreFail(err, errlen, LOGIT_ECORRUPT, "corrupt model: feature %u has mean %g, sd %g, coef %g",
 						j, mean, sd, coef);
 		}
 		m->mean[j] = mean;

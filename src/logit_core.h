@@ -36,6 +36,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core_common.h"
+
 #define LOGIT_FORMAT_VERSION 1
 #define LOGIT_MAX_FEATURES 1000		/* the Hessian is dense: (p + 1)^2 doubles, O(p^3) to solve */
 #define LOGIT_MAX_ITER 1000
@@ -48,13 +50,8 @@
 #define LOGIT_ENOMEM 2			/* the allocator returned NULL */
 #define LOGIT_ECORRUPT 3		/* stored form does not validate */
 
-/* Memory: palloc/repalloc/pfree in the backend, malloc/realloc/free in tests. */
-typedef struct LogitAllocator
-{
-	void	   *(*alloc) (size_t size);
-	void	   *(*realloc) (void *ptr, size_t size);
-	void		(*free) (void *ptr);
-} LogitAllocator;
+/* Memory: see core_common.h. */
+typedef CoreAllocator LogitAllocator;
 
 /* Training data: n rows of p features, column-major. */
 typedef struct LogitData

@@ -32,8 +32,7 @@ CoreFree(void *ptr)
 	pfree(ptr);
 }
 
-const GbdtAllocator ModelGbdtAllocator = {CoreAlloc, CoreRealloc, CoreFree};
-const LogitAllocator ModelLogitAllocator = {CoreAlloc, CoreRealloc, CoreFree};
+const CoreAllocator ModelCoreAllocator = {CoreAlloc, CoreRealloc, CoreFree};
 
 /* ------------------------------------------------------------------------
  * Building
@@ -504,9 +503,9 @@ ModelDefDeserialize(const bytea *body, MemoryContext parent, const char *model_n
 		MemoryContext old = MemoryContextSwitchTo(cxt);
 
 		if (kind == MODEL_KIND_GBDT)
-			rc = gbdt_deserialize(r.p, corelen, &ModelGbdtAllocator, &m->gbdt, err, sizeof(err));
+			rc = gbdt_deserialize(r.p, corelen, &ModelCoreAllocator, &m->gbdt, err, sizeof(err));
 		else
-			rc = logit_deserialize(r.p, corelen, &ModelLogitAllocator, &m->logit, err, sizeof(err));
+			rc = logit_deserialize(r.p, corelen, &ModelCoreAllocator, &m->logit, err, sizeof(err));
 		MemoryContextSwitchTo(old);
 	}
 	if (rc != 0)

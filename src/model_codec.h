@@ -79,9 +79,8 @@ typedef struct ModelDef
 	LogitModel *logit;
 } ModelDef;
 
-/* palloc-backed allocators for the cores (huge allocations allowed: big training sets). */
-extern const GbdtAllocator ModelGbdtAllocator;
-extern const LogitAllocator ModelLogitAllocator;
+/* palloc-backed allocator for the cores (huge allocations allowed: big training sets). */
+extern const CoreAllocator ModelCoreAllocator;
 
 /* Lay out columns (name, categorical) in a new ModelDef in cxt; categories come next. */
 extern ModelDef *ModelDefCreate(MemoryContext cxt, int kind, int ncols, char **names, const bool *categorical,

@@ -704,7 +704,7 @@ model_train_body(PG_FUNCTION_ARGS)
 			params.seed = (uint64) PG_GETARG_INT64(17);
 			params.on_tree = OnTree;
 			params.ctx = &logloss;
-			rc = gbdt_train(&data, &params, &ModelGbdtAllocator, &m->gbdt, err, sizeof(err));
+			rc = gbdt_train(&data, &params, &ModelCoreAllocator, &m->gbdt, err, sizeof(err));
 		}
 		else
 		{
@@ -713,7 +713,7 @@ model_train_body(PG_FUNCTION_ARGS)
 
 			logit_default_params(&params);
 			params.lambda = PG_GETARG_FLOAT8(18);
-			rc = logit_train(&data, &params, &ModelLogitAllocator, &m->logit, err, sizeof(err));
+			rc = logit_train(&data, &params, &ModelCoreAllocator, &m->logit, err, sizeof(err));
 		}
 		MemoryContextSwitchTo(old);
 	}
