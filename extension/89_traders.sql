@@ -325,11 +325,15 @@ LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $fn$
     WITH d AS (
-        SELECT coalesce(customs_risk.trader_grade_on(d.importer_id, d.declared_on), 'general_credit') AS grade,
+        -- the grade on the declaration day by a join, not a function call per declaration
+        SELECT coalesce(h.grade, 'general_credit') AS grade,
                -- the decision in force: the latest one logged for the declaration
                coalesce((SELECT l.channel IN ('yellow', 'red') FROM customs_risk.decision_log l
                           WHERE l.declaration_id = d.declaration_id ORDER BY l.decision_id DESC LIMIT 1), false) AS inspected
           FROM customs_risk.declaration d
+          LEFT JOIN customs_risk.trader_grade_history h
+                 ON h.trader_id = d.importer_id AND h.valid_from <= d.declared_on
+                AND (h.valid_to IS NULL OR h.valid_to > d.declared_on)
          WHERE d.declared_on >= from_day AND d.declared_on < to_day
            AND (office IS NULL OR d.office_code = office)
     ), r AS (
@@ -385,9 +389,11 @@ AS $fn$
         SELECT sum(t.h)::float8 / nullif(sum(t.k), 0) AS rate FROM t
     )
     SELECT row_number() OVER (ORDER BY (t.h + 10 * nat.rate) / (t.k + 10) DESC, t.c DESC, t.trader_id),
-           t.trader_id, coalesce(customs_risk.trader_grade_on(t.trader_id, to_day - 1), 'general_credit'),
+           t.trader_id, coalesce(h.grade, 'general_credit'),
            t.n, t.k, t.h, t.c, t.h::float8 / nullif(t.k, 0), (t.h + 10 * nat.rate) / (t.k + 10), t.rev, t.val
-      FROM t, (SELECT coalesce(n.rate, 0) AS rate FROM nat n) nat
+      FROM t CROSS JOIN (SELECT coalesce(n.rate, 0) AS rate FROM nat n) nat
+      LEFT JOIN customs_risk.trader_grade_history h
+             ON h.trader_id = t.trader_id AND h.valid_from <= to_day - 1 AND (h.valid_to IS NULL OR h.valid_to > to_day - 1)
      ORDER BY 1
 $fn$;
 COMMENT ON FUNCTION customs_risk.trader_risk_ranking(date, date) IS
