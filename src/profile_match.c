@@ -34,6 +34,7 @@
 #include "utils/float.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/rls.h"
 
 #include "anchor_table.h"
 #include "code_list.h"
@@ -137,6 +138,7 @@ typedef struct Matcher
 	Oid			dbid;
 	int64		version;
 	TransactionId xmin;
+	Oid			rls_user;		/* role whose row-level security chose the profiles; 0: none applied */
 	int			n;
 	MProfile   *p;
 	AnchorTable codes;			/* field and code → bucket */
@@ -419,7 +421,7 @@ IndexProfile(Matcher *m, int i, int *free_cap)
 
 /* Build a matcher from the rows of the load query (already in SPI_tuptable). */
 static Matcher *
-BuildMatcher(int64 version, TransactionId xmin)
+BuildMatcher(int64 version, TransactionId xmin, Oid rls_user)
 {
 	/* built under the current context, so an error on the way leaks nothing; kept on success */
 	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "customs_risk profile matcher",
@@ -433,6 +435,7 @@ BuildMatcher(int64 version, TransactionId xmin)
 	m->dbid = MyDatabaseId;
 	m->version = version;
 	m->xmin = xmin;
+	m->rls_user = rls_user;
 	m->n = (int) SPI_processed;
 	m->p = palloc0(sizeof(MProfile) * Max(m->n, 1));
 	m->fieldmask = ((uint32) 1 << CRF_OFFICE) | ((uint32) 1 << CRF_DECLARED_ON);
@@ -511,6 +514,8 @@ CurrentMatcher(void)
 	TransactionId xmin;
 	Datum		d;
 	Matcher    *m;
+	Oid			relid;
+	Oid			rls_user;
 
 	if (!xact_callback_registered)
 	{
@@ -523,25 +528,35 @@ CurrentMatcher(void)
 	else
 		version = 0;
 	m = current_matcher;
-	if (m != NULL && m->dbid == MyDatabaseId && m->version == version && m->xmin == xmin)
+	/*
+	 * Row-level security gives a district the profiles that can apply to it: a matcher built
+	 * under one role's policies is not handed to another role (SET ROLE, a pooled session).
+	 */
+	relid = get_relname_relid("profile", get_namespace_oid("customs_risk", false));
+	rls_user = check_enable_rls(relid, InvalidOid, false) == RLS_ENABLED ? GetUserId() : InvalidOid;
+	if (m != NULL && m->dbid == MyDatabaseId && m->version == version && m->xmin == xmin &&
+		m->rls_user == rls_user)
 		return m;
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	{
 		/* read-only SPI runs in the calling query's snapshot: version and profiles agree */
 		if (SPI_execute(
-			"SELECT p.profile_id, p.criteria, p.weight, p.channel::text, p.valid_from, p.valid_to, "
-			"       CASE WHEN o.level = 'national' AND p.scope_offices IS NULL THEN NULL "
-			"            ELSE ARRAY(SELECT h.office_code::text FROM customs_risk.office h "
-			"                        WHERE h.level = 'house' "
-			"                          AND (o.level = 'national' OR h.parent_code = p.owner_office) "
-			"                          AND (p.scope_offices IS NULL OR h.office_code = ANY (p.scope_offices) "
-			"                               OR h.parent_code = ANY (p.scope_offices))) END, "
+			"SELECT p.profile_id, p.criteria, p.weight, p.channel::pg_catalog.text, p.valid_from, p.valid_to, "
+			"       CASE WHEN o.level OPERATOR(pg_catalog.=) 'national' AND p.scope_offices IS NULL THEN NULL "
+			"            ELSE ARRAY(SELECT h.office_code::pg_catalog.text FROM customs_risk.office h "
+			"                        WHERE h.level OPERATOR(pg_catalog.=) 'house' "
+			"                          AND (o.level OPERATOR(pg_catalog.=) 'national' "
+			"                               OR h.parent_code OPERATOR(pg_catalog.=) p.owner_office) "
+			"                          AND (p.scope_offices IS NULL "
+			"                               OR h.office_code OPERATOR(pg_catalog.=) ANY (p.scope_offices) "
+			"                               OR h.parent_code OPERATOR(pg_catalog.=) ANY (p.scope_offices))) END, "
 			"       p.description "
-			"  FROM customs_risk.profile p JOIN customs_risk.office o ON o.office_code = p.owner_office "
-			" WHERE p.status = 'active' ORDER BY p.profile_id", true, 0) != SPI_OK_SELECT)
+			"  FROM customs_risk.profile p "
+			"  JOIN customs_risk.office o ON o.office_code OPERATOR(pg_catalog.=) p.owner_office "
+			" WHERE p.status OPERATOR(pg_catalog.=) 'active' ORDER BY p.profile_id", true, 0) != SPI_OK_SELECT)
 			elog(ERROR, "reading customs_risk.profile failed");
-		m = BuildMatcher(version, xmin);
+		m = BuildMatcher(version, xmin, rls_user);
 		if (current_matcher)
 		{
 			current_matcher->next_retired = retired_matchers;

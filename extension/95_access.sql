@@ -1,0 +1,387 @@
+
+-- ===========================================================================
+-- Access control for the two-level structure: group roles a DBA grants, the
+-- binding of a login to one district or one customs house, and row-level
+-- security on the district data.  National roles see every row; a district
+-- analyst sees and changes its district's rows; a customs-house officer reads
+-- its house's declarations, decisions and reasons (never a profile's criteria);
+-- only the administrator reads the random-selection key.
+-- ===========================================================================
+
+-- Group roles.  Roles are cluster-wide: another database's install may have made them already,
+-- and DROP EXTENSION leaves them (they may serve other databases); see the README for removal.
+DO $$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'customs_risk_admin') THEN
+        CREATE ROLE customs_risk_admin NOLOGIN;
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'customs_risk_national') THEN
+        CREATE ROLE customs_risk_national NOLOGIN;
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'customs_risk_district') THEN
+        CREATE ROLE customs_risk_district NOLOGIN;
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'customs_risk_officer') THEN
+        CREATE ROLE customs_risk_officer NOLOGIN;
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles WHERE rolname = 'customs_risk_bi') THEN
+        CREATE ROLE customs_risk_bi NOLOGIN;
+    END IF;
+END
+$$;
+
+-- Binding a login to its district (district analyst) or customs house (officer) -------------
+
+CREATE TABLE customs_risk.user_scope (
+    role_name name PRIMARY KEY,
+    office_code text COLLATE "C" NOT NULL REFERENCES customs_risk.office (office_code),
+    bound_at timestamptz NOT NULL DEFAULT now(),
+    bound_by text NOT NULL DEFAULT session_user
+);
+COMMENT ON TABLE customs_risk.user_scope IS
+    'which district (district analysts) or customs house (officers) a login role works for; kept by the administrator';
+COMMENT ON COLUMN customs_risk.user_scope.role_name IS 'the login role (as current_user names it)';
+COMMENT ON COLUMN customs_risk.user_scope.office_code IS 'a district centre (the role sees its houses) or a customs house (the role sees that house)';
+COMMENT ON COLUMN customs_risk.user_scope.bound_at IS 'when the binding was made';
+COMMENT ON COLUMN customs_risk.user_scope.bound_by IS 'the session user who made it';
+SELECT pg_catalog.pg_extension_config_dump('customs_risk.user_scope', '');
+
+-- A binding names a role that exists and a district or a house (the national centre is a role
+-- membership, customs_risk_national, not a binding).
+CREATE FUNCTION customs_risk.user_scope_check() RETURNS trigger
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+    IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles r WHERE r.rolname = NEW.role_name) THEN
+        RAISE EXCEPTION 'role % does not exist', quote_ident(NEW.role_name)
+            USING ERRCODE = 'undefined_object';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM customs_risk.office o
+                    WHERE o.office_code = NEW.office_code AND o.level IN ('district', 'house')) THEN
+        RAISE EXCEPTION 'office % is not a district centre or a customs house', quote_literal(NEW.office_code)
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'National analysts are members of customs_risk_national and need no binding.';
+    END IF;
+    NEW.bound_at := now();
+    NEW.bound_by := session_user;
+    RETURN NEW;
+END
+$fn$;
+COMMENT ON FUNCTION customs_risk.user_scope_check() IS
+    'trigger: a user_scope row names an existing role and a district or house; stamps who bound it and when';
+CREATE TRIGGER user_scope_check BEFORE INSERT OR UPDATE ON customs_risk.user_scope
+    FOR EACH ROW EXECUTE FUNCTION customs_risk.user_scope_check();
+
+-- The caller's scope, for policies.  Plain (invoker) SQL functions: current_user is the caller,
+-- and each reads only the caller's own user_scope row, which its policy lets it read.  Policies
+-- call them in a scalar subquery, so each runs once per query (an InitPlan), not once per row.
+CREATE FUNCTION customs_risk.my_district() RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+    SELECT CASE o.level WHEN 'district' THEN o.office_code WHEN 'house' THEN o.parent_code END
+      FROM customs_risk.user_scope s JOIN customs_risk.office o ON o.office_code = s.office_code
+     WHERE s.role_name = current_user
+$fn$;
+COMMENT ON FUNCTION customs_risk.my_district() IS
+    'the district the current role is bound to (for an officer, its house''s district); NULL when unbound';
+
+CREATE FUNCTION customs_risk.my_house() RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+    SELECT o.office_code
+      FROM customs_risk.user_scope s JOIN customs_risk.office o ON o.office_code = s.office_code AND o.level = 'house'
+     WHERE s.role_name = current_user
+$fn$;
+COMMENT ON FUNCTION customs_risk.my_house() IS 'the customs house the current role is bound to (officers); NULL otherwise';
+
+CREATE FUNCTION customs_risk.my_houses() RETURNS text[]
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+    SELECT coalesce(array_agg(h.office_code::text ORDER BY h.office_code), '{}')
+      FROM customs_risk.user_scope s
+      JOIN customs_risk.office h ON h.level = 'house' AND (h.office_code = s.office_code OR h.parent_code = s.office_code)
+     WHERE s.role_name = current_user
+$fn$;
+COMMENT ON FUNCTION customs_risk.my_houses() IS
+    'the customs houses whose rows the current role sees: every house of its district, or its one house; empty when unbound';
+
+CREATE FUNCTION customs_risk.my_scope_codes() RETURNS text[]
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+    SELECT customs_risk.my_district() || customs_risk.my_houses()
+$fn$;
+COMMENT ON FUNCTION customs_risk.my_scope_codes() IS
+    'office codes a profile scope may name for the current role: its district and the houses it sees';
+
+CREATE FUNCTION customs_risk.is_national() RETURNS boolean
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+    SELECT pg_catalog.pg_has_role(current_user, 'customs_risk_national', 'USAGE')
+        OR pg_catalog.pg_has_role(current_user, 'customs_risk_admin', 'USAGE')
+$fn$;
+COMMENT ON FUNCTION customs_risk.is_national() IS
+    'true when the current role works at national level (customs_risk_national or customs_risk_admin)';
+
+-- Lines and inspections carry their declaration's customs house, so a policy filters them by a
+-- column of their own instead of a lookup of the declaration per row.  A trigger sets it from the
+-- declaration on every insert (with the inserting role's rights: a line for a declaration it
+-- cannot see gets no house and fails the policy), also under session_replication_role = replica
+-- (the generator's fast path), and a moved declaration takes its lines and inspections along.
+ALTER TABLE customs_risk.declaration_line ADD COLUMN office_code text COLLATE "C";
+COMMENT ON COLUMN customs_risk.declaration_line.office_code IS
+    'customs house of the declaration (kept from it by a trigger; what row-level security filters on)';
+ALTER TABLE customs_risk.inspection ADD COLUMN office_code text COLLATE "C";
+COMMENT ON COLUMN customs_risk.inspection.office_code IS
+    'customs house of the declaration (kept from it by a trigger; what row-level security filters on)';
+
+CREATE FUNCTION customs_risk.take_declaration_office() RETURNS trigger
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+    NEW.office_code := (SELECT d.office_code FROM customs_risk.declaration d
+                         WHERE d.declaration_id = NEW.declaration_id);
+    RETURN NEW;
+END
+$fn$;
+COMMENT ON FUNCTION customs_risk.take_declaration_office() IS
+    'trigger: set a line''s or inspection''s office_code from its declaration';
+CREATE TRIGGER declaration_line_office BEFORE INSERT OR UPDATE OF declaration_id, office_code
+    ON customs_risk.declaration_line FOR EACH ROW EXECUTE FUNCTION customs_risk.take_declaration_office();
+ALTER TABLE customs_risk.declaration_line ENABLE ALWAYS TRIGGER declaration_line_office;
+CREATE TRIGGER inspection_office BEFORE INSERT OR UPDATE OF declaration_id, office_code
+    ON customs_risk.inspection FOR EACH ROW EXECUTE FUNCTION customs_risk.take_declaration_office();
+ALTER TABLE customs_risk.inspection ENABLE ALWAYS TRIGGER inspection_office;
+
+CREATE FUNCTION customs_risk.move_declaration_rows() RETURNS trigger
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+    UPDATE customs_risk.declaration_line l SET office_code = NEW.office_code
+     WHERE l.declaration_id = NEW.declaration_id;
+    UPDATE customs_risk.inspection i SET office_code = NEW.office_code
+     WHERE i.declaration_id = NEW.declaration_id;
+    RETURN NULL;
+END
+$fn$;
+COMMENT ON FUNCTION customs_risk.move_declaration_rows() IS
+    'trigger: a declaration moved to another customs house takes its lines and inspections along';
+CREATE TRIGGER declaration_moves_rows AFTER UPDATE OF office_code ON customs_risk.declaration
+    FOR EACH ROW WHEN (OLD.office_code IS DISTINCT FROM NEW.office_code)
+    EXECUTE FUNCTION customs_risk.move_declaration_rows();
+ALTER TABLE customs_risk.declaration ENABLE ALWAYS TRIGGER declaration_moves_rows;
+
+-- Rows already there when the extension is updated or restored (none on a fresh install).
+UPDATE customs_risk.declaration_line l SET office_code = d.office_code
+  FROM customs_risk.declaration d WHERE d.declaration_id = l.declaration_id AND l.office_code IS NULL;
+UPDATE customs_risk.inspection i SET office_code = d.office_code
+  FROM customs_risk.declaration d WHERE d.declaration_id = i.declaration_id AND i.office_code IS NULL;
+
+-- A decision log row records the session user that made it, whatever the inserter wrote.
+CREATE FUNCTION customs_risk.decision_log_stamp() RETURNS trigger
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+    NEW.decided_by := session_user;
+    RETURN NEW;
+END
+$fn$;
+COMMENT ON FUNCTION customs_risk.decision_log_stamp() IS 'trigger: a decision is logged under the session user that made it';
+CREATE TRIGGER decision_log_stamp BEFORE INSERT ON customs_risk.decision_log
+    FOR EACH ROW EXECUTE FUNCTION customs_risk.decision_log_stamp();
+
+-- What an officer sees of a decision: the channel and the reasons (the matched profiles'
+-- descriptions, in the order of profile_ids), never the criteria.  Rows and profiles are those
+-- the caller's policies let it see (security_invoker).
+CREATE VIEW customs_risk.decision_reason_v WITH (security_invoker = true) AS
+SELECT l.decision_id,
+       l.declaration_id,
+       l.office_code,
+       l.channel,
+       l.score,
+       l.random,
+       l.selected_by,
+       l.decided_at,
+       l.decided_by,
+       l.profile_ids,
+       ARRAY(SELECT p.description
+               FROM pg_catalog.unnest(l.profile_ids) WITH ORDINALITY AS u(profile_id, n)
+               JOIN customs_risk.profile p ON p.profile_id = u.profile_id
+              ORDER BY u.n) AS reasons
+  FROM customs_risk.decision_log l;
+COMMENT ON VIEW customs_risk.decision_reason_v IS
+    'channel decisions with their reasons (the matched profiles'' descriptions), as the caller may see them: an officer sees its house''s';
+COMMENT ON COLUMN customs_risk.decision_reason_v.decision_id IS 'order of the decisions';
+COMMENT ON COLUMN customs_risk.decision_reason_v.declaration_id IS 'the declaration decided';
+COMMENT ON COLUMN customs_risk.decision_reason_v.office_code IS 'its customs house';
+COMMENT ON COLUMN customs_risk.decision_reason_v.channel IS 'the channel given';
+COMMENT ON COLUMN customs_risk.decision_reason_v.score IS 'risk score: the sum of the matched profiles'' weights';
+COMMENT ON COLUMN customs_risk.decision_reason_v.random IS 'selected at random (the control sample)';
+COMMENT ON COLUMN customs_risk.decision_reason_v.selected_by IS 'decide() or the batch step that set the channel';
+COMMENT ON COLUMN customs_risk.decision_reason_v.decided_at IS 'when';
+COMMENT ON COLUMN customs_risk.decision_reason_v.decided_by IS 'the session user that decided';
+COMMENT ON COLUMN customs_risk.decision_reason_v.profile_ids IS 'the profiles that matched';
+COMMENT ON COLUMN customs_risk.decision_reason_v.reasons IS 'what each matched profile tells the officer to examine (its description), in profile_ids order';
+
+-- Views over district data run with the caller's rights, so its row-level security applies
+-- (a view owned by the extension's superuser owner would otherwise show every row).
+ALTER VIEW customs_risk.declaration_line_v SET (security_invoker = true);
+ALTER VIEW customs_risk.declaration_outcome_v SET (security_invoker = true);
+ALTER VIEW customs_risk.model_line_v SET (security_invoker = true);
+ALTER VIEW customs_risk.trader_risk_v SET (security_invoker = true);
+
+-- ===========================================================================
+-- Row-level security.  Policies name their roles: the national roles' policies are plain
+-- "true" (no filter at all for them), the district and officer policies compare a row's own
+-- office column with the caller's houses, found once per query.
+-- ===========================================================================
+
+ALTER TABLE customs_risk.declaration ENABLE ROW LEVEL SECURITY;
+CREATE POLICY national_all ON customs_risk.declaration
+    TO customs_risk_admin, customs_risk_national USING (true) WITH CHECK (true);
+CREATE POLICY district_rows ON customs_risk.declaration TO customs_risk_district
+    USING (office_code = ANY ((SELECT customs_risk.my_houses())::pg_catalog.text[]))
+    WITH CHECK (office_code = ANY ((SELECT customs_risk.my_houses())::pg_catalog.text[]));
+CREATE POLICY house_read ON customs_risk.declaration FOR SELECT TO customs_risk_officer
+    USING (office_code = ANY ((SELECT customs_risk.my_houses())::pg_catalog.text[]));
+
+ALTER TABLE customs_risk.declaration_line ENABLE ROW LEVEL SECURITY;
+CREATE POLICY national_all ON customs_risk.declaration_line
+    TO customs_risk_admin, customs_risk_national USING (true) WITH CHECK (true);
+CREATE POLICY district_rows ON customs_risk.declaration_line TO customs_risk_district
+    USING (office_code = ANY ((SELECT customs_risk.my_houses())::pg_catalog.text[]))
+    WITH CHECK (office_code = ANY ((SELECT customs_risk.my_houses())::pg_catalog.text[]));
+CREATE POLICY house_read ON customs_risk.declaration_line FOR SELECT TO customs_risk_officer
+    USING (office_code = ANY ((SELECT customs_risk.my_houses())::pg_catalog.text[]));
+
+-- officers record what their inspections found: all of their house's inspections
+ALTER TABLE customs_risk.inspection ENABLE ROW LEVEL SECURITY;
+CREATE POLICY national_all ON customs_risk.inspection
+    TO customs_risk_admin, customs_risk_national USING (true) WITH CHECK (true);
+CREATE POLICY district_rows ON customs_risk.inspection TO customs_risk_district, customs_risk_officer
+    USING (office_code = ANY ((SELECT customs_risk.my_houses())::pg_catalog.text[]))
+    WITH CHECK (office_code = ANY ((SELECT customs_risk.my_houses())::pg_catalog.text[]));
+
+-- the log is append-only (triggers); a district logs decisions on its own declarations only
+ALTER TABLE customs_risk.decision_log ENABLE ROW LEVEL SECURITY;
+CREATE POLICY national_all ON customs_risk.decision_log
+    TO customs_risk_admin, customs_risk_national USING (true) WITH CHECK (true);
+CREATE POLICY district_read ON customs_risk.decision_log FOR SELECT TO customs_risk_district, customs_risk_officer
+    USING (office_code = ANY ((SELECT customs_risk.my_houses())::pg_catalog.text[]));
+CREATE POLICY district_log ON customs_risk.decision_log FOR INSERT TO customs_risk_district
+    WITH CHECK (office_code = ANY ((SELECT customs_risk.my_houses())::pg_catalog.text[])
+                AND EXISTS (SELECT 1 FROM customs_risk.declaration d
+                             WHERE d.declaration_id = decision_log.declaration_id
+                               AND d.office_code = decision_log.office_code));
+
+-- Profiles: a district sees the profiles that can apply to it (its own, national ones for every
+-- office, any whose scope names it or one of its houses) and changes only its own, within its
+-- district; the national centre sees and changes all.
+ALTER TABLE customs_risk.profile ENABLE ROW LEVEL SECURITY;
+CREATE POLICY national_all ON customs_risk.profile
+    TO customs_risk_admin, customs_risk_national USING (true) WITH CHECK (true);
+CREATE POLICY district_read ON customs_risk.profile FOR SELECT TO customs_risk_district, customs_risk_officer
+    USING (owner_office = (SELECT customs_risk.my_district())
+           OR scope_offices && (SELECT customs_risk.my_scope_codes())
+           OR (scope_offices IS NULL
+               AND owner_office IN (SELECT o.office_code FROM customs_risk.office o WHERE o.level = 'national')));
+CREATE POLICY district_insert ON customs_risk.profile FOR INSERT TO customs_risk_district
+    WITH CHECK (owner_office = (SELECT customs_risk.my_district())
+                AND (scope_offices IS NULL OR scope_offices <@ (SELECT customs_risk.my_scope_codes())));
+CREATE POLICY district_update ON customs_risk.profile FOR UPDATE TO customs_risk_district
+    USING (owner_office = (SELECT customs_risk.my_district()))
+    WITH CHECK (owner_office = (SELECT customs_risk.my_district())
+                AND (scope_offices IS NULL OR scope_offices <@ (SELECT customs_risk.my_scope_codes())));
+CREATE POLICY district_delete ON customs_risk.profile FOR DELETE TO customs_risk_district
+    USING (owner_office = (SELECT customs_risk.my_district()));
+
+-- the history holds every version of a profile, criteria included: a district reads its own
+ALTER TABLE customs_risk.profile_history ENABLE ROW LEVEL SECURITY;
+CREATE POLICY national_all ON customs_risk.profile_history
+    TO customs_risk_admin, customs_risk_national USING (true) WITH CHECK (true);
+CREATE POLICY district_read ON customs_risk.profile_history FOR SELECT TO customs_risk_district
+    USING ((profile_row ->> 'owner_office') = (SELECT customs_risk.my_district()));
+
+ALTER TABLE customs_risk.monitoring_alert ENABLE ROW LEVEL SECURITY;
+CREATE POLICY national_all ON customs_risk.monitoring_alert
+    TO customs_risk_admin, customs_risk_national USING (true) WITH CHECK (true);
+CREATE POLICY district_read ON customs_risk.monitoring_alert FOR SELECT TO customs_risk_district, customs_risk_officer
+    USING (office_code = ANY ((SELECT customs_risk.my_houses())::pg_catalog.text[]));
+
+ALTER TABLE customs_risk.user_scope ENABLE ROW LEVEL SECURITY;
+CREATE POLICY admin_all ON customs_risk.user_scope TO customs_risk_admin USING (true) WITH CHECK (true);
+CREATE POLICY own_row ON customs_risk.user_scope FOR SELECT
+    TO customs_risk_national, customs_risk_district, customs_risk_officer, customs_risk_bi
+    USING (role_name = current_user);
+
+-- ===========================================================================
+-- Privileges of each role.  Tables stay closed to PUBLIC (90_grants.sql).
+-- ===========================================================================
+
+-- Reference data: every role reads it; the administrator keeps it.
+GRANT SELECT ON customs_risk.office, customs_risk.country, customs_risk.hs_sections
+    TO customs_risk_admin, customs_risk_national, customs_risk_district, customs_risk_officer, customs_risk_bi;
+GRANT INSERT, UPDATE, DELETE ON customs_risk.office, customs_risk.country TO customs_risk_admin;
+GRANT SELECT ON customs_risk.user_scope
+    TO customs_risk_admin, customs_risk_national, customs_risk_district, customs_risk_officer, customs_risk_bi;
+GRANT INSERT, UPDATE, DELETE ON customs_risk.user_scope TO customs_risk_admin;
+
+-- District data: administrator and national analysts everywhere, district analysts in their
+-- district (policies), officers read their house and record its inspections.
+GRANT SELECT, INSERT, UPDATE, DELETE ON customs_risk.declaration, customs_risk.declaration_line,
+    customs_risk.inspection, customs_risk.trader
+    TO customs_risk_admin, customs_risk_national, customs_risk_district;
+GRANT SELECT ON customs_risk.declaration, customs_risk.declaration_line, customs_risk.inspection,
+    customs_risk.trader TO customs_risk_officer;
+GRANT INSERT, UPDATE ON customs_risk.inspection TO customs_risk_officer;
+GRANT SELECT ON customs_risk.declaration_line_v, customs_risk.declaration_outcome_v, customs_risk.model_line_v,
+    customs_risk.trader_risk_v TO customs_risk_admin, customs_risk_national, customs_risk_district;
+GRANT SELECT ON customs_risk.declaration_line_v, customs_risk.declaration_outcome_v TO customs_risk_officer;
+
+-- Profiles and decisions.  Officers read profiles without their criteria (column privileges):
+-- they see why a declaration was selected, not the rule that selected it, and cannot run the
+-- matcher (it needs SELECT on the whole table).
+GRANT SELECT, INSERT, UPDATE, DELETE ON customs_risk.profile TO customs_risk_admin, customs_risk_national, customs_risk_district;
+GRANT SELECT (profile_id, name, channel, weight, description, status, valid_from, valid_to, owner_office,
+              scope_offices, created_at, updated_at) ON customs_risk.profile TO customs_risk_officer;
+GRANT SELECT ON customs_risk.profile_history TO customs_risk_admin, customs_risk_national, customs_risk_district;
+GRANT SELECT ON customs_risk.profile_set TO customs_risk_admin, customs_risk_national, customs_risk_district;
+GRANT SELECT, INSERT ON customs_risk.decision_log TO customs_risk_admin, customs_risk_national, customs_risk_district;
+GRANT SELECT ON customs_risk.decision_log TO customs_risk_officer;
+GRANT SELECT ON customs_risk.decision_reason_v
+    TO customs_risk_admin, customs_risk_national, customs_risk_district, customs_risk_officer;
+GRANT SELECT ON customs_risk.code_list, customs_risk.code_list_entry
+    TO customs_risk_admin, customs_risk_national, customs_risk_district;
+GRANT INSERT, UPDATE, DELETE ON customs_risk.code_list, customs_risk.code_list_entry
+    TO customs_risk_admin, customs_risk_national;
+GRANT SELECT ON customs_risk.channel_policy TO customs_risk_admin, customs_risk_national, customs_risk_district;
+GRANT INSERT, UPDATE, DELETE ON customs_risk.channel_policy TO customs_risk_admin, customs_risk_national;
+-- deciding draws under the key (never reading it): analysts who decide may draw
+GRANT EXECUTE ON FUNCTION customs_risk.random_draw(text), customs_risk.grade_draw(text)
+    TO customs_risk_admin, customs_risk_national, customs_risk_district;
+GRANT EXECUTE ON FUNCTION customs_risk.random_draws(text[]) TO customs_risk_admin;
+-- the key itself: the administrator only
+GRANT SELECT ON customs_risk.selection_secret TO customs_risk_admin;
+
+-- Models, grades, monitoring: analysts read; the national level trains, grades and monitors.
+GRANT SELECT ON customs_risk.model, customs_risk.trader_certification, customs_risk.grading_rule,
+    customs_risk.trader_grade_history, customs_risk.grade_inspection_policy, customs_risk.monitoring_alert
+    TO customs_risk_admin, customs_risk_national, customs_risk_district;
+GRANT SELECT ON customs_risk.monitoring_alert TO customs_risk_officer;
+GRANT INSERT, UPDATE, DELETE ON customs_risk.model, customs_risk.trader_certification, customs_risk.grading_rule,
+    customs_risk.trader_grade_history, customs_risk.grade_inspection_policy, customs_risk.monitoring_alert
+    TO customs_risk_admin, customs_risk_national;
+
+-- Loading and generating data: the administrator.
+GRANT SELECT, INSERT, DELETE, TRUNCATE ON customs_risk.kcs_staging TO customs_risk_admin;
+GRANT EXECUTE ON FUNCTION customs_risk.load_kcs_staging(text),
+    customs_risk.generate_declarations(bigint, integer, bigint, float8, integer, text, date, integer, float8, text[])
+    TO customs_risk_admin;
