@@ -1,0 +1,237 @@
+-- Access control of the two-level structure: every role tries what it must not, and is refused
+-- (42501) or finds the rows invisible; and does what it may.  Test logins are made in this
+-- transaction and vanish with its rollback.
+BEGIN;
+SET search_path = customs_risk, public;
+SELECT plan(67);
+
+-- Logins: one per role; two district analysts (Busan, Seoul) and an officer at a Busan house.
+CREATE ROLE customs_risk_t_admin LOGIN IN ROLE customs_risk_admin;
+CREATE ROLE customs_risk_t_nat LOGIN IN ROLE customs_risk_national;
+CREATE ROLE customs_risk_t_busan LOGIN IN ROLE customs_risk_district;
+CREATE ROLE customs_risk_t_seoul LOGIN IN ROLE customs_risk_district;
+CREATE ROLE customs_risk_t_officer LOGIN IN ROLE customs_risk_officer;
+CREATE ROLE customs_risk_t_bi LOGIN IN ROLE customs_risk_bi;
+SELECT min(office_code) AS house, max(office_code) AS house2 FROM office WHERE parent_code = 'RC-BUSAN' \gset
+SELECT min(office_code) AS seoul_house FROM office WHERE parent_code = 'RC-SEOUL' \gset
+INSERT INTO user_scope (role_name, office_code) VALUES
+    ('customs_risk_t_busan', 'RC-BUSAN'), ('customs_risk_t_seoul', 'RC-SEOUL'), ('customs_risk_t_officer', :'house');
+INSERT INTO profile (name, criteria, channel, weight, description, status, valid_from, owner_office, scope_offices) VALUES
+ ('t national garments', 'hs <@ 61', 'yellow', 1, 'national: garments, check the invoice', 'active', '2020-01-01', 'NRC', NULL),
+ ('t national seoul only', 'hs <@ 62', 'yellow', 1, 'national, scoped to Seoul', 'active', '2020-01-01', 'NRC', '{RC-SEOUL}'),
+ ('t busan garments', 'hs <@ 61', 'red', 3, 'Busan: garments, open the container', 'active', '2020-01-01', 'RC-BUSAN', NULL),
+ ('t seoul garments', 'hs <@ 61', 'red', 3, 'Seoul: garments, weigh the cargo', 'active', '2020-01-01', 'RC-SEOUL', NULL);
+SELECT profile_id AS p_nat FROM profile WHERE name = 't national garments' \gset
+SELECT profile_id AS p_busan FROM profile WHERE name = 't busan garments' \gset
+SELECT profile_id AS p_seoul FROM profile WHERE name = 't seoul garments' \gset
+-- what each district holds, counted without row-level security (superuser)
+SELECT count(*) AS busan_decl FROM declaration d JOIN office h ON h.office_code = d.office_code WHERE h.parent_code = 'RC-BUSAN' \gset
+SELECT count(*) AS busan_lines FROM declaration_line l JOIN declaration d USING (declaration_id)
+  JOIN office h ON h.office_code = d.office_code WHERE h.parent_code = 'RC-BUSAN' \gset
+SELECT count(*) AS busan_insp FROM inspection i JOIN declaration d USING (declaration_id)
+  JOIN office h ON h.office_code = d.office_code WHERE h.parent_code = 'RC-BUSAN' \gset
+SELECT count(*) AS house_decl FROM declaration WHERE office_code = :'house' \gset
+SELECT count(*) AS all_decl FROM declaration \gset
+SELECT min(declaration_id) AS seoul_decl FROM declaration WHERE office_code = :'seoul_house' \gset
+SELECT min(d.declaration_id) AS house_decl_id FROM declaration d JOIN declaration_line l USING (declaration_id)
+ WHERE d.office_code = :'house' AND l.hs <@ '61' \gset
+SELECT min(declaration_id) AS house2_decl_id FROM declaration WHERE office_code = :'house2' \gset
+
+-- ---------------------------------------------------------------------------------------------
+-- The catalogue
+SELECT is((SELECT count(*) FROM pg_roles WHERE rolname IN ('customs_risk_admin', 'customs_risk_national',
+            'customs_risk_district', 'customs_risk_officer', 'customs_risk_bi') AND NOT rolcanlogin
+            AND NOT rolsuper AND NOT rolbypassrls), 5::bigint,
+          'the five group roles exist, cannot log in, and are neither superuser nor BYPASSRLS');
+SELECT is((SELECT array_agg(c.relname::text ORDER BY c.relname COLLATE "C") FROM pg_class c
+            WHERE c.relnamespace = 'customs_risk'::regnamespace AND c.relrowsecurity),
+          '{decision_log,declaration,declaration_line,inspection,monitoring_alert,profile,profile_history,user_scope}',
+          'row-level security is on for the district data, profiles, their history and the bindings');
+SELECT is((SELECT sum(regexp_count(coalesce(qual, '') || coalesce(with_check, ''), 'customs_risk\.my_'))
+             - sum(regexp_count(coalesce(qual, '') || coalesce(with_check, ''), '\( ?SELECT customs_risk\.my_'))
+             FROM pg_policies WHERE schemaname = 'customs_risk')::bigint, 0::bigint,
+          'every policy calls the scope helpers in a scalar subquery (once per query, not per row)');
+SELECT is((SELECT count(*) FROM pg_proc WHERE pronamespace = 'customs_risk'::regnamespace
+            AND proname IN ('my_district', 'my_house', 'my_houses', 'my_scope_codes', 'is_national')
+            AND provolatile = 's' AND NOT prosecdef), 5::bigint,
+          'the scope helpers are STABLE and run with the caller''s rights');
+SELECT is((SELECT count(*) FROM pg_class c WHERE c.oid IN ('customs_risk.declaration_line_v'::regclass,
+            'customs_risk.declaration_outcome_v'::regclass, 'customs_risk.model_line_v'::regclass,
+            'customs_risk.trader_risk_v'::regclass, 'customs_risk.decision_reason_v'::regclass)
+            AND c.reloptions @> '{security_invoker=true}'), 5::bigint,
+          'views over district data run with the caller''s rights, so its policies apply');
+SELECT is((SELECT count(*) FROM declaration_line l JOIN declaration d USING (declaration_id)
+            WHERE l.office_code IS DISTINCT FROM d.office_code), 0::bigint,
+          'every line carries its declaration''s customs house');
+
+-- ---------------------------------------------------------------------------------------------
+-- A district analyst: its district's rows, read and changed; nothing of another district
+SELECT is(match_profiles(x), ARRAY[:p_nat, :p_seoul]::bigint[], 'the superuser matches with every profile')
+  FROM (SELECT '6109'::hscode AS hs, date '2020-06-01' AS declared_on, :'seoul_house'::text AS office) x;
+SET LOCAL ROLE customs_risk_t_busan;
+-- (the matcher the superuser just built is for the same profile-set version)
+SELECT is(match_profiles(x), ARRAY[:p_nat]::bigint[],
+          'a district analyst matching a made-up line at another district''s house finds none of that district''s profiles')
+  FROM (SELECT '6109'::hscode AS hs, date '2020-06-01' AS declared_on, :'seoul_house'::text AS office) x;
+SELECT is(my_district(), 'RC-BUSAN', 'a district analyst''s district comes from its binding');
+SELECT is((SELECT count(*) FROM declaration), :busan_decl::bigint, 'a district analyst sees exactly its district''s declarations');
+SELECT is((SELECT count(*) FROM declaration_line), :busan_lines::bigint, '... its lines');
+SELECT is((SELECT count(*) FROM inspection), :busan_insp::bigint, '... its inspections');
+SELECT is((SELECT count(*) FROM declaration_line_v), :busan_lines::bigint, '... and the same lines through declaration_line_v');
+SELECT is((SELECT count(*) FROM declaration WHERE declaration_id = :'seoul_decl'), 0::bigint,
+          'another district''s declaration is invisible, even by its number');
+SELECT is((SELECT count(*) FROM declaration_outcome_v WHERE declaration_id = :'seoul_decl'), 0::bigint,
+          '... also through declaration_outcome_v');
+WITH u AS (UPDATE declaration SET transport = 'air' WHERE declaration_id = :'seoul_decl' RETURNING 1)
+SELECT is((SELECT count(*) FROM u), 0::bigint, 'an update of another district''s declaration changes nothing');
+SELECT throws_ok(format($$INSERT INTO customs_risk.declaration (declaration_id, declared_on, office_code, importer_id,
+                          process_type, import_type, import_use, payment_type, transport, departure_country)
+                          SELECT 't-planted', '2020-05-01', %L, importer_id, 'A', '11', '21', '11', 'sea', 'CN'
+                            FROM customs_risk.declaration LIMIT 1$$, :'seoul_house'),
+                 '42501', NULL, 'a district analyst cannot lodge a declaration at another district''s house');
+SELECT throws_ok(format($$UPDATE customs_risk.declaration SET office_code = %L WHERE declaration_id = %L$$,
+                        :'seoul_house', :'house_decl_id'),
+                 '42501', NULL, '... nor move one of its declarations out of its district');
+SELECT throws_ok(format($$INSERT INTO customs_risk.declaration_line (declaration_id, line_no, hs, origin_country)
+                          VALUES (%L, 99, '8471', 'CN')$$, :'seoul_decl'),
+                 '42501', NULL, '... nor add a line to another district''s declaration');
+WITH u AS (UPDATE declaration SET transport = 'air' WHERE declaration_id = :'house_decl_id' RETURNING 1)
+SELECT is((SELECT count(*) FROM u), 1::bigint, 'a district analyst changes its own district''s declaration');
+INSERT INTO declaration_line (declaration_id, line_no, hs, origin_country) VALUES (:'house_decl_id', 99, '8471', 'CN');
+SELECT is((SELECT office_code FROM declaration_line WHERE declaration_id = :'house_decl_id' AND line_no = 99), :'house',
+          '... and adds a line to it, which takes the declaration''s house');
+
+-- profiles
+SELECT is((SELECT array_agg(name ORDER BY name) FROM profile WHERE name LIKE 't %'),
+          '{"t busan garments","t national garments"}',
+          'a district analyst sees its own profiles and the national ones that apply to it, not another district''s');
+WITH u AS (UPDATE profile SET weight = 9 WHERE profile_id = :p_nat RETURNING 1)
+SELECT is((SELECT count(*) FROM u), 0::bigint, 'a district analyst cannot edit a national profile (no row is updatable)');
+WITH u AS (UPDATE profile SET weight = 9 WHERE profile_id = :p_seoul RETURNING 1)
+SELECT is((SELECT count(*) FROM u), 0::bigint, '... nor another district''s');
+SELECT throws_ok(format('UPDATE customs_risk.profile SET owner_office = %L WHERE profile_id = %s', 'NRC', :p_busan),
+                 '42501', NULL, '... nor hand its profile to the national centre');
+SELECT throws_ok($$INSERT INTO customs_risk.profile (name, criteria, channel, description, owner_office)
+                   VALUES ('t planted', 'hs <@ 01', 'red', 'x', 'RC-SEOUL')$$,
+                 '42501', NULL, '... nor create a profile for another district');
+SELECT throws_ok(format($$INSERT INTO customs_risk.profile (name, criteria, channel, description, owner_office, scope_offices)
+                          VALUES ('t planted', 'hs <@ 01', 'red', 'x', 'RC-BUSAN', ARRAY[%L])$$, :'seoul_house'),
+                 '42501', NULL, '... nor scope its own profile to another district''s house');
+WITH u AS (UPDATE profile SET weight = 4 WHERE profile_id = :p_busan RETURNING 1)
+SELECT is((SELECT count(*) FROM u), 1::bigint, 'a district analyst edits its own district''s profile');
+SELECT is((SELECT array_agg(DISTINCT profile_row ->> 'owner_office') FROM profile_history), '{RC-BUSAN}',
+          'the profile history (criteria included) shows a district only its own profiles');
+SELECT throws_ok('SELECT * FROM customs_risk.selection_secret', '42501', NULL, 'a district analyst cannot read the random-selection key');
+
+-- functions: decide() sees only what its caller may see
+SELECT throws_ok(format('SELECT customs_risk.decide(%L)', :'seoul_decl'), 'P0002', NULL,
+                 'decide() on another district''s declaration finds nothing to decide');
+SELECT is((decide(:'house_decl_id')).reasons, ARRAY['national: garments, check the invoice', 'Busan: garments, open the container'],
+          'decide() on its own declaration uses the profiles that apply there, and logs the decision');
+SELECT throws_ok(format($$INSERT INTO customs_risk.decision_log (declaration_id, office_code, channel, score, profile_ids,
+                          random, selected_by, profile_set_version) VALUES (%L, %L, 'red', 0, '{}', false, 'decide', 0)$$,
+                        :'seoul_decl', :'house'),
+                 '42501', NULL, 'a district analyst cannot log a decision on another district''s declaration under its own house');
+SELECT throws_ok($$SELECT * FROM customs_risk.generate_declarations(10)$$, '42501', NULL, 'a district analyst cannot generate data');
+SELECT throws_ok($$SELECT customs_risk.random_draws('{x}')$$, '42501', NULL, '... nor draw many keyed draws at once');
+SELECT is((SELECT array_agg(role_name::text) FROM user_scope), '{customs_risk_t_busan}', 'a district analyst sees only its own binding');
+SELECT throws_ok($$UPDATE customs_risk.user_scope SET office_code = 'RC-SEOUL'$$, '42501', NULL, '... and cannot rebind itself');
+RESET ROLE;
+
+-- the matcher built under Busan's policies is not handed to another role in the same session
+SELECT is(match_profiles(x), ARRAY[:p_nat, :p_seoul]::bigint[],
+          'after the district analyst, the superuser''s matcher has every profile again')
+  FROM (SELECT '6109'::hscode AS hs, date '2020-06-01' AS declared_on, :'seoul_house'::text AS office) x;
+SET LOCAL ROLE customs_risk_t_seoul;
+SELECT is(match_profiles(x), ARRAY[:p_nat, :p_seoul]::bigint[], 'the Seoul analyst matches with Seoul''s profiles')
+  FROM (SELECT '6109'::hscode AS hs, date '2020-06-01' AS declared_on, :'seoul_house'::text AS office) x;
+SELECT is((SELECT count(*) FROM decision_log WHERE declaration_id = :'house_decl_id'), 0::bigint,
+          'another district does not see Busan''s decisions');
+RESET ROLE;
+
+-- ---------------------------------------------------------------------------------------------
+-- Objects planted on the search_path are not picked up by the extension's functions
+CREATE SCHEMA customs_risk_t_plant AUTHORIZATION customs_risk_t_busan;
+-- runs a statement with the planted schema and pg_temp ahead of pg_catalog (pgTAP itself must
+-- not run under that path: its own comparisons would call the planted operator)
+CREATE FUNCTION pg_temp.under_plant(q text) RETURNS void LANGUAGE plpgsql
+    SET search_path = customs_risk_t_plant, pg_temp, pg_catalog, customs_risk, public
+    AS $$BEGIN EXECUTE q; END$$;
+SET LOCAL ROLE customs_risk_t_busan;
+CREATE FUNCTION customs_risk_t_plant.lower(text) RETURNS text LANGUAGE plpgsql AS
+    $$BEGIN RAISE EXCEPTION 'planted function called' USING ERRCODE = 'P0099'; END$$;
+CREATE FUNCTION customs_risk_t_plant.to_jsonb(customs_risk.profile) RETURNS jsonb LANGUAGE plpgsql AS
+    $$BEGIN RAISE EXCEPTION 'planted function called' USING ERRCODE = 'P0099'; END$$;
+CREATE FUNCTION customs_risk_t_plant.text_eq(text, text) RETURNS boolean LANGUAGE plpgsql AS
+    $$BEGIN RAISE EXCEPTION 'planted operator called' USING ERRCODE = 'P0099'; END$$;
+CREATE OPERATOR customs_risk_t_plant.= (LEFTARG = text, RIGHTARG = text, FUNCTION = customs_risk_t_plant.text_eq);
+CREATE TEMP TABLE selection_secret (singleton boolean, secret bytea, set_at timestamptz);
+INSERT INTO pg_temp.selection_secret VALUES (true, '\x00000000000000000000000000000000', now());
+SELECT throws_ok($$SELECT pg_temp.under_plant('SELECT lower(''X'')')$$, 'P0099', NULL,
+                 'the planted function is what unqualified code would call');
+SELECT throws_ok($$SELECT pg_temp.under_plant('SELECT ''a''::text = ''b''::text')$$, 'P0099', NULL,
+                 '... and the planted operator');
+SELECT lives_ok(format($$SELECT pg_temp.under_plant('UPDATE customs_risk.profile SET weight = 5 WHERE profile_id = %s')$$, :p_busan),
+                'a profile change runs the SECURITY DEFINER audit trigger without the planted functions');
+SELECT lives_ok(format('SELECT pg_temp.under_plant(%L)',
+                       format('SELECT customs_risk.match_profiles(x) FROM (SELECT %L::customs_risk.hscode AS hs, '
+                              '%L::date AS declared_on, %L::text AS office) x', '6109', '2020-06-01', :'house')),
+                'the matcher''s profile query, run with the caller''s search_path, uses pg_catalog''s operators');
+SELECT lives_ok(format('SELECT pg_temp.under_plant(%L)', format('SELECT customs_risk.decide(%L)', :'house_decl_id')),
+                'decide() runs with its own search_path, not the planted one');
+SELECT ok(customs_risk.random_draw(:'house_decl_id') <> customs_risk.random_draw_with('\x00000000000000000000000000000000', :'house_decl_id'),
+          'the keyed draw reads the extension''s key, not a temporary table of the same name');
+DROP TABLE pg_temp.selection_secret;
+RESET ROLE;
+
+-- ---------------------------------------------------------------------------------------------
+-- A customs-house officer: its house's declarations, decisions and reasons; never criteria
+SET LOCAL ROLE customs_risk_t_officer;
+SELECT is((SELECT count(*) FROM declaration), :house_decl::bigint, 'an officer sees exactly its house''s declarations');
+SELECT is((SELECT count(*) FROM declaration WHERE declaration_id = :'house2_decl_id'), 0::bigint,
+          '... not those of another house of its district');
+SELECT is((SELECT reasons FROM decision_reason_v WHERE declaration_id = :'house_decl_id' ORDER BY decision_id LIMIT 1),
+          ARRAY['national: garments, check the invoice', 'Busan: garments, open the container'],
+          'an officer reads its house''s decisions with their reasons');
+SELECT is((SELECT count(*) FROM decision_reason_v WHERE office_code <> :'house'), 0::bigint, '... and no other house''s');
+SELECT throws_ok('SELECT criteria FROM customs_risk.profile', '42501', NULL, 'an officer cannot read a profile''s criteria');
+SELECT throws_ok('SELECT * FROM customs_risk.profile_history', '42501', NULL, '... nor the profile history that holds them');
+SELECT throws_ok($$SELECT customs_risk.match_profiles(x) FROM (SELECT '6109'::customs_risk.hscode AS hs) x$$, '42501', NULL,
+                 '... nor probe them through the matcher');
+SELECT throws_ok(format('SELECT customs_risk.decide(%L)', :'house_decl_id'), '42501', NULL, '... nor through decide()');
+SELECT throws_ok(format($$UPDATE customs_risk.declaration SET transport = 'air' WHERE declaration_id = %L$$, :'house_decl_id'),
+                 '42501', NULL, 'an officer cannot change declarations');
+INSERT INTO inspection (declaration_id, selected_by, inspected_on, result, officer)
+VALUES (:'house_decl_id', 'officer', '2020-06-02', 'minor', 't officer');
+SELECT is((SELECT office_code FROM inspection WHERE officer = 't officer'), :'house',
+          'an officer records an inspection at its house');
+SELECT throws_ok(format($$INSERT INTO customs_risk.inspection (declaration_id, selected_by, inspected_on, result)
+                          VALUES (%L, 'officer', '2020-06-02', 'minor')$$, :'house2_decl_id'),
+                 '42501', NULL, '... nor for another house');
+SELECT throws_ok('SELECT * FROM customs_risk.selection_secret', '42501', NULL, 'an officer cannot read the key');
+RESET ROLE;
+
+-- ---------------------------------------------------------------------------------------------
+-- National analyst, administrator, BI
+SET LOCAL ROLE customs_risk_t_nat;
+SELECT is((SELECT count(*) FROM declaration), :all_decl::bigint, 'a national analyst sees every declaration');
+WITH u AS (UPDATE profile SET status = 'suspended' WHERE profile_id = :p_busan RETURNING 1)
+SELECT is((SELECT count(*) FROM u), 1::bigint, 'the national centre changes a district''s profile');
+SELECT throws_ok('SELECT * FROM customs_risk.selection_secret', '42501', NULL, 'a national analyst cannot read the key');
+SELECT throws_ok($$INSERT INTO customs_risk.user_scope VALUES ('customs_risk_t_nat', 'RC-BUSAN')$$, '42501', NULL,
+                 '... nor bind logins');
+RESET ROLE;
+SET LOCAL ROLE customs_risk_t_admin;
+SELECT is((SELECT count(*) FROM customs_risk.selection_secret), 1::bigint, 'the administrator reads the key');
+SELECT throws_ok($$INSERT INTO customs_risk.user_scope VALUES ('customs_risk_t_nobody_here', 'RC-BUSAN')$$, '42704', NULL,
+                 'a binding names an existing role');
+SELECT throws_ok($$UPDATE customs_risk.user_scope SET office_code = 'NRC' WHERE role_name = 'customs_risk_t_seoul'$$, '22023', NULL,
+                 'a binding names a district or a house, not the national centre');
+RESET ROLE;
+SET LOCAL ROLE customs_risk_t_bi;
+SELECT throws_ok('SELECT count(*) FROM customs_risk.declaration', '42501', NULL, 'the BI role cannot read declarations');
+SELECT throws_ok('SELECT count(*) FROM customs_risk.declaration_line_v', '42501', NULL, '... nor the line view');
+RESET ROLE;
+
+SELECT * FROM finish();
+ROLLBACK;
