@@ -179,17 +179,20 @@ BEGIN
         ON CONFLICT (declaration_id) DO NOTHING
         RETURNING d.declaration_id
     ), lines AS (
+        -- office_code (95_access.sql) is given here rather than looked up per row by its trigger
         INSERT INTO customs_risk.declaration_line
-            (declaration_id, line_no, hs, origin_country, origin_indicator, tax_type, tax_rate, net_mass, value)
+            (declaration_id, line_no, hs, origin_country, origin_indicator, tax_type, tax_rate, net_mass, value,
+             office_code)
         SELECT c01, 1, customs_risk.hscode(lpad(c13, hs_width, '0')), c15, c18, c17, c16::numeric,
-               nullif(c19::numeric, 0), nullif(c20::numeric, 0)   -- 0 means unknown in this data
+               nullif(c19::numeric, 0), nullif(c20::numeric, 0),   -- 0 means unknown in this data
+               c03
           FROM src JOIN added ON added.declaration_id = src.c01
         RETURNING 1
     ), insp AS (
-        INSERT INTO customs_risk.inspection (declaration_id, line_no, selected_by, inspected_on, result)
+        INSERT INTO customs_risk.inspection (declaration_id, line_no, selected_by, inspected_on, result, office_code)
         SELECT c01, 1, 'external', c02::date,
                (CASE WHEN c21 = '0' THEN 'none' WHEN c22 = '2' THEN 'critical' ELSE 'minor' END)
-                   ::customs_risk.inspection_result
+                   ::customs_risk.inspection_result, c03
           FROM src JOIN added ON added.declaration_id = src.c01
         RETURNING 1
     )

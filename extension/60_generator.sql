@@ -226,21 +226,25 @@ BEGIN
                               ELSE floor(customs_risk.gen_uniform(d.n * 1000 + gen_k.k, 18, seed) * n_templates)::bigint END
               LEFT JOIN gen_heading hh ON hh.heading OPERATOR(customs_risk.=) customs_risk.hs_heading(t.hs)) x;
 
+    -- each line's house from its declaration (office_code, 95_access.sql) in one hash join, not
+    -- looked up per row by the column's trigger
     INSERT INTO customs_risk.declaration_line
-        (declaration_id, line_no, hs, origin_country, origin_indicator, tax_type, tax_rate, net_mass, value)
-    SELECT declaration_id, line_no, hs, origin_country, origin_indicator, tax_type, tax_rate,
-           round((net_mass * jitter)::numeric, 1),
-           round((value * jitter * CASE WHEN fraud AND u_under < 0.5 THEN 0.6 ELSE 1 END)::numeric, 2)
-      FROM gen_line;
+        (declaration_id, line_no, hs, origin_country, origin_indicator, tax_type, tax_rate, net_mass, value, office_code)
+    SELECT g.declaration_id, g.line_no, g.hs, g.origin_country, g.origin_indicator, g.tax_type, g.tax_rate,
+           round((g.net_mass * g.jitter)::numeric, 1),
+           round((g.value * g.jitter * CASE WHEN g.fraud AND g.u_under < 0.5 THEN 0.6 ELSE 1 END)::numeric, 2),
+           d.office_code
+      FROM gen_line g JOIN customs_risk.declaration d ON d.declaration_id = g.declaration_id AND d.source = label;
     GET DIAGNOSTICS n_lines = ROW_COUNT;
 
     -- Inspections of a share of the declarations, with the drawn outcome of each line.
-    INSERT INTO customs_risk.inspection (declaration_id, line_no, selected_by, inspected_on, result)
-    SELECT declaration_id, line_no, 'external', declared_on,
-           (CASE WHEN NOT fraud THEN 'none' WHEN u_critical < 0.04 * f THEN 'critical' ELSE 'minor' END)
-               ::customs_risk.inspection_result
-      FROM gen_line
-     WHERE u_inspect < inspected_share;
+    INSERT INTO customs_risk.inspection (declaration_id, line_no, selected_by, inspected_on, result, office_code)
+    SELECT g.declaration_id, g.line_no, 'external', g.declared_on,
+           (CASE WHEN NOT g.fraud THEN 'none' WHEN g.u_critical < 0.04 * g.f THEN 'critical' ELSE 'minor' END)
+               ::customs_risk.inspection_result,
+           d.office_code
+      FROM gen_line g JOIN customs_risk.declaration d ON d.declaration_id = g.declaration_id AND d.source = label
+     WHERE g.u_inspect < inspected_share;
     GET DIAGNOSTICS n_insp = ROW_COUNT;
 
     IF fast THEN

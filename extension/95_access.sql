@@ -129,16 +129,17 @@ COMMENT ON FUNCTION customs_risk.is_national() IS
     'true when the current role works at national level (customs_risk_national or customs_risk_admin)';
 
 -- Lines and inspections carry their declaration's customs house, so a policy filters them by a
--- column of their own instead of a lookup of the declaration per row.  A trigger sets it from the
--- declaration on every insert (with the inserting role's rights: a line for a declaration it
--- cannot see gets no house and fails the policy), also under session_replication_role = replica
--- (the generator's fast path), and a moved declaration takes its lines and inspections along.
+-- column of their own instead of a lookup of the declaration per row.  The loader and the
+-- generator give it; otherwise a trigger looks it up on insert (with the inserting role's
+-- rights: a line for a declaration it cannot see gets no house and fails the policy), also under
+-- session_replication_role = replica.  Only the administrator may write the column itself (the
+-- other roles have column privileges without it); a moved declaration takes its rows along.
 ALTER TABLE customs_risk.declaration_line ADD COLUMN office_code text COLLATE "C";
 COMMENT ON COLUMN customs_risk.declaration_line.office_code IS
-    'customs house of the declaration (kept from it by a trigger; what row-level security filters on)';
+    'customs house of the declaration (kept equal to it; what row-level security filters on)';
 ALTER TABLE customs_risk.inspection ADD COLUMN office_code text COLLATE "C";
 COMMENT ON COLUMN customs_risk.inspection.office_code IS
-    'customs house of the declaration (kept from it by a trigger; what row-level security filters on)';
+    'customs house of the declaration (kept equal to it; what row-level security filters on)';
 
 CREATE FUNCTION customs_risk.take_declaration_office() RETURNS trigger
 LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
@@ -152,15 +153,23 @@ END
 $fn$;
 COMMENT ON FUNCTION customs_risk.take_declaration_office() IS
     'trigger: set a line''s or inspection''s office_code from its declaration';
-CREATE TRIGGER declaration_line_office BEFORE INSERT OR UPDATE OF declaration_id, office_code
-    ON customs_risk.declaration_line FOR EACH ROW EXECUTE FUNCTION customs_risk.take_declaration_office();
+CREATE TRIGGER declaration_line_office BEFORE INSERT ON customs_risk.declaration_line
+    FOR EACH ROW WHEN (NEW.office_code IS NULL) EXECUTE FUNCTION customs_risk.take_declaration_office();
+CREATE TRIGGER declaration_line_office_update BEFORE UPDATE OF declaration_id, office_code ON customs_risk.declaration_line
+    FOR EACH ROW EXECUTE FUNCTION customs_risk.take_declaration_office();
+CREATE TRIGGER inspection_office BEFORE INSERT ON customs_risk.inspection
+    FOR EACH ROW WHEN (NEW.office_code IS NULL) EXECUTE FUNCTION customs_risk.take_declaration_office();
+CREATE TRIGGER inspection_office_update BEFORE UPDATE OF declaration_id, office_code ON customs_risk.inspection
+    FOR EACH ROW EXECUTE FUNCTION customs_risk.take_declaration_office();
 ALTER TABLE customs_risk.declaration_line ENABLE ALWAYS TRIGGER declaration_line_office;
-CREATE TRIGGER inspection_office BEFORE INSERT OR UPDATE OF declaration_id, office_code
-    ON customs_risk.inspection FOR EACH ROW EXECUTE FUNCTION customs_risk.take_declaration_office();
+ALTER TABLE customs_risk.declaration_line ENABLE ALWAYS TRIGGER declaration_line_office_update;
 ALTER TABLE customs_risk.inspection ENABLE ALWAYS TRIGGER inspection_office;
+ALTER TABLE customs_risk.inspection ENABLE ALWAYS TRIGGER inspection_office_update;
 
+-- SECURITY DEFINER: the mover may not write office_code itself.  It touches only the rows of
+-- the declaration whose move the policies already allowed.
 CREATE FUNCTION customs_risk.move_declaration_rows() RETURNS trigger
-LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
@@ -337,11 +346,22 @@ GRANT INSERT, UPDATE, DELETE ON customs_risk.user_scope TO customs_risk_admin;
 -- District data: administrator and national analysts everywhere, district analysts in their
 -- district (policies), officers read their house and record its inspections.
 GRANT SELECT, INSERT, UPDATE, DELETE ON customs_risk.declaration, customs_risk.declaration_line,
-    customs_risk.inspection, customs_risk.trader
-    TO customs_risk_admin, customs_risk_national, customs_risk_district;
+    customs_risk.inspection, customs_risk.trader TO customs_risk_admin;
+GRANT SELECT, INSERT, UPDATE, DELETE ON customs_risk.declaration, customs_risk.trader
+    TO customs_risk_national, customs_risk_district;
+GRANT SELECT, DELETE ON customs_risk.declaration_line, customs_risk.inspection
+    TO customs_risk_national, customs_risk_district;
+-- every column but office_code, which follows the declaration
+GRANT INSERT (declaration_id, line_no, hs, origin_country, origin_indicator, tax_type, tax_rate, net_mass, value),
+      UPDATE (declaration_id, line_no, hs, origin_country, origin_indicator, tax_type, tax_rate, net_mass, value)
+    ON customs_risk.declaration_line TO customs_risk_national, customs_risk_district;
+GRANT INSERT (declaration_id, line_no, channel, selected_by, profile_id, model_name, inspected_on, result,
+              extra_revenue, officer, notes),
+      UPDATE (declaration_id, line_no, channel, selected_by, profile_id, model_name, inspected_on, result,
+              extra_revenue, officer, notes)
+    ON customs_risk.inspection TO customs_risk_national, customs_risk_district, customs_risk_officer;
 GRANT SELECT ON customs_risk.declaration, customs_risk.declaration_line, customs_risk.inspection,
     customs_risk.trader TO customs_risk_officer;
-GRANT INSERT, UPDATE ON customs_risk.inspection TO customs_risk_officer;
 GRANT SELECT ON customs_risk.declaration_line_v, customs_risk.declaration_outcome_v, customs_risk.model_line_v,
     customs_risk.trader_risk_v TO customs_risk_admin, customs_risk_national, customs_risk_district;
 GRANT SELECT ON customs_risk.declaration_line_v, customs_risk.declaration_outcome_v TO customs_risk_officer;

@@ -36,7 +36,7 @@ LoadCodeList(CodeListCache *cache, const char *name, int namelen)
 	args[0] = CStringGetTextDatum(listname);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute_with_args("SELECT 1 FROM customs_risk.code_list WHERE list_name = $1",
+	if (SPI_execute_with_args("SELECT 1 FROM customs_risk.code_list WHERE list_name OPERATOR(pg_catalog.=) $1",
 							  1, argtypes, args, NULL, true, 1) != SPI_OK_SELECT)
 		elog(ERROR, "reading customs_risk.code_list failed");
 	if (SPI_processed == 0)
@@ -44,7 +44,7 @@ LoadCodeList(CodeListCache *cache, const char *name, int namelen)
 				(errcode(ERRCODE_UNDEFINED_OBJECT),
 				 errmsg("code list \"%s\" does not exist", listname),
 				 errhint("Create it in table customs_risk.code_list.")));
-	if (SPI_execute_with_args("SELECT code FROM customs_risk.code_list_entry WHERE list_name = $1 "
+	if (SPI_execute_with_args("SELECT code FROM customs_risk.code_list_entry WHERE list_name OPERATOR(pg_catalog.=) $1 "
 							  "ORDER BY code COLLATE \"C\"",
 							  1, argtypes, args, NULL, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "reading customs_risk.code_list_entry failed");

@@ -3,7 +3,7 @@
 -- transaction and vanish with its rollback.
 BEGIN;
 SET search_path = customs_risk, public;
-SELECT plan(67);
+SELECT plan(69);
 
 -- Logins: one per role; two district analysts (Busan, Seoul) and an officer at a Busan house.
 CREATE ROLE customs_risk_t_admin LOGIN IN ROLE customs_risk_admin;
@@ -36,6 +36,8 @@ SELECT min(declaration_id) AS seoul_decl FROM declaration WHERE office_code = :'
 SELECT min(d.declaration_id) AS house_decl_id FROM declaration d JOIN declaration_line l USING (declaration_id)
  WHERE d.office_code = :'house' AND l.hs <@ '61' \gset
 SELECT min(declaration_id) AS house2_decl_id FROM declaration WHERE office_code = :'house2' \gset
+SELECT min(office_code) AS house3 FROM office WHERE parent_code = 'RC-BUSAN' AND office_code NOT IN (:'house', :'house2') \gset
+SELECT max(declaration_id) AS moved_decl_id FROM declaration WHERE office_code = :'house2' \gset
 
 -- ---------------------------------------------------------------------------------------------
 -- The catalogue
@@ -100,6 +102,14 @@ SELECT is((SELECT count(*) FROM u), 1::bigint, 'a district analyst changes its o
 INSERT INTO declaration_line (declaration_id, line_no, hs, origin_country) VALUES (:'house_decl_id', 99, '8471', 'CN');
 SELECT is((SELECT office_code FROM declaration_line WHERE declaration_id = :'house_decl_id' AND line_no = 99), :'house',
           '... and adds a line to it, which takes the declaration''s house');
+
+SELECT throws_ok(format($$INSERT INTO customs_risk.declaration_line (declaration_id, line_no, hs, origin_country, office_code)
+                          VALUES (%L, 98, '8471', 'CN', %L)$$, :'house_decl_id', :'house2'),
+                 '42501', NULL, '... but cannot set a line''s house itself');
+UPDATE declaration SET office_code = :'house3' WHERE declaration_id = :'moved_decl_id';
+SELECT is((SELECT array_agg(DISTINCT office_code) FROM (SELECT office_code FROM declaration_line WHERE declaration_id = :'moved_decl_id'
+            UNION ALL SELECT office_code FROM inspection WHERE declaration_id = :'moved_decl_id') x), ARRAY[:'house3'],
+          'a declaration moved to another house of the district takes its lines and inspections along');
 
 -- profiles
 SELECT is((SELECT array_agg(name ORDER BY name) FROM profile WHERE name LIKE 't %'),
