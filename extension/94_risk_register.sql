@@ -62,14 +62,17 @@ LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
-    IF TG_OP = 'DELETE' THEN
+    IF TG_OP IN ('DELETE', 'TRUNCATE') THEN
         RAISE EXCEPTION 'cells of the risk matrix cannot be deleted'
             USING ERRCODE = 'feature_not_supported', HINT = 'UPDATE the cell''s level instead.';
     END IF;
-    NEW.updated_at := now();
-    NEW.updated_by := current_user;
+    IF NOT customs_risk.restoring() THEN
+        NEW.updated_at := now();
+        NEW.updated_by := current_user;
+    END IF;
     IF TG_OP = 'INSERT' THEN
-        UPDATE customs_risk.risk_matrix SET level = NEW.level
+        UPDATE customs_risk.risk_matrix
+           SET level = NEW.level, updated_at = NEW.updated_at, updated_by = NEW.updated_by
          WHERE likelihood = NEW.likelihood AND consequence = NEW.consequence;
         IF FOUND THEN
             RETURN NULL;    -- the cell exists: set, not added
@@ -79,11 +82,11 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION customs_risk.risk_matrix_set() IS
-    'trigger: stamp a risk-matrix cell; an INSERT of an existing cell sets its level; cells are never deleted';
+    'trigger: stamp a risk-matrix cell; an INSERT of an existing cell sets its level; cells are never deleted nor truncated';
 CREATE TRIGGER risk_matrix_set BEFORE INSERT OR UPDATE OR DELETE ON customs_risk.risk_matrix
     FOR EACH ROW EXECUTE FUNCTION customs_risk.risk_matrix_set();
 CREATE TRIGGER risk_matrix_no_truncate BEFORE TRUNCATE ON customs_risk.risk_matrix
-    FOR EACH STATEMENT EXECUTE FUNCTION customs_risk.refuse_change();
+    FOR EACH STATEMENT EXECUTE FUNCTION customs_risk.risk_matrix_set();
 
 CREATE FUNCTION customs_risk.risk_level(likelihood integer, consequence integer) RETURNS customs_risk.risk_level
 LANGUAGE plpgsql STABLE CALLED ON NULL INPUT PARALLEL SAFE
@@ -211,23 +214,6 @@ COMMENT ON COLUMN customs_risk.risk_item.reported_by IS 'the session user who re
 COMMENT ON COLUMN customs_risk.risk_item.updated_at IS 'when it last changed';
 COMMENT ON COLUMN customs_risk.risk_item.updated_by IS 'who last changed it (the role in effect)';
 COMMENT ON COLUMN customs_risk.risk_item.closed_at IS 'when it was closed; NULL while open';
-
--- pg_restore (and psql replaying a pg_dump script) turns row_security and check_function_bodies
--- off for its session; ordinary sessions keep both on.  The register's triggers then keep rows as
--- they were dumped: no stamps, no lifecycle checks, no new audit rows (the audit trail is dumped).
--- Only a session logged in as a superuser, a BYPASSRLS role or the extension's owner counts, so
--- an analyst who sets both settings still goes through the checks and the audit trail.
-CREATE FUNCTION customs_risk.restoring() RETURNS boolean
-LANGUAGE sql STABLE PARALLEL SAFE
-AS $fn$
-    SELECT pg_catalog.current_setting('row_security') = 'off'
-       AND pg_catalog.current_setting('check_function_bodies') = 'off'
-       AND EXISTS (SELECT 1 FROM pg_catalog.pg_roles r, pg_catalog.pg_extension e
-                    WHERE r.rolname = session_user AND e.extname = 'customs_risk'
-                      AND (r.rolsuper OR r.rolbypassrls OR pg_catalog.pg_has_role(session_user, e.extowner, 'MEMBER')))
-$fn$;
-COMMENT ON FUNCTION customs_risk.restoring() IS
-    'true in a session that replays a dump (row_security and check_function_bodies both off, as pg_restore sets them) logged in as a superuser, a BYPASSRLS role or the extension owner';
 
 -- Stamp the row and enforce the lifecycle: new items are reported, owners are national or
 -- district centres, status changes follow risk_transition.

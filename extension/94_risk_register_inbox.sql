@@ -73,7 +73,7 @@ BEGIN
             USING ERRCODE = 'object_not_in_prerequisite_state';
     END IF;
     IF deadline IS NOT NULL AND NOT (deadline > now() AND deadline < 'infinity') THEN
-        RAISE EXCEPTION 'deadline % is not a finite time after now', deadline USING ERRCODE = 'invalid_parameter_value';
+        RAISE EXCEPTION 'deadline must be a finite time after now' USING ERRCODE = 'invalid_parameter_value';
     END IF;
     IF recipients IS NOT NULL AND (cardinality(recipients) = 0 OR array_position(recipients, NULL) IS NOT NULL) THEN
         RAISE EXCEPTION 'recipients must be NULL (all) or a non-empty list of office codes without NULLs'
