@@ -199,7 +199,9 @@ LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
-    NEW.decided_by := session_user;
+    IF NOT customs_risk.restoring() THEN      -- a restored log keeps who decided
+        NEW.decided_by := session_user;
+    END IF;
     RETURN NEW;
 END
 $fn$;
@@ -405,3 +407,14 @@ GRANT SELECT, INSERT, DELETE, TRUNCATE ON customs_risk.kcs_staging TO customs_ri
 GRANT EXECUTE ON FUNCTION customs_risk.load_kcs_staging(text),
     customs_risk.generate_declarations(bigint, integer, bigint, float8, integer, text, date, integer, float8, text[])
     TO customs_risk_admin;
+
+-- Reports (92_reports.sql).  These views read the tables with their owner's rights, across every
+-- district: the national roles and the BI role read them; district analysts and officers do not
+-- (they use performance_report() and the other report functions, which run with the caller's
+-- rights and so its row-level security).  Views that call a report function need that function's
+-- tables, so the BI role reads only those that read tables directly.
+GRANT SELECT ON customs_risk.workload_trend_v, customs_risk.latest_decision_v, customs_risk.office_daily_v,
+    customs_risk.channel_performance_v, customs_risk.profile_performance_v, customs_risk.grade_distribution_v,
+    customs_risk.harmonisation_v, customs_risk.alert_v TO customs_risk_admin, customs_risk_national;
+GRANT SELECT ON customs_risk.workload_trend_v, customs_risk.latest_decision_v, customs_risk.office_daily_v,
+    customs_risk.grade_distribution_v, customs_risk.alert_v TO customs_risk_bi;

@@ -3,7 +3,7 @@
 -- transaction and vanish with its rollback.
 BEGIN;
 SET search_path = customs_risk, public;
-SELECT plan(69);
+SELECT plan(86);
 
 -- Logins: one per role; two district analysts (Busan, Seoul) and an officer at a Busan house.
 CREATE ROLE customs_risk_t_admin LOGIN IN ROLE customs_risk_admin;
@@ -47,8 +47,8 @@ SELECT is((SELECT count(*) FROM pg_roles WHERE rolname IN ('customs_risk_admin',
           'the five group roles exist, cannot log in, and are neither superuser nor BYPASSRLS');
 SELECT is((SELECT array_agg(c.relname::text ORDER BY c.relname COLLATE "C") FROM pg_class c
             WHERE c.relnamespace = 'customs_risk'::regnamespace AND c.relrowsecurity),
-          '{decision_log,declaration,declaration_line,inspection,monitoring_alert,profile,profile_history,user_scope}',
-          'row-level security is on for the district data, profiles, their history and the bindings');
+          '{decision_log,declaration,declaration_line,inspection,monitoring_alert,profile,profile_history,risk_action,risk_audit,risk_closure_review,risk_inbox,risk_item,risk_item_link,risk_item_profile,user_scope}',
+          'row-level security is on for the district data, profiles, their history, the bindings and the risk register');
 SELECT is((SELECT sum(regexp_count(coalesce(qual, '') || coalesce(with_check, ''), 'customs_risk\.my_'))
              - sum(regexp_count(coalesce(qual, '') || coalesce(with_check, ''), '\( ?SELECT customs_risk\.my_'))
              FROM pg_policies WHERE schemaname = 'customs_risk')::bigint, 0::bigint,
@@ -222,6 +222,54 @@ SELECT throws_ok('SELECT * FROM customs_risk.selection_secret', '42501', NULL, '
 RESET ROLE;
 
 -- ---------------------------------------------------------------------------------------------
+-- The risk register: items, inboxes and actions by owner and recipient
+INSERT INTO risk_item (source, category, title, description, owner_office) VALUES
+    ('intelligence', 'revenue', 't national item', 'for every district', 'NRC'),
+    ('intelligence', 'revenue', 't seoul item', 'Seoul''s own', 'RC-SEOUL');
+SELECT item_id AS item_nat FROM risk_item WHERE title = 't national item' \gset
+SELECT item_id AS item_seoul FROM risk_item WHERE title = 't seoul item' \gset
+SELECT count(*) AS published FROM publish_risk_item(:item_nat, '{RC-BUSAN,RC-SEOUL}') \gset
+SELECT count(*) AS published_seoul FROM publish_risk_item(:item_seoul) \gset
+SET LOCAL ROLE customs_risk_t_busan;
+SELECT is((SELECT array_agg(title ORDER BY title) FROM risk_item WHERE title LIKE 't %'), '{"t national item"}',
+          'a district sees the items published to it, not another district''s');
+SELECT is((SELECT array_agg(recipient_office) FROM risk_inbox WHERE item_id IN (:item_nat, :item_seoul)), '{RC-BUSAN}',
+          '... and only its own inbox entries');
+INSERT INTO risk_item (source, category, title, description, owner_office)
+VALUES ('data_analysis', 'valuation', 't busan item', 'Busan''s own', 'RC-BUSAN');
+SELECT is((SELECT owner_office FROM risk_item WHERE title = 't busan item'), 'RC-BUSAN', 'a district reports an item of its own');
+SELECT throws_ok($$INSERT INTO customs_risk.risk_item (source, category, title, description, owner_office)
+                   VALUES ('intelligence', 'revenue', 't planted item', 'x', 'RC-SEOUL')$$,
+                 '42501', NULL, '... but not one owned by another district');
+SELECT throws_ok(format('SELECT customs_risk.assess_risk_item(%s, 5, 5)', :item_nat), '42501', NULL,
+                 'a district cannot change a national item it received');
+SELECT throws_ok(format('SELECT customs_risk.assess_risk_item(%s, 5, 5)', :item_seoul), 'P0002', NULL,
+                 '... and another district''s item does not exist for it');
+SELECT is((SELECT count(*) FROM publish_risk_item(:item_nat, ARRAY[:'house'], NULL, 'RC-BUSAN')), 1::bigint,
+          'a district passes a national item on to one of its houses');
+SELECT is((acknowledge((SELECT inbox_id FROM risk_inbox WHERE item_id = :item_nat AND recipient_office = 'RC-BUSAN'))).acknowledged_by,
+          session_user::text, 'a district acknowledges its inbox entry');
+RESET ROLE;
+SET LOCAL ROLE customs_risk_t_officer;
+SELECT is((SELECT array_agg(title) FROM risk_item WHERE title LIKE 't %'), '{"t national item"}',
+          'an officer sees the items published to its house');
+SELECT is((mark_read((SELECT inbox_id FROM risk_inbox WHERE item_id = :item_nat))).recipient_office, :'house',
+          '... and marks its house''s entry read');
+SELECT is((SELECT count(*) FROM risk_inbox WHERE recipient_office <> :'house'), 0::bigint, '... and sees no other inbox');
+RESET ROLE;
+SET LOCAL ROLE customs_risk_t_seoul;
+SELECT is((SELECT count(*) FROM risk_item WHERE title = 't busan item'), 0::bigint, 'Seoul does not see Busan''s item');
+RESET ROLE;
+
+-- Reports: the views read every district with their owner's rights, so districts do not get them
+SET LOCAL ROLE customs_risk_t_busan;
+SELECT throws_ok('SELECT count(*) FROM customs_risk.office_daily_v', '42501', NULL,
+                 'a district analyst cannot read the national report views');
+SELECT is((SELECT sum(inspections) FROM performance_report('2020-01-01', '2021-12-31', 'office')), :busan_insp::numeric,
+          '... and performance_report() counts its district''s inspections only');
+RESET ROLE;
+
+-- ---------------------------------------------------------------------------------------------
 -- National analyst, administrator, BI
 SET LOCAL ROLE customs_risk_t_nat;
 SELECT is((SELECT count(*) FROM declaration), :all_decl::bigint, 'a national analyst sees every declaration');
@@ -237,10 +285,14 @@ SELECT throws_ok($$INSERT INTO customs_risk.user_scope VALUES ('customs_risk_t_n
                  'a binding names an existing role');
 SELECT throws_ok($$UPDATE customs_risk.user_scope SET office_code = 'NRC' WHERE role_name = 'customs_risk_t_seoul'$$, '22023', NULL,
                  'a binding names a district or a house, not the national centre');
+SELECT throws_ok($$UPDATE customs_risk.user_scope SET office_code = 'NO-SUCH' WHERE role_name = 'customs_risk_t_seoul'$$, '22023', NULL,
+                 '... nor an unknown office');
 RESET ROLE;
 SET LOCAL ROLE customs_risk_t_bi;
 SELECT throws_ok('SELECT count(*) FROM customs_risk.declaration', '42501', NULL, 'the BI role cannot read declarations');
 SELECT throws_ok('SELECT count(*) FROM customs_risk.declaration_line_v', '42501', NULL, '... nor the line view');
+SELECT is((SELECT sum(declarations) FROM office_daily_v), :all_decl::numeric, 'the BI role reads the report views, over every district');
+SELECT throws_ok('SELECT * FROM customs_risk.selection_secret', '42501', NULL, '... but not the key');
 RESET ROLE;
 
 SELECT * FROM finish();
