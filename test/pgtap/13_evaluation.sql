@@ -8,7 +8,7 @@ SELECT plan(24);
 
 \ir ../evaluation_data.sql
 -- 40,000 declarations in 2030: true violation rate 0.10 by design, random control rate 5%
-SELECT pg_temp.make_evaluation_data('ev', 40000, 7, '2030-01-01', 365);
+SELECT pg_temp.make_evaluation_data('ev', 40000, 7, '2030-01-01', 365) AS made \gset
 CREATE TEMP TABLE truth AS
 SELECT count(*) AS n, count(*) FILTER (WHERE violates) AS v,
        count(*) FILTER (WHERE selected_by IS NOT NULL) AS inspected,

@@ -9,9 +9,9 @@ SELECT plan(17);
 
 \ir ../evaluation_data.sql
 -- 2031: officers in RC-SEOUL send a further 5% of the declarations the rules leave green to yellow
-SELECT pg_temp.make_evaluation_data('hs', 40000, 11, '2031-01-01', 365, strict_district => 'RC-SEOUL', strict_extra => 0.05);
+SELECT pg_temp.make_evaluation_data('hs', 40000, 11, '2031-01-01', 365, strict_district => 'RC-SEOUL', strict_extra => 0.05) AS made \gset
 -- 2032: every district treats every risk the same
-SELECT pg_temp.make_evaluation_data('he', 40000, 1, '2032-01-01', 365);
+SELECT pg_temp.make_evaluation_data('he', 40000, 1, '2032-01-01', 365) AS made \gset
 
 CREATE TEMP TABLE strict AS SELECT * FROM harmonisation_report('2031-01-01', '2031-12-31');
 SELECT is((SELECT array_agg(district_code ORDER BY district_code) FROM strict WHERE scope = 'district' AND deviates),
