@@ -248,7 +248,9 @@ CREATE TABLE customs_risk.decision_log (
     model_name text,
     model_score float8
 );
-CREATE INDEX decision_log_declaration_idx ON customs_risk.decision_log (declaration_id, decision_id);
+-- The declaration alone as the key: a declaration has few decisions, and a two-column key made
+-- a batch's million log rows half as slow again to index.
+CREATE INDEX decision_log_declaration_idx ON customs_risk.decision_log (declaration_id);
 COMMENT ON TABLE customs_risk.decision_log IS 'append-only log of every channel decision';
 COMMENT ON COLUMN customs_risk.decision_log.decision_id IS 'order of the decisions';
 COMMENT ON COLUMN customs_risk.decision_log.declaration_id IS 'the declaration decided';
