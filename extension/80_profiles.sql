@@ -272,7 +272,9 @@ CREATE TABLE customs_risk.decision_log (
     model_name text,
     model_score float8
 );
-CREATE INDEX decision_log_declaration_idx ON customs_risk.decision_log (declaration_id, decision_id);
+-- The declaration alone as the key: a declaration has few decisions, and a two-column key made
+-- a batch's million log rows half as slow again to index.
+CREATE INDEX decision_log_declaration_idx ON customs_risk.decision_log (declaration_id);
 COMMENT ON TABLE customs_risk.decision_log IS 'append-only log of every channel decision';
 COMMENT ON COLUMN customs_risk.decision_log.decision_id IS 'order of the decisions';
 COMMENT ON COLUMN customs_risk.decision_log.declaration_id IS 'the declaration decided';
@@ -287,6 +289,17 @@ COMMENT ON COLUMN customs_risk.decision_log.decided_at IS 'when';
 COMMENT ON COLUMN customs_risk.decision_log.decided_by IS 'the session user';
 COMMENT ON COLUMN customs_risk.decision_log.model_name IS 'the risk model the office''s policy used; NULL for none';
 COMMENT ON COLUMN customs_risk.decision_log.model_score IS 'the declaration''s model score (its highest line); NULL without a model';
+-- A declaration hitting hundreds of profiles has an id list past the TOAST threshold; LZ4
+-- compresses it several times faster than pglz (a batch logs a million rows).  Servers built
+-- without LZ4 keep the default.
+DO $do$
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_catalog.pg_settings
+                WHERE name = 'default_toast_compression' AND 'lz4' = ANY (enumvals)) THEN
+        ALTER TABLE customs_risk.decision_log ALTER COLUMN profile_ids SET COMPRESSION lz4;
+    END IF;
+END
+$do$;
 CREATE TRIGGER decision_log_append_only BEFORE UPDATE OR DELETE ON customs_risk.decision_log
     FOR EACH ROW EXECUTE FUNCTION customs_risk.refuse_change();
 CREATE TRIGGER decision_log_no_truncate BEFORE TRUNCATE ON customs_risk.decision_log

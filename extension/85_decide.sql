@@ -214,6 +214,7 @@ AS $fn$
 DECLARE
     batch_at timestamptz := clock_timestamp();
     t timestamptz := clock_timestamp();
+    with_model boolean;
 BEGIN
     IF day IS NULL THEN
         RAISE EXCEPTION 'select_for_day() needs a day, not NULL' USING ERRCODE = 'null_value_not_allowed';
@@ -222,124 +223,99 @@ BEGIN
         RAISE EXCEPTION 'office % is not a customs house', quote_literal(office) USING ERRCODE = 'no_data_found';
     END IF;
     PERFORM customs_risk.ensure_selection_secret();
+    with_model := EXISTS (SELECT 1 FROM customs_risk.channel_policy cp WHERE cp.model_name IS NOT NULL);
 
-    -- 1. match every line of the day's declarations in one statement: the matcher, the
-    --    scores and the version all come from that statement's snapshot, so they agree
-    IF NOT EXISTS (SELECT 1 FROM customs_risk.channel_policy cp WHERE cp.model_name IS NOT NULL) THEN
-        CREATE TEMP TABLE sel_decl ON COMMIT DROP AS
-        WITH per_decl AS (
-            SELECT v.declaration_id, min(v.office) AS office_code, min(v.importer) AS importer,
-                   customs_risk.profile_union(customs_risk.match_profiles(v)) AS ids
-              FROM customs_risk.declaration_line_v v
-             WHERE v.declared_on = select_for_day.day
-               AND (select_for_day.office IS NULL OR v.office = select_for_day.office)
-             GROUP BY v.declaration_id
-        )
-        SELECT p.declaration_id, p.office_code, p.importer, p.ids,
-               customs_risk.profile_score(p.ids) AS score,
-               customs_risk.profile_channel(p.ids) AS profile_channel,
-               coalesce((SELECT s.version FROM customs_risk.profile_set s), 0) AS version,
-               customs_risk.random_draw(p.declaration_id) AS draw,
-               NULL::float8 AS model_score
-          FROM per_decl p;
-    ELSE
+    -- 1. one statement matches every line of the day, scores each declaration and gives its
+    --    first channel from profile hits, the model, the importer's grade and the random draw:
+    --    the matcher, the scores and the version come from one snapshot, so they agree.  It is
+    --    the only pass over all declarations that is written out, in declaration order, which
+    --    the log keeps (its index then grows at one end).
+    CREATE TEMP TABLE sel ON COMMIT DROP AS
+    WITH per_decl AS (
+        -- without a model anywhere: the plain lines (a one-time filter skips the other branch)
+        SELECT v.declaration_id, min(v.office) AS office_code, min(v.importer) AS importer,
+               customs_risk.profile_union(customs_risk.match_profiles(v)) AS ids, NULL::float8 AS model_score
+          FROM customs_risk.declaration_line_v v
+         WHERE NOT with_model AND v.declared_on = select_for_day.day
+           AND (select_for_day.office IS NULL OR v.office = select_for_day.office)
+         GROUP BY v.declaration_id
+        UNION ALL
         -- some office scores with a model: lines are matched with their model score (the
         -- highest line is the declaration's), as decide() does
-        CREATE TEMP TABLE sel_decl ON COMMIT DROP AS
-        WITH pol AS (
-            SELECT h.office_code AS code, (customs_risk.effective_policy(h.office_code)).model_name
-              FROM customs_risk.office h
-             WHERE h.level = 'house' AND (select_for_day.office IS NULL OR h.office_code = select_for_day.office)
-        ), lines AS (
-            SELECT v.*, CASE WHEN p.model_name IS NOT NULL THEN customs_risk.score(p.model_name, v) END AS model_score
-              FROM customs_risk.model_line_v v JOIN pol p ON p.code = v.office
-             WHERE v.declared_on = select_for_day.day
-        ), per_decl AS (
-            SELECT l.declaration_id, min(l.office) AS office_code, min(l.importer) AS importer,
-                   customs_risk.profile_union(customs_risk.match_profiles(l)) AS ids, max(l.model_score) AS model_score
-              FROM lines l
-             GROUP BY l.declaration_id
-        )
-        SELECT p.declaration_id, p.office_code, p.importer, p.ids,
-               customs_risk.profile_score(p.ids) AS score,
-               customs_risk.profile_channel(p.ids) AS profile_channel,
-               coalesce((SELECT s.version FROM customs_risk.profile_set s), 0) AS version,
-               customs_risk.random_draw(p.declaration_id) AS draw,
-               p.model_score
-          FROM per_decl p;
-    END IF;
-    ANALYZE sel_decl;          -- temp tables have no statistics until analysed
-    RAISE DEBUG 'select_for_day: matched and scored in % ms', round(extract(epoch FROM clock_timestamp() - t) * 1000); t := clock_timestamp();
-
-    -- 2. per office: its policy, then each declaration's first channel from profile hits,
-    --    the model, the importer's grade and the random draw (narrow rows: the id sets stay
-    --    in sel_decl)
-    CREATE TEMP TABLE sel_first ON COMMIT DROP AS
-    WITH pol AS (
-        SELECT o.code, p.*
-          FROM (SELECT DISTINCT s.office_code AS code FROM sel_decl s) o,
-               LATERAL customs_risk.effective_policy(o.code) p
+        SELECT l.declaration_id, min(l.office), min(l.importer),
+               customs_risk.profile_union(customs_risk.match_profiles(l)), max(l.model_score)
+          FROM (SELECT v.*, CASE WHEN p.model_name IS NOT NULL THEN customs_risk.score(p.model_name, v) END AS model_score
+                  FROM customs_risk.model_line_v v
+                  JOIN (SELECT h.office_code AS code, (customs_risk.effective_policy(h.office_code)).model_name
+                          FROM customs_risk.office h WHERE h.level = 'house') p ON p.code = v.office
+                 WHERE with_model AND v.declared_on = select_for_day.day
+                   AND (select_for_day.office IS NULL OR v.office = select_for_day.office)) l
+         GROUP BY l.declaration_id
+    ), pol AS MATERIALIZED (      -- once per customs house, not once per declaration
+        SELECT h.office_code AS code, p.*
+          FROM customs_risk.office h, LATERAL customs_risk.effective_policy(h.office_code) p
+         WHERE h.level = 'house' AND (select_for_day.office IS NULL OR h.office_code = select_for_day.office)
     ), gp AS MATERIALIZED (
         SELECT * FROM customs_risk.grade_policies()     -- four rows, computed once
     ), graded AS (
-        SELECT s.*, g.rate_factor, g.min_rate,
+        SELECT d.*, customs_risk.profile_score(d.ids) AS score, customs_risk.profile_channel(d.ids) AS profile_channel,
+               customs_risk.random_draw(d.declaration_id) AS draw, g.rate_factor, g.min_rate,
                CASE WHEN g.rate_factor IS NOT NULL OR g.min_rate IS NOT NULL
-                    THEN customs_risk.grade_draw(s.declaration_id) END AS gdraw
-          FROM sel_decl s
+                    THEN customs_risk.grade_draw(d.declaration_id) END AS gdraw
+          FROM per_decl d
           LEFT JOIN customs_risk.trader_grade_history h
-                 ON h.trader_id = s.importer AND h.valid_from <= select_for_day.day
+                 ON h.trader_id = d.importer AND h.valid_from <= select_for_day.day
                 AND (h.valid_to IS NULL OR h.valid_to > select_for_day.day)
           JOIN gp g ON g.grade = coalesce(h.grade, 'general_credit')
-    ), sel AS (
-        SELECT s.*, p.model_name, p.topup_by, p.random_channel, p.share_red, p.share_yellow, p.share_blue,
+        OFFSET 0    -- a fence: inlined, each draw and score would be computed once per use
+    ), s AS (
+        SELECT d.*, p.model_name, p.topup_by, p.random_channel, p.share_red, p.share_yellow, p.share_blue,
                p.daily_capacity AS cap,
-               cardinality(s.ids) > p.max_hits_green AS hit,
-               customs_risk.model_channel(s.model_score, p.model_yellow, p.model_red) > 'green' AS by_model,
-               s.draw < p.random_rate * coalesce(s.rate_factor, 1) AS rnd,
-               greatest(CASE WHEN cardinality(s.ids) > p.max_hits_green THEN s.profile_channel
+               cardinality(d.ids) > p.max_hits_green AS hit,
+               customs_risk.model_channel(d.model_score, p.model_yellow, p.model_red) > 'green' AS by_model,
+               d.draw < p.random_rate * coalesce(d.rate_factor, 1) AS rnd,
+               greatest(CASE WHEN cardinality(d.ids) > p.max_hits_green THEN d.profile_channel
                              ELSE 'green'::customs_risk.channel END,
-                        customs_risk.model_channel(s.model_score, p.model_yellow, p.model_red)) AS selected
-          FROM graded s JOIN pol p ON p.code = s.office_code
+                        customs_risk.model_channel(d.model_score, p.model_yellow, p.model_red)) AS selected
+          FROM graded d JOIN pol p ON p.code = d.office_code
+        OFFSET 0
     )
-    SELECT s.declaration_id, s.office_code, s.score, s.draw, s.model_score, s.model_name, s.topup_by,
+    SELECT s.declaration_id, s.office_code, s.ids, s.score, s.draw, s.model_score, s.model_name, s.topup_by,
            s.hit, s.by_model, s.rnd, s.rate_factor, s.gdraw,
            customs_risk.grade_channel(s.selected, s.gdraw, s.rate_factor, s.min_rate) <> s.selected AS by_grade,
            greatest(customs_risk.grade_channel(s.selected, s.gdraw, s.rate_factor, s.min_rate),
                     CASE WHEN s.rnd THEN s.random_channel ELSE 'green'::customs_risk.channel END) AS ch0,
-           s.share_red, s.share_yellow, s.share_blue, s.cap
-      FROM sel s;
-    ANALYZE sel_first;
-    RAISE DEBUG 'select_for_day: first channels in % ms', round(extract(epoch FROM clock_timestamp() - t) * 1000); t := clock_timestamp();
+           s.share_red, s.share_yellow, s.share_blue, s.cap,
+           coalesce((SELECT ps.version FROM customs_risk.profile_set ps), 0) AS version
+      FROM s
+     ORDER BY s.declaration_id;
+    ANALYZE sel;          -- temp tables have no statistics until analysed
+    RAISE DEBUG 'select_for_day: matched, scored and first channels in % ms', round(extract(epoch FROM clock_timestamp() - t) * 1000); t := clock_timestamp();
 
-    -- 3. capacity per office: random selections are kept (the control sample) and counted
+    -- 2. capacity per office: random selections are kept (the control sample) and counted
     --    first, then profile hits by score; inspections past capacity are held back to blue
-    --    (post-clearance audit)
-    CREATE TEMP TABLE sel_out ON COMMIT DROP AS
-    WITH office_n AS (
-        SELECT f.office_code, count(*) FILTER (WHERE f.rnd AND f.ch0 IN ('yellow', 'red')) AS n_rnd_inspect,
-               min(f.cap) AS cap
-          FROM sel_first f GROUP BY f.office_code
-    ), held AS (
-        SELECT r.declaration_id
-          FROM (SELECT f.declaration_id, f.office_code,
-                       row_number() OVER (PARTITION BY f.office_code
-                                          ORDER BY f.score DESC, f.model_score DESC NULLS LAST, f.draw,
-                                                   f.declaration_id) AS k
-                  FROM sel_first f
-                 WHERE f.ch0 IN ('yellow', 'red') AND NOT f.rnd AND f.cap IS NOT NULL) r
-          JOIN office_n o ON o.office_code = r.office_code
-         WHERE o.n_rnd_inspect + r.k > o.cap
-    )
-    SELECT f.*, h.declaration_id IS NOT NULL AS held,
-           CASE WHEN h.declaration_id IS NOT NULL THEN 'blue'::customs_risk.channel ELSE f.ch0 END AS ch1
-      FROM sel_first f LEFT JOIN held h ON h.declaration_id = f.declaration_id;
-    ANALYZE sel_out;
+    --    (post-clearance audit).  Only the held-back ids are written.
+    CREATE TEMP TABLE sel_held ON COMMIT DROP AS
+    SELECT r.declaration_id
+      FROM (SELECT f.declaration_id, f.office_code, f.cap,
+                   row_number() OVER (PARTITION BY f.office_code
+                                      ORDER BY f.score DESC, f.model_score DESC NULLS LAST, f.draw,
+                                               f.declaration_id) AS k
+              FROM sel f
+             WHERE f.ch0 IN ('yellow', 'red') AND NOT f.rnd AND f.cap IS NOT NULL) r
+      JOIN (SELECT f.office_code, count(*) FILTER (WHERE f.rnd AND f.ch0 IN ('yellow', 'red')) AS n_rnd_inspect
+              FROM sel f WHERE f.cap IS NOT NULL GROUP BY f.office_code) o ON o.office_code = r.office_code
+     WHERE o.n_rnd_inspect + r.k > r.cap;
+    ANALYZE sel_held;
     RAISE DEBUG 'select_for_day: capacity in % ms', round(extract(epoch FROM clock_timestamp() - t) * 1000); t := clock_timestamp();
 
-    -- 4. the top-up to the expected shares, from the highest-scoring would-be-green
+    -- 3. the top-up to the expected shares, from the highest-scoring would-be-green
     --    declarations (ties broken by the keyed random draw), within the room capacity leaves
     CREATE TEMP TABLE sel_topup ON COMMIT DROP AS
-    WITH quota AS (
+    WITH after_cap AS NOT MATERIALIZED (      -- each use rescans sel: cheaper than writing it again
+        SELECT a.*, CASE WHEN h.declaration_id IS NOT NULL THEN 'blue'::customs_risk.channel ELSE a.ch0 END AS ch1
+          FROM sel a LEFT JOIN sel_held h ON h.declaration_id = a.declaration_id
+    ), quota AS (
         SELECT q.office_code, q.n_scored, q.n_unscored, q.red_up, q.yellow_up,
                greatest(0, round(q.share_blue * q.n)::bigint - q.n_blue) AS blue_up
           FROM (SELECT r.*,
@@ -358,14 +334,14 @@ BEGIN
                                                   AND (a.rate_factor IS NULL OR a.gdraw < a.rate_factor)) AS n_unscored,
                                coalesce(min(a.cap)::bigint - count(*) FILTER (WHERE a.ch1 IN ('red', 'yellow')),
                                         count(*)) AS room
-                          FROM sel_out a GROUP BY a.office_code) r) q
+                          FROM after_cap a GROUP BY a.office_code) r) q
     ), cut AS (
         -- greens without a hit (score 0) rank by draw alone: only those up to the draw of the
         -- last one an office can take need ranking, not every green declaration (a long sort)
         SELECT a.office_code,
                percentile_disc(least(1.0, (greatest(q.red_up + q.yellow_up + q.blue_up - q.n_scored, 0) + 0.5)
                                           / q.n_unscored)) WITHIN GROUP (ORDER BY a.draw) AS draw_cut
-          FROM sel_out a JOIN quota q ON q.office_code = a.office_code
+          FROM after_cap a JOIN quota q ON q.office_code = a.office_code
          WHERE a.ch1 = 'green' AND a.score = 0 AND (a.rate_factor IS NULL OR a.gdraw < a.rate_factor)
          GROUP BY a.office_code, q.red_up, q.yellow_up, q.blue_up, q.n_scored, q.n_unscored
     )
@@ -378,7 +354,7 @@ BEGIN
                    row_number() OVER (PARTITION BY a.office_code
                                       ORDER BY CASE WHEN a.topup_by = 'model' THEN a.model_score END DESC NULLS LAST,
                                                a.score DESC, a.draw, a.declaration_id) AS k
-              FROM sel_out a LEFT JOIN cut c ON c.office_code = a.office_code
+              FROM after_cap a LEFT JOIN cut c ON c.office_code = a.office_code
              WHERE a.ch1 = 'green' AND (a.score > 0 OR a.topup_by = 'model' OR a.draw <= c.draw_cut)
                AND (a.rate_factor IS NULL OR a.gdraw < a.rate_factor)) g
       JOIN quota q ON q.office_code = g.office_code
@@ -386,34 +362,39 @@ BEGIN
     ANALYZE sel_topup;
     RAISE DEBUG 'select_for_day: top-up in % ms', round(extract(epoch FROM clock_timestamp() - t) * 1000); t := clock_timestamp();
 
-    -- 5. the log, in declaration order (its index then grows at one end), one time for the batch
+    -- 4. the log, one time for the batch; sel is in declaration order and the joins to the
+    --    small held and topped-up sets keep it
     INSERT INTO customs_risk.decision_log
         (declaration_id, office_code, channel, score, profile_ids, random, selected_by, profile_set_version,
          decided_at, decided_by, model_name, model_score)
-    SELECT o.declaration_id, o.office_code, coalesce(t.ch2, o.ch1), o.score, d.ids, o.rnd,
-           CASE WHEN o.rnd THEN 'batch-random' WHEN o.held THEN 'batch-capacity'
+    SELECT o.declaration_id, o.office_code,
+           coalesce(t.ch2, CASE WHEN h.declaration_id IS NOT NULL THEN 'blue'::customs_risk.channel ELSE o.ch0 END),
+           o.score, o.ids, o.rnd,
+           CASE WHEN o.rnd THEN 'batch-random' WHEN h.declaration_id IS NOT NULL THEN 'batch-capacity'
                 WHEN t.ch2 IS NOT NULL THEN 'batch-topup' WHEN o.by_grade THEN 'batch-grade'
                 WHEN o.hit THEN 'batch-profile' WHEN o.by_model THEN 'batch-model' ELSE 'batch-green' END,
-           d.version, batch_at, session_user, o.model_name, o.model_score
-      FROM sel_out o
-      JOIN sel_decl d ON d.declaration_id = o.declaration_id
-      LEFT JOIN sel_topup t ON t.declaration_id = o.declaration_id
-     ORDER BY o.declaration_id;
+           o.version, batch_at, session_user, o.model_name, o.model_score
+      FROM sel o
+      LEFT JOIN sel_held h ON h.declaration_id = o.declaration_id
+      LEFT JOIN sel_topup t ON t.declaration_id = o.declaration_id;
     RAISE DEBUG 'select_for_day: logged in % ms', round(extract(epoch FROM clock_timestamp() - t) * 1000);
 
     RETURN QUERY
     SELECT o.office_code::text, count(*),
-           count(*) FILTER (WHERE coalesce(t.ch2, o.ch1) = 'red'),
-           count(*) FILTER (WHERE coalesce(t.ch2, o.ch1) = 'yellow'),
-           count(*) FILTER (WHERE coalesce(t.ch2, o.ch1) = 'blue'),
-           count(*) FILTER (WHERE coalesce(t.ch2, o.ch1) = 'green'),
+           count(*) FILTER (WHERE o.ch = 'red'), count(*) FILTER (WHERE o.ch = 'yellow'),
+           count(*) FILTER (WHERE o.ch = 'blue'), count(*) FILTER (WHERE o.ch = 'green'),
            count(*) FILTER (WHERE o.hit AND NOT o.held), count(*) FILTER (WHERE o.rnd),
-           count(t.ch2), count(*) FILTER (WHERE o.held),
+           count(*) FILTER (WHERE o.topped_up), count(*) FILTER (WHERE o.held),
            (customs_risk.effective_policy(o.office_code)).daily_capacity,
            count(*) FILTER (WHERE o.by_model AND NOT o.hit AND NOT o.held)
-      FROM sel_out o LEFT JOIN sel_topup t ON t.declaration_id = o.declaration_id
+      FROM (SELECT s.office_code, s.hit, s.rnd, s.by_model, h.declaration_id IS NOT NULL AS held,
+                   t.ch2 IS NOT NULL AS topped_up,
+                   coalesce(t.ch2, CASE WHEN h.declaration_id IS NOT NULL THEN 'blue'::customs_risk.channel ELSE s.ch0 END) AS ch
+              FROM sel s
+              LEFT JOIN sel_held h ON h.declaration_id = s.declaration_id
+              LEFT JOIN sel_topup t ON t.declaration_id = s.declaration_id) o
      GROUP BY o.office_code ORDER BY o.office_code;
-    DROP TABLE sel_decl, sel_first, sel_out, sel_topup;
+    DROP TABLE sel, sel_held, sel_topup;
 END
 $fn$;
 COMMENT ON FUNCTION customs_risk.select_for_day(date, text) IS
