@@ -3,7 +3,7 @@
 -- transaction and vanish with its rollback.
 BEGIN;
 SET search_path = customs_risk, public;
-SELECT plan(86);
+SELECT plan(88);
 
 -- Logins: one per role; two district analysts (Busan, Seoul) and an officer at a Busan house.
 CREATE ROLE customs_risk_t_admin LOGIN IN ROLE customs_risk_admin;
@@ -142,6 +142,15 @@ SELECT throws_ok(format($$INSERT INTO customs_risk.decision_log (declaration_id,
                           random, selected_by, profile_set_version) VALUES (%L, %L, 'red', 0, '{}', false, 'decide', 0)$$,
                         :'seoul_decl', :'house'),
                  '42501', NULL, 'a district analyst cannot log a decision on another district''s declaration under its own house');
+SELECT throws_ok(format($$INSERT INTO customs_risk.decision_log (declaration_id, office_code, channel, score, profile_ids,
+                          random, selected_by, profile_set_version, decided_by) VALUES (%L, %L, 'red', 0, '{}', false, 'decide', 0, 'someone else')$$,
+                        :'house_decl_id', :'house'),
+                 '42501', NULL, '... nor log a decision under another name');
+SELECT is((SELECT count(*) FILTER (WHERE o.parent_code = 'RC-BUSAN') || '/' || count(*)
+             FROM select_for_day('2020-03-02') s JOIN office o ON o.office_code = s.office_code),
+          (SELECT count(DISTINCT d.office_code) || '/' || count(DISTINCT d.office_code)
+             FROM declaration d WHERE d.declared_on = '2020-03-02'),
+          'batch selection by a district analyst decides its own district''s houses only');
 SELECT throws_ok($$SELECT * FROM customs_risk.generate_declarations(10)$$, '42501', NULL, 'a district analyst cannot generate data');
 SELECT throws_ok($$SELECT customs_risk.random_draws('{x}')$$, '42501', NULL, '... nor draw many keyed draws at once');
 SELECT is((SELECT array_agg(role_name::text) FROM user_scope), '{customs_risk_t_busan}', 'a district analyst sees only its own binding');
