@@ -66,6 +66,24 @@ SELECT pg_temp.time_it('admin, WHERE district', w, format(:'report', :'where_dis
 SET ROLE cr_bench_district;
 SELECT pg_temp.time_it('district analyst, RLS', w, format(:'report', '')) FROM (VALUES (0), (2)) v(w);
 RESET ROLE;
+
+-- performance_report() (91_performance.sql) per office for the generated year, and its core,
+-- evaluation_rows() aggregated per office: the administrator restricts that one to the district
+-- with a WHERE clause on district_code, the analyst leaves it to row-level security
+SELECT $q$SELECT sum(r.inspections + r.hits + coalesce(r.hit_rate, 0))
+             FROM customs_risk.performance_report('2022-01-01', '2022-12-31', 'office') r$q$ AS perf \gset
+SELECT $q$SELECT sum(customs_risk.inspections(x.c) + customs_risk.hits(x.c) + coalesce(customs_risk.hit_rate(x.c), 0))
+             FROM (SELECT r.office_code, customs_risk.compliance(r.inspected, r.hit, r.critical, r.extra_revenue) AS c
+                     FROM customs_risk.evaluation_rows('2022-01-01', '2022-12-31') r %s
+                    GROUP BY r.office_code) x$q$ AS rows_q \gset
+SET ROLE cr_bench_admin;
+SELECT pg_temp.time_it('admin, performance_report', w, :'perf') FROM (VALUES (0), (2)) v(w);
+SELECT pg_temp.time_it('admin, evaluation_rows WHERE district', w, format(:'rows_q', format('WHERE r.district_code = %L', :'district')))
+  FROM (VALUES (0), (2)) v(w);
+SET ROLE cr_bench_district;
+SELECT pg_temp.time_it('district analyst, performance_report', w, :'perf') FROM (VALUES (0), (2)) v(w);
+SELECT pg_temp.time_it('district analyst, evaluation_rows RLS', w, format(:'rows_q', '')) FROM (VALUES (0), (2)) v(w);
+RESET ROLE;
 \o
 
 SELECT count(*) AS lines_all, count(*) FILTER (WHERE l.office_code IN (SELECT h.office_code FROM customs_risk.office h
@@ -86,3 +104,18 @@ SELECT r.workers AS "workers",
   JOIN bench_timing a ON a.workers = r.workers AND a.what = 'admin, country'
  WHERE r.what = 'district analyst, RLS' ORDER BY 1;
 SELECT :lines_all AS "lines", :lines_district AS "lines of the district", :'district' AS "district";
+
+\echo
+\echo '### performance_report() per office, and its core evaluation_rows() per office: district analyst (RLS) against the administrator (best of 3)'
+SELECT r.workers AS "workers",
+       round(pa.seconds::numeric, 3) AS "admin performance_report s",
+       round(pr.seconds::numeric, 3) AS "district performance_report s",
+       round(w.seconds::numeric, 3) AS "admin evaluation_rows WHERE district s",
+       round(r.seconds::numeric, 3) AS "district evaluation_rows RLS s",
+       round((r.seconds / w.seconds)::numeric, 2) AS "RLS / WHERE (goal <= 1.2)",
+       abs(r.result - w.result) <= 1e-9 * abs(w.result) AS "same figures"
+  FROM bench_timing r
+  JOIN bench_timing w ON w.workers = r.workers AND w.what = 'admin, evaluation_rows WHERE district'
+  JOIN bench_timing pa ON pa.workers = r.workers AND pa.what = 'admin, performance_report'
+  JOIN bench_timing pr ON pr.workers = r.workers AND pr.what = 'district analyst, performance_report'
+ WHERE r.what = 'district analyst, evaluation_rows RLS' ORDER BY 1;
