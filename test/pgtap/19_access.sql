@@ -3,7 +3,7 @@
 -- transaction and vanish with its rollback.
 BEGIN;
 SET search_path = customs_risk, public;
-SELECT plan(88);
+SELECT plan(89);
 
 -- Logins: one per role; two district analysts (Busan, Seoul) and an officer at a Busan house.
 CREATE ROLE customs_risk_t_admin LOGIN IN ROLE customs_risk_admin;
@@ -49,6 +49,11 @@ SELECT is((SELECT array_agg(c.relname::text ORDER BY c.relname COLLATE "C") FROM
             WHERE c.relnamespace = 'customs_risk'::regnamespace AND c.relrowsecurity),
           '{decision_log,declaration,declaration_line,inspection,monitoring_alert,profile,profile_history,risk_action,risk_audit,risk_closure_review,risk_inbox,risk_item,risk_item_link,risk_item_profile,user_scope}',
           'row-level security is on for the district data, profiles, their history, the bindings and the risk register');
+SELECT is((SELECT array_agg(DISTINCT c.relname::text ORDER BY c.relname::text COLLATE "C") FROM pg_class c
+             JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname IN ('office_code', 'owner_office', 'recipient_office', 'assigned_office')
+            WHERE c.relnamespace = 'customs_risk'::regnamespace AND c.relkind = 'r' AND NOT c.relrowsecurity),
+          '{channel_policy,code_list,office}',
+          'every table whose rows belong to an office has row-level security, but the office tree, channel policies and code lists');
 SELECT is((SELECT sum(regexp_count(coalesce(qual, '') || coalesce(with_check, ''), 'customs_risk\.my_'))
              - sum(regexp_count(coalesce(qual, '') || coalesce(with_check, ''), '\( ?SELECT customs_risk\.my_'))
              FROM pg_policies WHERE schemaname = 'customs_risk')::bigint, 0::bigint,
