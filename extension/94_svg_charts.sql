@@ -165,7 +165,7 @@ DECLARE
     n integer := coalesce(cardinality(labels), 0);
     s integer := coalesce(cardinality(series), 0);
     left_w constant float8 := 70;
-    right_w constant float8 := 20;
+    right_w constant float8 := 40;
     top constant float8 := 50;
     bottom constant float8 := 40;
     palette constant text[] := '{#1f77b4,#d62728,#2ca02c,#ff7f0e,#9467bd,#8c564b}';
