@@ -74,9 +74,10 @@ BEGIN
     SELECT customs_risk.svg_bar_chart(
                coalesce(array_agg(h.district_code ORDER BY h.district_code) FILTER (WHERE h.district), '{}'),
                coalesce(array_agg(h.ratio ORDER BY h.district_code) FILTER (WHERE h.district), '{}'),
-               'Inspections / expected for the trade mix and risk, by district (1 = like the nation; red: deviates)', 2, '',
+               'Inspections / expected for the trade mix and risk, by district (1 = like the nation; red: deviates; intervals cut at 3)', 2, '',
                coalesce(array_agg(greatest(coalesce(h.ratio_ci_low, h.ratio), 0) ORDER BY h.district_code) FILTER (WHERE h.district), '{}'),
-               coalesce(array_agg(coalesce(h.ratio_ci_high, h.ratio) ORDER BY h.district_code) FILTER (WHERE h.district), '{}'),
+               -- a district with few declarations has a wide interval: cut at 3 so it does not squash the others
+               coalesce(array_agg(least(coalesce(h.ratio_ci_high, h.ratio), greatest(h.ratio, 3)) ORDER BY h.district_code) FILTER (WHERE h.district), '{}'),
                coalesce(array_agg(h.deviates ORDER BY h.district_code) FILTER (WHERE h.district), '{}')),
            coalesce(max(format('Harmonisation index %s (1: every district inspects each risk band alike), chi-square p = %s over %s decided declarations.',
                                customs_risk.chart_number(h.harmonisation_index, 3), customs_risk.chart_number(h.p_value, 4),

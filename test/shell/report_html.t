@@ -44,7 +44,7 @@ is "$(echo "$M" | grep -c '|720|')" "6" "six charts, each laid out 720 pixels wi
 like "$(chart 'Declarations, inspections and hits per month')" '\|720\|0\|45$' "the trend chart draws 45 points (15 months x 3 series)"
 like "$(chart 'Hit rate by channel (%, 95% interval)')" '\|720\|[1-9][0-9]*\|0$' "the channel chart draws its bars"
 like "$(chart 'Hit rate by customs house, the 20 busiest (%, 95% interval)')" '\|720\|20\|0$' "the customs house chart draws 20 bars"
-like "$(chart 'Inspections / expected for the trade mix and risk, by district (1 = like the nation; red: deviates)')" \
+like "$(chart 'Inspections / expected for the trade mix and risk, by district (1 = like the nation; red: deviates; intervals cut at 3)')" \
      '\|720\|([2-9]|[1-9][0-9])\|0$' "the harmonisation chart draws a bar per district"
 like "$(chart 'Monitoring alerts by customs house (red: at least one high)')" '\|720\|[1-9][0-9]*\|0$' "the alerts chart draws its bars"
 like "$(chart 'Importers by current credit grade')" '\|720\|4\|0$' "the grades chart draws the four grades"
