@@ -6,7 +6,7 @@
 BEGIN;
 SET search_path = customs_risk, public;
 SET client_min_messages = warning;
-SELECT plan(32);
+SELECT plan(33);
 
 -- ---------------------------------------------------------------- expire_profiles
 INSERT INTO profile (name, criteria, channel, description, status, valid_from, valid_to, owner_office) VALUES
@@ -86,6 +86,7 @@ CREATE FUNCTION pg_temp.job_tests() RETURNS SETOF text LANGUAGE plpgsql AS $t$
 DECLARE
     first_ids bigint[];
     other bigint;
+    n bigint;
     j record;
 BEGIN
     other := cron.schedule('not-customs-risk', '0 4 * * *', 'SELECT 1');
@@ -118,6 +119,14 @@ BEGIN
                    '... with the new schedule');
     RETURN NEXT is((SELECT c.database || ' ' || c.active FROM cron.job c WHERE c.jobid = first_ids[1]),
                    current_database() || ' true', '... and a paused job moved elsewhere runs here again');
+    -- a role the administrator granted it to schedules the same jobs, still run as the owner
+    GRANT EXECUTE ON FUNCTION customs_risk.schedule_jobs(text, text, text, text) TO customs_risk_t_jobs;
+    SET LOCAL ROLE customs_risk_t_jobs;
+    n := (SELECT count(*) FROM customs_risk.schedule_jobs());
+    RESET ROLE;
+    RETURN NEXT is((SELECT array_agg(c.jobid || ' ' || c.username ORDER BY c.jobname) FROM cron.job c WHERE c.jobname LIKE 'customs\_risk-%'),
+                   (SELECT array_agg(s.jobid || ' ' || c.username ORDER BY s.job_name) FROM sched1 s JOIN cron.job c USING (jobid)),
+                   'a granted role reschedules the same four jobs, which still run as the owner');
     RETURN NEXT throws_ok($$SELECT * FROM customs_risk.schedule_jobs(grading => '0 25 * * *')$$, '22023',
                           'schedule_jobs(): invalid schedule grading for job customs_risk-grade-traders: "0 25 * * *"',
                           'an invalid cron expression is an error naming the argument');
@@ -143,7 +152,7 @@ $t$;
 
 SELECT pg_temp.job_tests() FROM cron_here WHERE ok;
 SELECT skip(format('pg_cron cannot schedule jobs from database %s here (cron.database_name: %s): job tests skipped',
-                   current_database(), coalesce(current_setting('cron.database_name', true), 'pg_cron not loaded')), 15)
+                   current_database(), coalesce(current_setting('cron.database_name', true), 'pg_cron not loaded')), 16)
   FROM cron_here WHERE NOT ok;
 SELECT throws_ok($$SELECT * FROM customs_risk.schedule_jobs()$$, '55000', NULL,
                  'without pg_cron ready, schedule_jobs raises 55000')
