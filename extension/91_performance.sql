@@ -50,7 +50,7 @@ CREATE FUNCTION customs_risk.evaluation_rows(from_date date, to_date date, split
 RETURNS TABLE (declaration_id text, declared_on date, office_code text, district_code text, split text,
                inspected boolean, hit boolean, critical boolean, extra_revenue float8, random boolean,
                source text, channel customs_risk.channel)
-LANGUAGE sql STABLE PARALLEL SAFE
+LANGUAGE sql STABLE CALLED ON NULL INPUT PARALLEL SAFE
 AS $fn$
     SELECT d.declaration_id, d.declared_on, d.office_code, o.parent_code,
            CASE split_by WHEN 'profile' THEN i.profile_id::text WHEN 'model' THEN i.model_name END,
