@@ -18,7 +18,7 @@ DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 EXTRA_CLEAN = test/unit/hscode_test test/unit/criteria_test test/unit/beta_test test/unit/gbdt_test \
              test/unit/logit_test test/unit/control_chart_test test/unit/gamma_test
 
-REGRESS = setup hscode hscode_index reference data_model loader_errors criteria selection indicators evaluation price_ref compliance monitoring performance
+REGRESS = setup hscode hscode_index reference data_model loader_errors criteria selection indicators evaluation price_ref compliance monitoring performance risk_register
 ISOLATION = profile_consistency
 ISOLATION_OPTS = --inputdir=test/isolation
 

@@ -2,11 +2,11 @@
 # pg_dump of a database with the sample loaded, restored into a new database, keeps every row
 # of the tables users fill (they are registered with pg_extension_config_dump).
 source "$(dirname "$0")/tap.sh"
-plan 12
+plan 14
 SRC=${PGDATABASE:?set PGDATABASE to a database with the sample loaded}
 DST=customs_risk_restore_t
 TMP=$(mktemp -d)
-trap 'rm -rf "$TMP"; q -d postgres -c "DROP DATABASE IF EXISTS $DST" >/dev/null; q -d "$SRC" -c "DELETE FROM customs_risk.model WHERE name = '"'"'dump_t'"'"'" >/dev/null' EXIT
+trap 'q -d postgres -c "DROP DATABASE IF EXISTS $DST" >/dev/null; q -d "$SRC" -c "DELETE FROM customs_risk.model WHERE name = '"'"'dump_t'"'"'" >/dev/null; q -d "$SRC" -f "$TMP/undo_risk.sql" >/dev/null 2>&1; rm -rf "$TMP"' EXIT
 counts() {
     q -d "$1" -c "SELECT string_agg(n::text, '/' ORDER BY t) FROM (
         SELECT 1 AS t, count(*) AS n FROM customs_risk.office UNION ALL
@@ -19,6 +19,18 @@ counts() {
 # a trained model must come back able to give the same scores
 SCORES="SELECT md5(string_agg(customs_risk.score('dump_t', v)::text, ',' ORDER BY declaration_id, line_no)) FROM customs_risk.declaration_line_v v"
 q -d "$SRC" -c "SELECT customs_risk.train_model('dump_t', 'SELECT o.hit, v.office, v.hs, v.origin, v.importer, v.value FROM customs_risk.declaration_line_v v JOIN customs_risk.declaration_outcome_v o USING (declaration_id)', 'hit', '{\"trees\": 20, \"replace\": true}')" >/dev/null
+# a risk item through its workflow, with a profile made from it and an edited risk-matrix cell:
+# stamps, lifecycle checks and audit triggers must not fire again when the rows are restored
+RISK=$(q -d "$SRC" -c "INSERT INTO customs_risk.risk_item (source, category, title, description, scope, owner_office)
+    VALUES ('intelligence', 'revenue', 'dump_t item', 'd', 'hs <@ 8471', 'NRC') RETURNING item_id" | head -1)
+echo "DELETE FROM customs_risk.risk_item WHERE item_id = $RISK; DELETE FROM customs_risk.profile WHERE name = 'dump_t profile';
+      UPDATE customs_risk.risk_matrix SET level = 'medium' WHERE likelihood = 2 AND consequence = 2;" > "$TMP/undo_risk.sql"
+q -d "$SRC" -c "SELECT customs_risk.assess_risk_item($RISK, 2, 2), customs_risk.decide_treatment($RISK, 'treat', 'x')" \
+  -c "SELECT customs_risk.create_profile_from_risk($RISK, 'dump_t profile', 'red', 'x'), count(*) FROM customs_risk.publish_risk_item($RISK)" \
+  -c "UPDATE customs_risk.risk_matrix SET level = 'extreme' WHERE likelihood = 2 AND consequence = 2" >/dev/null
+RISKROWS="SELECT md5(string_agg(x, ',' ORDER BY x)) FROM (SELECT to_jsonb(i)::text x FROM customs_risk.risk_item i UNION ALL
+    SELECT to_jsonb(a)::text FROM customs_risk.risk_audit a UNION ALL SELECT to_jsonb(e)::text FROM customs_risk.risk_inbox e UNION ALL
+    SELECT to_jsonb(h)::text FROM customs_risk.profile_history h UNION ALL SELECT to_jsonb(m)::text FROM customs_risk.risk_matrix m) r"
 pg_dump -Fc -f "$TMP/db.dump" "$SRC" 2> "$TMP/dump.err"
 ok $? "pg_dump succeeds"
 q -d postgres -c "DROP DATABASE IF EXISTS $DST" -c "CREATE DATABASE $DST" >/dev/null
@@ -49,4 +61,7 @@ ok $( [ "$(q -d "$DST" -c "SELECT last_value FROM customs_risk.profile_set_versi
 is "$(q -d "$DST" -c "SELECT md5(body) FROM customs_risk.model WHERE name = 'dump_t'")" \
    "$(q -d "$SRC" -c "SELECT md5(body) FROM customs_risk.model WHERE name = 'dump_t'")" "a trained model is restored byte for byte"
 is "$(q -d "$DST" -c "$SCORES")" "$(q -d "$SRC" -c "$SCORES")" "... and gives identical scores on every line"
+is "$(q -d "$DST" -c "$RISKROWS")" "$(q -d "$SRC" -c "$RISKROWS")" \
+   "risk items, audit trail, inboxes, profile history and the edited risk matrix come back unchanged, nothing doubled"
+is "$(q -d "$DST" -c "SELECT customs_risk.set_risk_status($RISK, 'monitored')")" "monitored" "a restored item goes on through its lifecycle"
 finish
