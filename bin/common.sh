@@ -41,13 +41,14 @@ using_existing_server() {
     [ -n "${PGHOST:-}${PGPORT:-}${PGDATABASE:-}${PGSERVICE:-}${PGUSER:-}" ]
 }
 
-# Run "$@" against the existing server, or inside a throwaway cluster with pg_cron preloaded.
+# Run "$@" against the existing server, or inside a throwaway cluster with pg_cron preloaded;
+# pg_cron schedules from database $CR_CRON_DB (bin/check sets it to its test database).
 with_server() {
     if using_existing_server; then
         "$@"
     else
         say "starting a throwaway PostgreSQL 15 cluster (pg_virtualenv)"
-        pg_virtualenv -v 15 -o shared_preload_libraries=pg_cron -o cron.database_name=postgres "$@"
+        pg_virtualenv -v 15 -o shared_preload_libraries=pg_cron -o "cron.database_name=${CR_CRON_DB:-postgres}" "$@"
     fi
 }
 

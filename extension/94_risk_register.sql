@@ -370,8 +370,9 @@ COMMENT ON COLUMN customs_risk.risk_register_v.closed_at IS 'when closed; NULL w
 
 -- Workflow functions ------------------------------------------------------------------------
 
--- The item, locked for the change that follows; clear errors for NULL and unknown ids.
-CREATE FUNCTION customs_risk.risk_item_for_update(item_id bigint) RETURNS customs_risk.risk_item
+-- The item, locked for the change that follows or not (publishing and linking change nothing in
+-- it, and a lock would need the right to update it); clear errors for NULL and unknown ids.
+CREATE FUNCTION customs_risk.risk_item_row(item_id bigint, for_update boolean) RETURNS customs_risk.risk_item
 LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $fn$
@@ -381,15 +382,19 @@ BEGIN
     IF item_id IS NULL THEN
         RAISE EXCEPTION 'risk item id must not be NULL' USING ERRCODE = 'null_value_not_allowed';
     END IF;
-    SELECT * INTO r FROM customs_risk.risk_item i WHERE i.item_id = risk_item_for_update.item_id FOR UPDATE;
+    IF for_update THEN
+        SELECT * INTO r FROM customs_risk.risk_item i WHERE i.item_id = risk_item_row.item_id FOR UPDATE;
+    ELSE
+        SELECT * INTO r FROM customs_risk.risk_item i WHERE i.item_id = risk_item_row.item_id;
+    END IF;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'risk item % does not exist', item_id USING ERRCODE = 'no_data_found';
     END IF;
     RETURN r;
 END
 $fn$;
-COMMENT ON FUNCTION customs_risk.risk_item_for_update(bigint) IS
-    'the risk item, locked FOR UPDATE; 22004 for a NULL id, P0002 for an unknown one';
+COMMENT ON FUNCTION customs_risk.risk_item_row(bigint, boolean) IS
+    'the risk item, locked FOR UPDATE when asked; 22004 for a NULL id, P0002 for an unknown one';
 
 CREATE FUNCTION customs_risk.assess_risk_item(item_id bigint, likelihood integer, consequence integer, note text DEFAULT NULL)
 RETURNS customs_risk.risk_level
@@ -397,7 +402,7 @@ LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
-    r customs_risk.risk_item := customs_risk.risk_item_for_update(item_id);
+    r customs_risk.risk_item := customs_risk.risk_item_row(item_id, true);
     result customs_risk.risk_level := customs_risk.risk_level(likelihood, consequence);   -- checks both
 BEGIN
     UPDATE customs_risk.risk_item i
@@ -417,7 +422,7 @@ LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
-    r customs_risk.risk_item := customs_risk.risk_item_for_update(item_id);
+    r customs_risk.risk_item := customs_risk.risk_item_row(item_id, true);
 BEGIN
     IF status IS NULL THEN
         RAISE EXCEPTION 'status must not be NULL' USING ERRCODE = 'null_value_not_allowed';
@@ -437,8 +442,8 @@ LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
-    a customs_risk.risk_item := customs_risk.risk_item_for_update(item_a);
-    b customs_risk.risk_item := customs_risk.risk_item_for_update(item_b);
+    a customs_risk.risk_item := customs_risk.risk_item_row(item_a, false);
+    b customs_risk.risk_item := customs_risk.risk_item_row(item_b, false);
 BEGIN
     IF a.item_id = b.item_id THEN
         RAISE EXCEPTION 'risk item % cannot be linked to itself', a.item_id USING ERRCODE = 'check_violation';

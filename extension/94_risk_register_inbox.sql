@@ -61,7 +61,7 @@ LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
-    r customs_risk.risk_item := customs_risk.risk_item_for_update(item_id);
+    r customs_risk.risk_item := customs_risk.risk_item_row(item_id, false);
     sender text := coalesce(publish_risk_item.from_office, r.owner_office);
     sender_level customs_risk.office_level;
     bad text;

@@ -126,7 +126,7 @@ LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
-    r customs_risk.risk_item := customs_risk.risk_item_for_update(item_id);
+    r customs_risk.risk_item := customs_risk.risk_item_row(item_id, true);
 BEGIN
     IF treatment IS NULL OR rationale IS NULL OR rationale = '' THEN
         RAISE EXCEPTION 'decide_treatment needs a treatment and a rationale' USING ERRCODE = 'null_value_not_allowed';
@@ -149,7 +149,7 @@ LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
-    r customs_risk.risk_item := customs_risk.risk_item_for_update(item_id);
+    r customs_risk.risk_item := customs_risk.risk_item_row(item_id, true);
     result bigint;
 BEGIN
     IF kind IS NULL OR description IS NULL OR assigned_office IS NULL OR due_on IS NULL THEN
@@ -223,7 +223,7 @@ LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
-    r customs_risk.risk_item := customs_risk.risk_item_for_update(item_id);
+    r customs_risk.risk_item := customs_risk.risk_item_row(item_id, true);
     pid bigint;
     aid bigint;
 BEGIN
@@ -261,7 +261,7 @@ LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
-    r customs_risk.risk_item := customs_risk.risk_item_for_update(item_id);
+    r customs_risk.risk_item := customs_risk.risk_item_row(item_id, true);
 BEGIN
     IF profile_id IS NULL THEN
         RAISE EXCEPTION 'profile id must not be NULL' USING ERRCODE = 'null_value_not_allowed';
@@ -387,7 +387,7 @@ LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
-    r customs_risk.risk_item := customs_risk.risk_item_for_update(item_id);
+    r customs_risk.risk_item := customs_risk.risk_item_row(item_id, true);
 BEGIN
     UPDATE customs_risk.risk_item i SET status = 'closed', status_note = note WHERE i.item_id = r.item_id;
     RETURN QUERY SELECT * FROM customs_risk.risk_closure_review v

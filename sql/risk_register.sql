@@ -21,6 +21,8 @@ SELECT create_profile_from_risk(1, 'lead paint toys', 'red', 'Test paint of toys
 SELECT p.name, p.criteria, p.channel, p.owner_office, p.status FROM profile p JOIN risk_item_profile l USING (profile_id);
 SELECT recipient_office, from_office, deadline IS NULL AS no_deadline FROM publish_risk_item(1) ORDER BY recipient_office;
 SELECT recipient_office FROM publish_risk_item(1, ARRAY['RRH1'], NULL, 'RRD1');
+-- each recipient is notified on its own channel (strict: no office, no channel)
+SELECT inbox_channel('RRD1') AS district_channel, inbox_channel('Rc-Mixed_9') AS lower_case, inbox_channel(NULL) IS NULL AS null_office;
 SELECT set_action_status(1, 'in_progress'), set_action_status(1, 'done');
 SELECT set_risk_status(1, 'monitored');
 SELECT profile_id, name, inspections, hits, hit_rate FROM close_risk_item(1, 'done');
