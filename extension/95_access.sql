@@ -407,3 +407,7 @@ GRANT SELECT ON customs_risk.workload_trend_v, customs_risk.latest_decision_v, c
     customs_risk.harmonisation_v, customs_risk.alert_v TO customs_risk_admin, customs_risk_national;
 GRANT SELECT ON customs_risk.workload_trend_v, customs_risk.latest_decision_v, customs_risk.office_daily_v,
     customs_risk.grade_distribution_v, customs_risk.alert_v TO customs_risk_bi;
+
+-- Scheduled jobs (93_jobs.sql) are the administrator's; they run as the extension's owner.
+GRANT EXECUTE ON FUNCTION customs_risk.schedule_jobs(text, text, text, text), customs_risk.unschedule_jobs(),
+    customs_risk.refresh_reports() TO customs_risk_admin;

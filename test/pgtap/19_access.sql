@@ -3,7 +3,7 @@
 -- transaction and vanish with its rollback.
 BEGIN;
 SET search_path = customs_risk, public;
-SELECT plan(89);
+SELECT plan(90);
 
 -- Logins: one per role; two district analysts (Busan, Seoul) and an officer at a Busan house.
 CREATE ROLE customs_risk_t_admin LOGIN IN ROLE customs_risk_admin;
@@ -49,7 +49,7 @@ SELECT is((SELECT array_agg(c.relname::text ORDER BY c.relname COLLATE "C") FROM
             WHERE c.relnamespace = 'customs_risk'::regnamespace AND c.relrowsecurity),
           '{decision_log,declaration,declaration_line,inspection,monitoring_alert,profile,profile_history,risk_action,risk_audit,risk_closure_review,risk_inbox,risk_item,risk_item_link,risk_item_profile,user_scope}',
           'row-level security is on for the district data, profiles, their history, the bindings and the risk register');
-SELECT is((SELECT array_agg(DISTINCT c.relname::text ORDER BY c.relname::text COLLATE "C") FROM pg_class c
+SELECT is((SELECT array_agg(DISTINCT c.relname::text COLLATE "C" ORDER BY c.relname::text COLLATE "C") FROM pg_class c
              JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname IN ('office_code', 'owner_office', 'recipient_office', 'assigned_office')
             WHERE c.relnamespace = 'customs_risk'::regnamespace AND c.relkind = 'r' AND NOT c.relrowsecurity),
           '{channel_policy,code_list,office}',
@@ -295,6 +295,9 @@ SELECT throws_ok($$INSERT INTO customs_risk.user_scope VALUES ('customs_risk_t_n
 RESET ROLE;
 SET LOCAL ROLE customs_risk_t_admin;
 SELECT is((SELECT count(*) FROM customs_risk.selection_secret), 1::bigint, 'the administrator reads the key');
+SELECT ok(has_function_privilege('customs_risk_t_admin', 'customs_risk.schedule_jobs(text, text, text, text)', 'EXECUTE')
+          AND NOT has_function_privilege('customs_risk_t_nat', 'customs_risk.schedule_jobs(text, text, text, text)', 'EXECUTE'),
+          'the administrator schedules the jobs; a national analyst cannot');
 SELECT throws_ok($$INSERT INTO customs_risk.user_scope VALUES ('customs_risk_t_nobody_here', 'RC-BUSAN')$$, '42704', NULL,
                  'a binding names an existing role');
 SELECT throws_ok($$UPDATE customs_risk.user_scope SET office_code = 'NRC' WHERE role_name = 'customs_risk_t_seoul'$$, '22023', NULL,
