@@ -45,29 +45,33 @@ COMMENT ON FUNCTION customs_risk.check_report_period(text, date, date) IS
 
 -- One row per declaration of the period (per declaration and profile, or model, with split_by)
 -- and its outcome.  A plain SQL function (no SET clause, not strict) so the planner inlines it
--- into each report: the date condition then reaches the scan of declaration.
+-- into each report: the date condition then reaches the scan of declaration.  Inspections are
+-- summed per declaration first (they are far fewer than declarations) and joined to the
+-- period's declarations: no aggregate over every declaration, and the per-office, per-month...
+-- aggregates above it split well across parallel workers.
 CREATE FUNCTION customs_risk.evaluation_rows(from_date date, to_date date, split_by text DEFAULT NULL)
 RETURNS TABLE (declaration_id text, declared_on date, office_code text, district_code text, split text,
                inspected boolean, hit boolean, critical boolean, extra_revenue float8, random boolean,
                source text, channel customs_risk.channel)
 LANGUAGE sql STABLE CALLED ON NULL INPUT PARALLEL SAFE
 AS $fn$
-    SELECT d.declaration_id, d.declared_on, d.office_code, o.parent_code,
-           CASE split_by WHEN 'profile' THEN i.profile_id::text WHEN 'model' THEN i.model_name END,
-           count(i.inspection_id) > 0,
-           bool_or(i.result <> 'none'::customs_risk.inspection_result),
-           bool_or(i.result = 'critical'::customs_risk.inspection_result),
-           sum(i.extra_revenue)::float8,
-           coalesce(bool_or(i.selected_by = 'random'::customs_risk.selection_source), false),
-           CASE WHEN bool_or(i.selected_by = 'random'::customs_risk.selection_source) THEN 'random'
-                ELSE min(i.selected_by)::text END,
-           max(i.channel)
+    SELECT d.declaration_id, d.declared_on, d.office_code, o.parent_code, x.split,
+           x.declaration_id IS NOT NULL, x.hit, x.critical, x.extra_revenue, coalesce(x.random, false),
+           x.source, x.channel
       FROM customs_risk.declaration d
       JOIN customs_risk.office o ON o.office_code = d.office_code
-      LEFT JOIN customs_risk.inspection i ON i.declaration_id = d.declaration_id
+      LEFT JOIN (SELECT i.declaration_id,
+                        CASE split_by WHEN 'profile' THEN i.profile_id::text WHEN 'model' THEN i.model_name END AS split,
+                        bool_or(i.result <> 'none'::customs_risk.inspection_result) AS hit,
+                        bool_or(i.result = 'critical'::customs_risk.inspection_result) AS critical,
+                        sum(i.extra_revenue)::float8 AS extra_revenue,
+                        bool_or(i.selected_by = 'random'::customs_risk.selection_source) AS random,
+                        CASE WHEN bool_or(i.selected_by = 'random'::customs_risk.selection_source) THEN 'random'
+                             ELSE min(i.selected_by)::text END AS source,
+                        max(i.channel) AS channel
+                   FROM customs_risk.inspection i
+                  GROUP BY i.declaration_id, 2) x ON x.declaration_id = d.declaration_id
      WHERE d.declared_on >= from_date AND d.declared_on <= to_date
-     GROUP BY d.declaration_id, o.parent_code,
-              CASE split_by WHEN 'profile' THEN i.profile_id::text WHEN 'model' THEN i.model_name END
 $fn$;
 COMMENT ON FUNCTION customs_risk.evaluation_rows(date, date, text) IS
     'one row per declaration lodged in [from_date, to_date] with its outcome (inspected, hit, critical, extra revenue, random, source, channel); '

@@ -91,6 +91,11 @@ SELECT declarations, inspections, hits, random_inspections, random_hits, rate, r
 SELECT rank, name, inspections, hits, hit_rate, round(lift::numeric, 4) AS lift, flags
   FROM profile_effectiveness('2040-01-01', '2040-01-31', as_of => '2040-01-31');
 SELECT name, flags FROM profile_effectiveness('2040-01-01', '2040-01-31', min_inspections => 5, as_of => '2040-01-31');
+-- a model's selection: P8 inspected for model m1 (a hit), P9 for m1 too (nothing found)
+INSERT INTO inspection (declaration_id, channel, selected_by, model_name, inspected_on, result)
+VALUES ('P8', 'red', 'model', 'm1', '2040-01-09', 'minor'), ('P9', 'red', 'model', 'm1', '2040-01-10', 'none');
+SELECT group_key, inspections, hits, hit_rate, random_hit_rate, round(lift::numeric, 4) AS lift
+  FROM performance_report('2040-01-01', '2040-01-31', 'model');
 -- an empty period gives no rows and an all-NULL estimate
 SELECT count(*) AS rows FROM performance_report('1990-01-01', '1990-12-31', 'office');
 SELECT declarations, rate, violations, share_caught FROM noncompliance_estimate('1990-01-01', '1990-12-31');
