@@ -2,7 +2,7 @@
 BEGIN;
 SET search_path = customs_risk, public;
 SET client_min_messages = warning;
-SELECT plan(17);
+SELECT plan(18);
 
 -- workload trend: months and year totals
 SELECT set_eq($$SELECT year, month, declarations, lines, value, inspections, hits FROM workload_trend_v WHERE month IS NOT NULL$$,
@@ -18,14 +18,15 @@ SELECT set_eq($$SELECT year, declarations, value FROM workload_trend_v WHERE mon
 SELECT is((SELECT declarations FROM workload_trend_v WHERE year = 2020 AND month IS NULL), 37385::bigint,
           'the sample''s 2020: 37,385 entries');
 
--- a day of batch decisions, so that channels exist
-CREATE TEMP TABLE day_batch AS SELECT * FROM select_for_day('2020-03-02');
-SELECT is((SELECT sum(green + blue + yellow + red) FROM office_daily_v WHERE day = '2020-03-02'),
+-- a day of batch decisions inside the last year of data (2020-04-01 .. 2021-03-31), so that
+-- channels and the harmonisation view have something to show
+CREATE TEMP TABLE day_batch AS SELECT * FROM select_for_day('2021-03-02');
+SELECT is((SELECT sum(green + blue + yellow + red) FROM office_daily_v WHERE day = '2021-03-02'),
           (SELECT count(DISTINCT declaration_id)::numeric FROM decision_log),
           'office daily: the channels of the day''s decisions add up to the declarations decided');
-SELECT set_eq($$SELECT office_code, red, undecided FROM office_daily_v WHERE day = '2020-03-02'$$,
+SELECT set_eq($$SELECT office_code, red, undecided FROM office_daily_v WHERE day = '2021-03-02'$$,
               $$SELECT d.office_code, count(*) FILTER (WHERE l.channel = 'red') AS red, count(*) FILTER (WHERE l.declaration_id IS NULL) AS u
-                  FROM declaration d LEFT JOIN decision_log l USING (declaration_id) WHERE d.declared_on = '2020-03-02' GROUP BY 1$$,
+                  FROM declaration d LEFT JOIN decision_log l USING (declaration_id) WHERE d.declared_on = '2021-03-02' GROUP BY 1$$,
               'office daily: red and undecided per house equal the decision log');
 SELECT set_eq($$SELECT office_code, district_code, day, declarations, inspections, hits FROM office_daily_v$$,
               $$SELECT o.office, h.parent_code, o.declared_on, count(*) AS n, count(*) FILTER (WHERE o.inspected) AS k,
@@ -64,6 +65,8 @@ SELECT set_eq($$SELECT grade, traders FROM grade_distribution_v WHERE traders > 
               'grade distribution after grading: importers per current grade');
 
 -- harmonisation view: the band rows of the report over the last year
+SELECT is((SELECT sum(declarations) FROM harmonisation_v), (SELECT count(DISTINCT declaration_id)::numeric FROM decision_log),
+          'harmonisation view: every declaration decided in the last year is in a band row');
 SELECT set_eq($$SELECT band, district_code, declarations, inspected, deviates FROM harmonisation_v$$,
               $$SELECT band, district_code, declarations, inspected, deviates
                   FROM harmonisation_report('2020-04-01', '2021-03-31') WHERE scope = 'band'$$,
