@@ -123,6 +123,9 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION customs_risk.profile_audit() IS 'trigger: raise the profile-set version and append the change to profile_history';
+-- A SECURITY DEFINER trigger function: PUBLIC could otherwise attach it to a table of its own
+-- (CREATE TRIGGER needs EXECUTE) and make it write as the owner.  Triggers fire without it.
+REVOKE EXECUTE ON FUNCTION customs_risk.profile_audit() FROM PUBLIC;
 
 -- Stamp who and when before the row is written.
 CREATE FUNCTION customs_risk.profile_stamp() RETURNS trigger
@@ -173,6 +176,7 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION customs_risk.profile_set_touch() IS 'trigger: raise the profile-set version when the office tree changes';
+REVOKE EXECUTE ON FUNCTION customs_risk.profile_set_touch() FROM PUBLIC;   -- as profile_audit()
 CREATE TRIGGER office_moves_profile_set AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON customs_risk.office
     FOR EACH STATEMENT EXECUTE FUNCTION customs_risk.profile_set_touch();
 

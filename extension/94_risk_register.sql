@@ -337,6 +337,9 @@ END
 $fn$;
 COMMENT ON FUNCTION customs_risk.risk_audit_row() IS
     'trigger: append a change to a risk-register table to risk_audit (arguments: item column, related-item column or empty, office column)';
+-- A SECURITY DEFINER trigger function: PUBLIC could otherwise attach it to a table of its own
+-- (CREATE TRIGGER needs EXECUTE) and make it forge audit rows.  Triggers fire without it.
+REVOKE EXECUTE ON FUNCTION customs_risk.risk_audit_row() FROM PUBLIC;
 CREATE TRIGGER risk_item_audit AFTER INSERT OR UPDATE OR DELETE ON customs_risk.risk_item
     FOR EACH ROW EXECUTE FUNCTION customs_risk.risk_audit_row('item_id', '', 'owner_office');
 CREATE TRIGGER risk_item_link_audit AFTER INSERT OR UPDATE OR DELETE ON customs_risk.risk_item_link

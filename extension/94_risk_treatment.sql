@@ -377,6 +377,7 @@ END
 $fn$;
 COMMENT ON FUNCTION customs_risk.risk_item_closing() IS
     'trigger: refuse to close a risk item with unfinished actions; record the review of its profiles in risk_closure_review';
+REVOKE EXECUTE ON FUNCTION customs_risk.risk_item_closing() FROM PUBLIC;   -- as risk_audit_row()
 CREATE TRIGGER risk_item_closing AFTER UPDATE OF status ON customs_risk.risk_item
     FOR EACH ROW WHEN (NEW.status = 'closed' AND OLD.status <> 'closed')
     EXECUTE FUNCTION customs_risk.risk_item_closing();

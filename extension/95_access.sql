@@ -182,6 +182,9 @@ END
 $fn$;
 COMMENT ON FUNCTION customs_risk.move_declaration_rows() IS
     'trigger: a declaration moved to another customs house takes its lines and inspections along';
+-- Not for PUBLIC: fired from a table of the caller's own, it would move any declaration's lines
+-- and inspections into the caller's houses (CREATE TRIGGER needs EXECUTE; firing does not).
+REVOKE EXECUTE ON FUNCTION customs_risk.move_declaration_rows() FROM PUBLIC;
 CREATE TRIGGER declaration_moves_rows AFTER UPDATE OF office_code ON customs_risk.declaration
     FOR EACH ROW WHEN (OLD.office_code IS DISTINCT FROM NEW.office_code)
     EXECUTE FUNCTION customs_risk.move_declaration_rows();

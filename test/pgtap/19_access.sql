@@ -3,7 +3,7 @@
 -- transaction and vanish with its rollback.
 BEGIN;
 SET search_path = customs_risk, public;
-SELECT plan(90);
+SELECT plan(92);
 
 -- Logins: one per role; two district analysts (Busan, Seoul) and an officer at a Busan house.
 CREATE ROLE customs_risk_t_admin LOGIN IN ROLE customs_risk_admin;
@@ -58,6 +58,15 @@ SELECT is((SELECT sum(regexp_count(coalesce(qual, '') || coalesce(with_check, ''
              - sum(regexp_count(coalesce(qual, '') || coalesce(with_check, ''), '\( ?SELECT customs_risk\.my_'))
              FROM pg_policies WHERE schemaname = 'customs_risk')::bigint, 0::bigint,
           'every policy calls the scope helpers in a scalar subquery (once per query, not per row)');
+SELECT is((SELECT array_agg(p.oid::regprocedure::text ORDER BY p.proname) FROM pg_proc p
+            WHERE p.pronamespace = 'customs_risk'::regnamespace AND p.prosecdef
+              AND p.prorettype = 'trigger'::regtype AND has_function_privilege('public', p.oid, 'EXECUTE')),
+          NULL, 'no SECURITY DEFINER trigger function is executable by PUBLIC (it could be attached to a table of one''s own)');
+SET LOCAL ROLE customs_risk_t_busan;
+CREATE TEMP TABLE rv_forge (declaration_id text, office_code text);
+SELECT throws_ok($$CREATE TRIGGER forge AFTER INSERT ON rv_forge FOR EACH ROW EXECUTE FUNCTION customs_risk.move_declaration_rows()$$,
+                 '42501', NULL, 'a district analyst cannot fire move_declaration_rows() from a table of its own to move another district''s lines');
+RESET ROLE;
 SELECT is((SELECT count(*) FROM pg_proc WHERE pronamespace = 'customs_risk'::regnamespace
             AND proname IN ('my_district', 'my_house', 'my_houses', 'my_scope_codes', 'is_national')
             AND provolatile = 's' AND NOT prosecdef), 5::bigint,
