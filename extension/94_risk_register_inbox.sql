@@ -43,6 +43,44 @@ COMMENT ON COLUMN customs_risk.risk_inbox.acknowledged_by IS 'the session user w
 CREATE TRIGGER risk_inbox_audit AFTER INSERT OR UPDATE OR DELETE ON customs_risk.risk_inbox
     FOR EACH ROW EXECUTE FUNCTION customs_risk.risk_audit_row('item_id', '', 'recipient_office');
 
+-- An inbox entry makes its item visible to the recipient (the risk register's policies), so the
+-- rules of publish_risk_item() hold for a plain INSERT too: the sender reads the item under its
+-- own row-level security (a district publishes only what it owns or received), the recipient is
+-- one level under the sender, and an entry never changes its item, sender or recipient.
+CREATE FUNCTION customs_risk.risk_inbox_check() RETURNS trigger
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+    IF customs_risk.restoring() THEN
+        RETURN NEW;
+    END IF;
+    IF TG_OP = 'UPDATE' THEN
+        IF (NEW.item_id, NEW.from_office, NEW.recipient_office) IS DISTINCT FROM (OLD.item_id, OLD.from_office, OLD.recipient_office) THEN
+            RAISE EXCEPTION 'inbox entry % cannot change its item, sender or recipient', OLD.inbox_id
+                USING ERRCODE = 'feature_not_supported', HINT = 'Publish the item again (publish_risk_item).';
+        END IF;
+        RETURN NEW;
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM customs_risk.risk_item i WHERE i.item_id = NEW.item_id) THEN
+        RAISE EXCEPTION 'risk item % does not exist or may not be published by %', NEW.item_id, current_user
+            USING ERRCODE = 'insufficient_privilege',
+                  HINT = 'An item is published by its owner, or passed on by a district that received it.';
+    END IF;
+    IF NOT EXISTS (SELECT 1 FROM customs_risk.office o
+                    WHERE o.office_code = NEW.recipient_office AND o.parent_code = NEW.from_office) THEN
+        RAISE EXCEPTION 'office % is not one level under %', NEW.recipient_office, NEW.from_office
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'The national centre publishes to district centres, a district centre to its own customs houses.';
+    END IF;
+    RETURN NEW;
+END
+$fn$;
+COMMENT ON FUNCTION customs_risk.risk_inbox_check() IS
+    'trigger: an inbox entry is for an item its sender may read, to an office one level under the sender, and keeps its item, sender and recipient';
+CREATE TRIGGER risk_inbox_check BEFORE INSERT OR UPDATE ON customs_risk.risk_inbox
+    FOR EACH ROW EXECUTE FUNCTION customs_risk.risk_inbox_check();
+
 CREATE FUNCTION customs_risk.inbox_channel(office_code text) RETURNS text
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 AS $fn$

@@ -3,7 +3,7 @@
 -- transaction and vanish with its rollback.
 BEGIN;
 SET search_path = customs_risk, public;
-SELECT plan(92);
+SELECT plan(95);
 
 -- Logins: one per role; two district analysts (Busan, Seoul) and an officer at a Busan house.
 CREATE ROLE customs_risk_t_admin LOGIN IN ROLE customs_risk_admin;
@@ -272,6 +272,14 @@ SELECT is((SELECT count(*) FROM publish_risk_item(:item_nat, ARRAY[:'house'], NU
           'a district passes a national item on to one of its houses');
 SELECT is((acknowledge((SELECT inbox_id FROM risk_inbox WHERE item_id = :item_nat AND recipient_office = 'RC-BUSAN'))).acknowledged_by,
           session_user::text, 'a district acknowledges its inbox entry');
+SELECT throws_ok(format($$INSERT INTO customs_risk.risk_inbox (item_id, from_office, recipient_office)
+                          VALUES (%s, 'RC-BUSAN', %L)$$, :item_seoul, :'house'),
+                 '42501', NULL, 'a district cannot address another district''s item to its own house (to read it)');
+SELECT throws_ok(format($$UPDATE customs_risk.risk_inbox SET item_id = %s WHERE item_id = %s AND recipient_office = 'RC-BUSAN'$$,
+                        :item_seoul, :item_nat),
+                 '0A000', NULL, '... nor turn an entry it received into one for another item');
+SELECT is((SELECT array_agg(title ORDER BY title) FROM risk_item WHERE title LIKE 't %'), '{"t busan item","t national item"}',
+          '... and still sees only its own and the published items');
 RESET ROLE;
 SET LOCAL ROLE customs_risk_t_officer;
 SELECT is((SELECT array_agg(title) FROM risk_item WHERE title LIKE 't %'), '{"t national item"}',
