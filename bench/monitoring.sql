@@ -1,0 +1,256 @@
+-- Monitoring benchmark (bin/bench-monitoring): run_monitoring(as_of) on the last generated day (a
+-- year of daily lines, value and hit-rate series for every HS chapter x origin x office active on
+-- at least 120 days; CUSUM k 1, h 5, 90-day baseline) against two plain-SQL formulations of the
+-- same charts, serial and with 2 workers, best of 3 each:
+--   window     the CUSUM as a Lindley recursion in closed form, S_t = C_t - min(0, min_{j<=t} C_j)
+--              with C_t the running sum of (u - k): window sums and minima, no recursion;
+--   recursive  the CUSUM step by step, S_t = max(0, S_{t-1} + u_t - k), in a recursive CTE.
+-- Both peers build the series exactly as run_monitoring does (same filters, quiet days as 0 for
+-- lines and value, hit rates only on days with inspections, the min_days rule on both) and the
+-- baseline exactly as src/control_chart_core.c does (the first 90 points: mean = their median,
+-- sigma = 1.4826 MAD, else 1.2533 mean absolute deviation from the median, at least
+-- 1e-9 max(|median|, 1)); the statistic is S+ when S+ >= S- else -S-, an alert is |statistic| > 5,
+-- statistics do not reset after an alert.  Afterwards the alerts of both are compared series by
+-- series, and every chart of the peers against cusum_summary() over the same points.
+-- Everything runs in one transaction that is rolled back: the alerts of as_of it deletes before
+-- each timed run_monitoring come back on a server that had some.
+\set ON_ERROR_STOP on
+SET client_min_messages = warning;
+SET work_mem = '256MB';
+BEGIN;
+\ir time_it.sql
+
+-- the last day of the generated year (of all the data when there is none)
+SELECT coalesce(max(declared_on) FILTER (WHERE source = 'bm'), max(declared_on)) AS as_of
+  FROM customs_risk.declaration \gset
+\set min_days 120
+
+-- The plain-SQL monitoring run: the points of every charted series, their baseline, the CUSUM of
+-- every point after the baseline (by the chosen method) and one summary row per series in
+-- plain_chart; returns the series in alert on as_of.  Temp tables as in run_monitoring.
+CREATE FUNCTION pg_temp.plain_monitoring(as_of date, min_days integer, recursive boolean) RETURNS bigint
+LANGUAGE plpgsql AS $fn$
+DECLARE
+    n bigint;
+BEGIN
+    DROP TABLE IF EXISTS plain_points, plain_baseline, plain_stat, plain_chart;
+    CREATE TEMP TABLE plain_points AS
+    WITH daily AS (
+        SELECT customs_risk.hs_chapter(l.hs) AS chapter, l.origin_country::text AS origin, d.office_code,
+               d.declared_on AS day, count(*)::float8 AS lines, ln(1 + coalesce(sum(l.value), 0))::float8 AS value
+          FROM customs_risk.declaration d
+          JOIN customs_risk.declaration_line l ON l.declaration_id = d.declaration_id
+         WHERE d.declared_on > as_of - 365 AND d.declared_on <= as_of
+         GROUP BY 1, 2, 3, 4
+    ), series AS (
+        SELECT chapter, origin, office_code FROM daily GROUP BY 1, 2, 3 HAVING count(*) >= min_days
+    ), filled AS (
+        SELECT s.chapter, s.origin, s.office_code, g.day, coalesce(m.lines, 0) AS lines, coalesce(m.value, 0) AS value
+          FROM series s
+         CROSS JOIN (SELECT (as_of - 364 + i)::date AS day FROM generate_series(0, 364) i) g
+          LEFT JOIN daily m ON m.chapter = s.chapter AND m.origin = s.origin AND m.office_code = s.office_code
+                           AND m.day = g.day
+    ), rates AS (
+        SELECT customs_risk.hs_chapter(l.hs) AS chapter, l.origin_country::text AS origin, d.office_code,
+               i.inspected_on AS day, avg((i.result IN ('minor', 'critical'))::int)::float8 AS hit_rate
+          FROM customs_risk.inspection i
+          JOIN customs_risk.declaration d ON d.declaration_id = i.declaration_id
+          JOIN customs_risk.declaration_line l ON l.declaration_id = d.declaration_id
+         WHERE i.inspected_on > as_of - 365 AND i.inspected_on <= as_of
+         GROUP BY 1, 2, 3, 4
+    ), rated AS (
+        SELECT r.*, count(*) OVER (PARTITION BY r.chapter, r.origin, r.office_code) AS days
+          FROM rates r JOIN series s USING (chapter, origin, office_code)
+    )
+    SELECT 'lines' AS metric, chapter, origin, office_code,
+           row_number() OVER (PARTITION BY chapter, origin, office_code ORDER BY day) AS t, day, lines AS x
+      FROM filled
+    UNION ALL
+    SELECT 'value', chapter, origin, office_code, row_number() OVER (PARTITION BY chapter, origin, office_code ORDER BY day),
+           day, value
+      FROM filled
+    UNION ALL
+    SELECT 'hit_rate', chapter, origin, office_code, row_number() OVER (PARTITION BY chapter, origin, office_code ORDER BY day),
+           day, hit_rate
+      FROM rated WHERE days >= min_days;
+    CREATE INDEX ON plain_points (metric, chapter, origin, office_code, t);
+    ANALYZE plain_points;
+
+    -- the first 90 points: median (the mean of the 45th and 46th, halves first, as in C), MAD
+    CREATE TEMP TABLE plain_baseline AS
+    WITH b AS (
+        SELECT metric, chapter, origin, office_code, x,
+               row_number() OVER (PARTITION BY metric, chapter, origin, office_code ORDER BY x) AS r
+          FROM plain_points WHERE t <= 90
+    ), med AS (
+        SELECT metric, chapter, origin, office_code,
+               0.5 * min(x) FILTER (WHERE r = 45) + 0.5 * min(x) FILTER (WHERE r = 46) AS mean
+          FROM b GROUP BY 1, 2, 3, 4
+    ), dev AS (
+        SELECT metric, chapter, origin, office_code, m.mean, abs(b.x - m.mean) AS d,
+               row_number() OVER (PARTITION BY metric, chapter, origin, office_code ORDER BY abs(b.x - m.mean)) AS r
+          FROM b JOIN med m USING (metric, chapter, origin, office_code)
+    ), s AS (
+        SELECT metric, chapter, origin, office_code, min(mean) AS mean,
+               1.4826 * (0.5 * min(d) FILTER (WHERE r = 45) + 0.5 * min(d) FILTER (WHERE r = 46)) AS mad,
+               1.2533 * (sum(d ORDER BY d) / 90) AS meanad       -- the smallest first, as in C
+          FROM dev GROUP BY 1, 2, 3, 4
+    )
+    SELECT metric, chapter, origin, office_code, mean,
+           greatest(CASE WHEN mad = 0 THEN meanad ELSE mad END, 1e-9 * greatest(abs(mean), 1)) AS sigma
+      FROM s;
+    ANALYZE plain_baseline;
+
+    IF recursive THEN
+        -- one step a day for every series at once; each step looks its point up by index (a hash
+        -- join would hash all the points again on every one of the 275 steps)
+        SET enable_hashjoin = off;
+        SET enable_mergejoin = off;
+        CREATE TEMP TABLE plain_stat AS
+        WITH RECURSIVE c(metric, chapter, origin, office_code, mean, sigma, t, day, sp, sm) AS (
+            SELECT metric, chapter, origin, office_code, mean, sigma, 90::bigint, NULL::date, 0::float8, 0::float8
+              FROM plain_baseline
+            UNION ALL
+            SELECT c.metric, c.chapter, c.origin, c.office_code, c.mean, c.sigma, p.t, p.day,
+                   greatest(0, c.sp + (p.x - c.mean) / c.sigma - 1), greatest(0, c.sm - (p.x - c.mean) / c.sigma - 1)
+              FROM c JOIN plain_points p ON p.metric = c.metric AND p.chapter = c.chapter AND p.origin = c.origin
+                                        AND p.office_code = c.office_code AND p.t = c.t + 1
+        )
+        SELECT metric, chapter, origin, office_code, t, day, CASE WHEN sp >= sm THEN sp ELSE -sm END AS statistic
+          FROM c WHERE t > 90;
+        RESET enable_hashjoin;
+        RESET enable_mergejoin;
+    ELSE
+        CREATE TEMP TABLE plain_stat AS
+        WITH u AS (
+            SELECT p.metric, p.chapter, p.origin, p.office_code, p.t, p.day, (p.x - b.mean) / b.sigma AS u
+              FROM plain_points p JOIN plain_baseline b USING (metric, chapter, origin, office_code)
+             WHERE p.t > 90
+        ), c AS (
+            SELECT u.*, sum(u - 1) OVER w AS cp, sum(-u - 1) OVER w AS cm
+              FROM u WINDOW w AS (PARTITION BY metric, chapter, origin, office_code ORDER BY t ROWS UNBOUNDED PRECEDING)
+        ), s AS (
+            SELECT c.*, cp - least(0, min(cp) OVER w) AS sp, cm - least(0, min(cm) OVER w) AS sm
+              FROM c WINDOW w AS (PARTITION BY metric, chapter, origin, office_code ORDER BY t ROWS UNBOUNDED PRECEDING)
+        )
+        SELECT metric, chapter, origin, office_code, t, day, CASE WHEN sp >= sm THEN sp ELSE -sm END AS statistic
+          FROM s;
+    END IF;
+
+    CREATE TEMP TABLE plain_chart AS
+    SELECT s.metric, s.chapter, s.origin, s.office_code, b.mean AS baseline_mean, b.sigma AS baseline_sigma,
+           max(s.t) AS points, min(s.day) FILTER (WHERE abs(s.statistic) > 5) AS first_alert,
+           count(*) FILTER (WHERE abs(s.statistic) > 5) AS alert_days, max(s.day) AS last_day,
+           (array_agg(s.statistic ORDER BY s.t DESC))[1] AS last_statistic,
+           (array_agg(abs(s.statistic) > 5 ORDER BY s.t DESC))[1] AS last_alert
+      FROM plain_stat s JOIN plain_baseline b USING (metric, chapter, origin, office_code)
+     GROUP BY s.metric, s.chapter, s.origin, s.office_code, b.mean, b.sigma;
+    SELECT count(*) INTO n FROM plain_chart c WHERE c.last_alert AND c.last_day = as_of;
+    RETURN n;
+END
+$fn$;
+
+-- best of 3 of one side at one worker setting into bench_timing (time_it.sql); the alerts of
+-- as_of are deleted before each run_monitoring (a second run on a day adds nothing)
+CREATE FUNCTION pg_temp.time_monitoring(what text, workers integer, as_of date, min_days integer) RETURNS void
+LANGUAGE plpgsql AS $fn$
+DECLARE
+    t0 timestamptz;
+    best float8;
+    n float8;
+BEGIN
+    EXECUTE format('SET max_parallel_workers_per_gather = %s', workers);
+    FOR run IN 1..3 LOOP
+        DELETE FROM customs_risk.monitoring_alert a WHERE a.as_of = time_monitoring.as_of;
+        t0 := clock_timestamp();
+        IF what = 'run_monitoring' THEN
+            SELECT count(*) INTO n FROM customs_risk.run_monitoring(as_of, min_days);
+        ELSE
+            n := pg_temp.plain_monitoring(as_of, min_days, what = 'plain SQL, recursive CTE');
+        END IF;
+        best := least(best, extract(epoch FROM clock_timestamp() - t0));
+    END LOOP;
+    INSERT INTO bench_timing VALUES (what, workers, best, n);
+END
+$fn$;
+
+\o /dev/null
+SELECT pg_temp.time_monitoring('plain SQL, recursive CTE', w, :'as_of', :min_days) FROM (VALUES (0), (2)) v(w);
+CREATE TEMP TABLE chart_recursive AS TABLE plain_chart;
+SELECT pg_temp.time_monitoring('plain SQL, window sums', w, :'as_of', :min_days) FROM (VALUES (0), (2)) v(w);
+SELECT pg_temp.time_monitoring('run_monitoring', w, :'as_of', :min_days) FROM (VALUES (0), (2)) v(w);
+\o
+
+\echo
+\echo '### run_monitoring against plain SQL (best of 3; as_of = the last generated day)'
+SELECT :'as_of'::date AS as_of,
+       (SELECT count(*) FROM customs_risk.declaration WHERE declared_on > :'as_of'::date - 365 AND declared_on <= :'as_of') AS "declarations in the year",
+       (SELECT count(DISTINCT (chapter, origin)) FROM plain_chart) AS "chapter x origin pairs charted",
+       (SELECT count(*) FROM plain_chart WHERE metric = 'lines') AS "lines series",
+       (SELECT count(*) FROM plain_chart WHERE metric = 'value') AS "value series",
+       (SELECT count(*) FROM plain_chart WHERE metric = 'hit_rate') AS "hit_rate series",
+       (SELECT count(*) FROM plain_points) AS points;
+SELECT r.workers AS "workers", round(r.seconds::numeric, 3) AS "run_monitoring s", r.result AS "alerts",
+       round(w.seconds::numeric, 3) AS "window s", round((w.seconds / r.seconds)::numeric, 2) AS "window / ours",
+       w.result AS "alerts (window)",
+       round(c.seconds::numeric, 3) AS "recursive s", round((c.seconds / r.seconds)::numeric, 2) AS "recursive / ours",
+       c.result AS "alerts (recursive)"
+  FROM bench_timing r
+  JOIN bench_timing w ON w.workers = r.workers AND w.what = 'plain SQL, window sums'
+  JOIN bench_timing c ON c.workers = r.workers AND c.what = 'plain SQL, recursive CTE'
+ WHERE r.what = 'run_monitoring' ORDER BY 1;
+SELECT r.what AS "run", round((s.seconds / r.seconds)::numeric, 2) AS "speed-up with 2 workers"
+  FROM bench_timing r JOIN bench_timing s ON s.what = r.what AND s.workers = 0
+ WHERE r.workers = 2 ORDER BY 1 DESC;
+
+\echo
+\echo '### the series in alert on as_of: run_monitoring against each peer (must be the same set)'
+WITH a AS (
+    SELECT * FROM customs_risk.monitoring_alert WHERE as_of = :'as_of'
+), peer AS (
+    SELECT 'window sums' AS peer, * FROM plain_chart UNION ALL SELECT 'recursive CTE', * FROM chart_recursive
+)
+SELECT v.peer, x.*
+  FROM (VALUES ('window sums'), ('recursive CTE')) v(peer)
+ CROSS JOIN LATERAL (
+    SELECT count(*) FILTER (WHERE a.metric IS NOT NULL AND p.metric IS NOT NULL) AS "in both",
+           count(*) FILTER (WHERE p.metric IS NULL) AS "only run_monitoring",
+           count(*) FILTER (WHERE a.metric IS NULL) AS "only plain SQL",
+           count(*) FILTER (WHERE a.first_alert IS DISTINCT FROM p.first_alert) AS "first_alert differs",
+           max(abs(a.statistic - p.last_statistic)) AS "max statistic difference",
+           max(abs(a.baseline_mean - p.baseline_mean) + abs(a.baseline_sigma - p.baseline_sigma))
+               AS "max baseline difference"
+      FROM a
+      FULL JOIN (SELECT * FROM peer WHERE peer.peer = v.peer AND last_alert AND last_day = :'as_of') p
+        ON p.metric = a.metric AND p.chapter = a.hs_chapter AND p.origin = a.origin AND p.office_code = a.office_code
+ ) x
+ ORDER BY 1 DESC;
+
+\echo
+\echo '### every chart, not only those in alert: each peer against cusum_summary over the same points'
+WITH ours AS (
+    SELECT metric, chapter, origin, office_code,
+           customs_risk.cusum_summary(customs_risk.daily_series(day, x), k => 1, h => 5, baseline_days => 90) AS c
+      FROM plain_points GROUP BY 1, 2, 3, 4
+)
+SELECT p.peer, count(*) AS series,
+       count(*) FILTER (WHERE (o.c).last_alert IS DISTINCT FROM p.last_alert) AS "last_alert differs",
+       count(*) FILTER (WHERE (o.c).first_alert IS DISTINCT FROM p.first_alert) AS "first_alert differs",
+       count(*) FILTER (WHERE (o.c).alert_days <> p.alert_days) AS "alert_days differs",
+       count(*) FILTER (WHERE (o.c).baseline_mean <> p.baseline_mean OR (o.c).baseline_sigma <> p.baseline_sigma)
+           AS "baseline differs",
+       max(abs((o.c).last_statistic - p.last_statistic)) AS "max last_statistic difference"
+  FROM ours o
+  JOIN (SELECT 'window sums' AS peer, * FROM plain_chart UNION ALL SELECT 'recursive CTE', * FROM chart_recursive) p
+    USING (metric, chapter, origin, office_code)
+ GROUP BY 1 ORDER BY 1 DESC;
+
+-- The generated days are uniform (no shift anywhere), so these alerts are false ones.  Most come
+-- from sparse series: active on 120 or more days but 0 on many, so the baseline median is below
+-- the mean (lines, hit_rate: median 0, mean about 0.5) and the up-CUSUM drifts out; or 0 on quiet
+-- days and about 13 on busy ones (value: ln(1 + value)), where a median and MAD describe neither.
+\echo
+\echo '### the alerts of as_of by metric and severity'
+SELECT metric, severity, direction, count(*) AS alerts
+  FROM customs_risk.monitoring_alert WHERE as_of = :'as_of' GROUP BY 1, 2, 3 ORDER BY 1, 2, 3;
+ROLLBACK;
