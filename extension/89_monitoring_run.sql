@@ -68,9 +68,13 @@ BEGIN
       JOIN customs_risk.declaration_line l ON l.declaration_id = d.declaration_id
      WHERE d.declared_on > as_of - 365 AND d.declared_on <= as_of
      GROUP BY 1, 2, 3, 4;
+    -- a series is charted when it was active on min_days days and on most days of the baseline
+    -- (the first 90): the baseline is a median, and a series quiet on half its days has a
+    -- median of nothing, from which an ordinary day already looks like a rise
     CREATE TEMP TABLE mon_series ON COMMIT DROP AS
     SELECT chapter, origin, office_code FROM mon_daily
-     GROUP BY 1, 2, 3 HAVING count(*) >= min_days;
+     GROUP BY 1, 2, 3
+    HAVING count(*) >= min_days AND count(*) FILTER (WHERE day <= as_of - 275) > 45;
     ANALYZE mon_daily;
     ANALYZE mon_series;
 
@@ -84,7 +88,7 @@ BEGIN
                                AND m.day = d.day
     ), rates AS (
         SELECT customs_risk.hs_chapter(l.hs) AS chapter, l.origin_country::text AS origin, d.office_code, i.inspected_on AS day,
-               avg((i.result IN ('minor', 'critical'))::int)::float8 AS hit_rate
+               avg((i.result IN ('minor', 'critical'))::int)::float8 AS hit_rate, count(*) AS inspections
           FROM customs_risk.inspection i
           JOIN customs_risk.declaration d ON d.declaration_id = i.declaration_id
           JOIN customs_risk.declaration_line l ON l.declaration_id = d.declaration_id
@@ -95,14 +99,18 @@ BEGIN
            customs_risk.cusum_summary(customs_risk.daily_series(f.day, f.lines), k => 1, h => 5, baseline_days => 90) AS c
       FROM filled f GROUP BY 1, 2, 3
     UNION ALL
-    SELECT f.chapter, f.origin, f.office_code, 'value',
-           customs_risk.cusum_summary(customs_risk.daily_series(f.day, f.value), k => 1, h => 5, baseline_days => 90)
-      FROM filled f GROUP BY 1, 2, 3
+    -- value over the days with lines: a quiet day is a drop in lines, not a value of nothing
+    -- (on the log scale that would be a fall far below any limit)
+    SELECT m.chapter, m.origin, m.office_code, 'value',
+           customs_risk.cusum_summary(customs_risk.daily_series(m.day, m.value), k => 1, h => 5, baseline_days => 90)
+      FROM mon_daily m JOIN mon_series s USING (chapter, origin, office_code) GROUP BY 1, 2, 3
     UNION ALL
     SELECT r.chapter, r.origin, r.office_code, 'hit_rate',
            customs_risk.cusum_summary(customs_risk.daily_series(r.day, r.hit_rate), k => 1, h => 5, baseline_days => 90)
       FROM rates r JOIN mon_series s USING (chapter, origin, office_code)
-     GROUP BY 1, 2, 3 HAVING count(*) >= min_days;
+     -- a daily rate over a handful of inspections jumps between 0 and 1: charted only where
+     -- days average 10 inspections or more
+     GROUP BY 1, 2, 3 HAVING count(*) >= min_days AND sum(r.inspections) >= 10 * count(*);
 
     -- in alert on as_of: the last point is outside its limits
     RETURN QUERY

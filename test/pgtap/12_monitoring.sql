@@ -3,7 +3,7 @@
 BEGIN;
 SET search_path = customs_risk, public;
 SET client_min_messages = warning;
-SELECT plan(7);
+SELECT plan(8);
 
 INSERT INTO trader (trader_id, roles) VALUES ('M-IMP', '{importer}');
 -- a year of daily lines of HS chapter 97 from two origins at house 40: Antarctica steady, Bouvet
@@ -21,9 +21,19 @@ CREATE FUNCTION pg_temp.lines(origin text, first_jump date) RETURNS void LANGUAG
 $$;
 SELECT pg_temp.lines('AQ', 'infinity');
 SELECT pg_temp.lines('BV', '2030-12-26');
+-- Heard Island: steady but sparse, one line on about half the days, twice as much value on some
+INSERT INTO customs_risk.declaration (declaration_id, declared_on, office_code, importer_id, process_type,
+                                      import_type, import_use, payment_type, transport, departure_country, source)
+SELECT 'M-HM-' || d::date, d::date, '40', 'M-IMP', 'A', '11', '21', '11', 'sea', 'HM', 'test'
+  FROM generate_series('2030-01-01'::date, '2030-12-31', '1 day') d
+ WHERE customs_risk.gen_uniform(d::date - '2030-01-01', 2, 11) < 0.5;
+INSERT INTO customs_risk.declaration_line (declaration_id, line_no, hs, origin_country, value)
+SELECT d.declaration_id, 1, '9701100000', 'HM', 1000 * (1 + (customs_risk.gen_uniform(d.declared_on - '2030-01-01', 3, 11) < 0.3)::int)
+  FROM customs_risk.declaration d WHERE d.declaration_id LIKE 'M-HM-%';
 
 CREATE TEMP TABLE run1 AS SELECT * FROM run_monitoring('2030-12-31');
 SELECT is((SELECT count(*) FROM run1 WHERE origin = 'AQ'), 0::bigint, 'a steady series raises no alert over a year');
+SELECT is((SELECT count(*) FROM run1 WHERE origin = 'HM'), 0::bigint, 'nor does a steady sparse one (a line on half the days)');
 SELECT is((SELECT direction || ' ' || severity FROM run1 WHERE origin = 'BV' AND metric = 'lines'), 'up high',
           'lines that triple in the last week raise a high alert, up');
 SELECT ok((SELECT first_alert BETWEEN '2030-12-26' AND '2030-12-28' FROM run1 WHERE origin = 'BV' AND metric = 'lines'),
