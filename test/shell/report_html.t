@@ -48,7 +48,8 @@ like "$(chart 'Inspections / expected for the trade mix and risk, by district (1
      '\|720\|([2-9]|[1-9][0-9])\|0$' "the harmonisation chart draws a bar per district"
 like "$(chart 'Monitoring alerts by customs house (red: at least one high)')" '\|720\|[1-9][0-9]*\|0$' "the alerts chart draws its bars"
 like "$(chart 'Importers by current credit grade')" '\|720\|4\|0$' "the grades chart draws the four grades"
-like "$(grep -o '<table class="alerts">.*</table>' "$TMP/dom.html" | grep -o '<tr>' | wc -l)" '^([3-9]|1[0-6])$' "the alerts table lists the strongest alerts"
+# the sample's run raises one alert (a header row and at most 15 alerts)
+like "$(grep -o '<table class="alerts">.*</table>' "$TMP/dom.html" | grep -o '<tr>' | wc -l)" '^([2-9]|1[0-6])$' "the alerts table lists the strongest alerts"
 
 timeout 120 chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1100,3200 \
     --screenshot="$TMP/report.png" "file://$REPORT" >/dev/null 2>> "$TMP/chromium.err"
