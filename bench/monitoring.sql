@@ -37,7 +37,7 @@ BEGIN
     CREATE TEMP TABLE plain_points AS
     WITH daily AS (
         SELECT customs_risk.hs_chapter(l.hs) AS chapter, l.origin_country::text AS origin, d.office_code,
-               d.declared_on AS day, count(*)::float8 AS lines, ln(1 + coalesce(sum(l.value), 0))::float8 AS value
+               d.declared_on AS day, count(*)::float8 AS lines, ln(1 + sum(l.value))::float8 AS value
           FROM customs_risk.declaration d
           JOIN customs_risk.declaration_line l ON l.declaration_id = d.declaration_id
          WHERE d.declared_on > as_of - 365 AND d.declared_on <= as_of
@@ -47,7 +47,7 @@ BEGIN
         SELECT chapter, origin, office_code FROM daily GROUP BY 1, 2, 3
         HAVING count(*) >= min_days AND count(*) FILTER (WHERE day <= as_of - 275) > 45
     ), filled AS (
-        SELECT s.chapter, s.origin, s.office_code, g.day, coalesce(m.lines, 0) AS lines, coalesce(m.value, 0) AS value
+        SELECT s.chapter, s.origin, s.office_code, g.day, coalesce(m.lines, 0) AS lines
           FROM series s
          CROSS JOIN (SELECT (as_of - 364 + i)::date AS day FROM generate_series(0, 364) i) g
           LEFT JOIN daily m ON m.chapter = s.chapter AND m.origin = s.origin AND m.office_code = s.office_code
@@ -73,7 +73,7 @@ BEGIN
     -- value over the days with lines only
     SELECT 'value', chapter, origin, office_code, row_number() OVER (PARTITION BY chapter, origin, office_code ORDER BY day),
            day, value
-      FROM daily JOIN series USING (chapter, origin, office_code)
+      FROM daily JOIN series USING (chapter, origin, office_code) WHERE value IS NOT NULL
     UNION ALL
     SELECT 'hit_rate', chapter, origin, office_code, row_number() OVER (PARTITION BY chapter, origin, office_code ORDER BY day),
            day, hit_rate

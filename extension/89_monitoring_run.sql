@@ -63,7 +63,8 @@ BEGIN
     CREATE TEMP TABLE mon_daily ON COMMIT DROP AS
     SELECT customs_risk.hs_chapter(l.hs) AS chapter, l.origin_country::text AS origin, d.office_code,
            -- value on a log scale: money is heavy-tailed, and one large consignment is not a shift
-           d.declared_on AS day, count(*)::float8 AS lines, ln(1 + coalesce(sum(l.value), 0))::float8 AS value
+           -- (NULL when no line of the day has a known value: not a day worth nothing)
+           d.declared_on AS day, count(*)::float8 AS lines, ln(1 + sum(l.value))::float8 AS value
       FROM customs_risk.declaration d
       JOIN customs_risk.declaration_line l ON l.declaration_id = d.declaration_id
      WHERE d.declared_on > as_of - 365 AND d.declared_on <= as_of
@@ -82,7 +83,7 @@ BEGIN
     WITH days AS (SELECT (as_of - 364 + g)::date AS day FROM generate_series(0, 364) g),
     filled AS (
         -- quiet days count: a series that stops must drift down, not skip the days
-        SELECT s.chapter, s.origin, s.office_code, d.day, coalesce(m.lines, 0) AS lines, coalesce(m.value, 0) AS value
+        SELECT s.chapter, s.origin, s.office_code, d.day, coalesce(m.lines, 0) AS lines
           FROM mon_series s CROSS JOIN days d
           LEFT JOIN mon_daily m ON m.chapter = s.chapter AND m.origin = s.origin AND m.office_code = s.office_code
                                AND m.day = d.day
@@ -103,7 +104,9 @@ BEGIN
     -- (on the log scale that would be a fall far below any limit)
     SELECT m.chapter, m.origin, m.office_code, 'value',
            customs_risk.cusum_summary(customs_risk.daily_series(m.day, m.value), k => 1, h => 5, baseline_days => 90)
-      FROM mon_daily m JOIN mon_series s USING (chapter, origin, office_code) GROUP BY 1, 2, 3
+      FROM mon_daily m JOIN mon_series s USING (chapter, origin, office_code)
+     WHERE m.value IS NOT NULL
+     GROUP BY 1, 2, 3
     UNION ALL
     SELECT r.chapter, r.origin, r.office_code, 'hit_rate',
            customs_risk.cusum_summary(customs_risk.daily_series(r.day, r.hit_rate), k => 1, h => 5, baseline_days => 90)
