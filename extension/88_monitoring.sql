@@ -27,6 +27,13 @@
 --                 baseline followed by the same constant raises nothing, while any real change
 --                 from it does.  Monitoring starts at the next point; baseline points have a
 --                 NULL statistic and no alert.
+--   known         target and sigma (both, or neither) are the in-control mean and sigma when
+--                 they are known, or when the series is already standardised (run_monitoring
+--                 charts z-scores of daily means, whose spread depends on the day's count and
+--                 which a median of the points would misplace); the first baseline_days points
+--                 (0 allowed) are then only skipped.
+--   NULL          a NULL series, parameter or baseline_days gives NULL (no rows for the
+--                 *_chart functions), as if the functions were strict.
 --   EWMA          z_t = lambda x_t + (1 - lambda) z_{t-1}, z_0 = mean; limits
 --                 mean -+ limit_sigma sigma sqrt(lambda / (2 - lambda) (1 - (1 - lambda)^(2t))),
 --                 t counted from the first point after the baseline.
@@ -120,20 +127,22 @@ COMMENT ON AGGREGATE customs_risk.daily_series_merge(customs_risk.daily_series) 
 
 -- the charts
 CREATE FUNCTION customs_risk.ewma_chart(series customs_risk.daily_series, lambda float8 DEFAULT 0.2,
-                                        limit_sigma float8 DEFAULT 3, baseline_days integer DEFAULT 28)
+                                        limit_sigma float8 DEFAULT 3, baseline_days integer DEFAULT 28,
+                                        target float8 DEFAULT NULL, sigma float8 DEFAULT NULL)
     RETURNS TABLE (day date, value float8, statistic float8, lower float8, upper float8, alert boolean, direction text)
-    AS 'MODULE_PATHNAME', 'ewma_chart' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 365;
-COMMENT ON FUNCTION customs_risk.ewma_chart(customs_risk.daily_series, float8, float8, integer) IS
+    AS 'MODULE_PATHNAME', 'ewma_chart' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE ROWS 365;
+COMMENT ON FUNCTION customs_risk.ewma_chart(customs_risk.daily_series, float8, float8, integer, float8, float8) IS
     'every point of the series with its EWMA (statistic, in the series'' units), control limits, alert and direction (up, down); '
-    'lambda in (0, 1], limit_sigma > 0 sigmas, baseline_days >= 2; baseline points have a NULL statistic';
+    'lambda in (0, 1], limit_sigma > 0 sigmas, baseline_days >= 2 (>= 0 with target and sigma: the known in-control mean and sigma); baseline points have a NULL statistic';
 
 CREATE FUNCTION customs_risk.cusum_chart(series customs_risk.daily_series, k float8 DEFAULT 0.5,
-                                         h float8 DEFAULT 5, baseline_days integer DEFAULT 28)
+                                         h float8 DEFAULT 5, baseline_days integer DEFAULT 28,
+                                         target float8 DEFAULT NULL, sigma float8 DEFAULT NULL)
     RETURNS TABLE (day date, value float8, statistic float8, lower float8, upper float8, alert boolean, direction text)
-    AS 'MODULE_PATHNAME', 'cusum_chart' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 365;
-COMMENT ON FUNCTION customs_risk.cusum_chart(customs_risk.daily_series, float8, float8, integer) IS
+    AS 'MODULE_PATHNAME', 'cusum_chart' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE ROWS 365;
+COMMENT ON FUNCTION customs_risk.cusum_chart(customs_risk.daily_series, float8, float8, integer, float8, float8) IS
     'every point of the series with its two-sided CUSUM (statistic S+ or -S-, in sigmas), limits -h and h, alert and direction; '
-    'k >= 0 and h > 0 in sigmas, baseline_days >= 2; baseline points have a NULL statistic';
+    'k >= 0 and h > 0 in sigmas, baseline_days >= 2 (>= 0 with target and sigma: the known in-control mean and sigma); baseline points have a NULL statistic';
 
 CREATE TYPE customs_risk.chart_summary AS (
     points integer,
@@ -148,8 +157,8 @@ CREATE TYPE customs_risk.chart_summary AS (
 );
 COMMENT ON TYPE customs_risk.chart_summary IS 'what a control chart says about a series: see ewma_summary and cusum_summary';
 COMMENT ON COLUMN customs_risk.chart_summary.points IS 'the points of the series, the baseline''s included';
-COMMENT ON COLUMN customs_risk.chart_summary.baseline_mean IS 'the median of the baseline points; NULL with fewer points than baseline_days';
-COMMENT ON COLUMN customs_risk.chart_summary.baseline_sigma IS 'the robust standard deviation of the baseline points; NULL with fewer points than baseline_days';
+COMMENT ON COLUMN customs_risk.chart_summary.baseline_mean IS 'the median of the baseline points, or the target given; NULL with fewer points than baseline_days';
+COMMENT ON COLUMN customs_risk.chart_summary.baseline_sigma IS 'the robust standard deviation of the baseline points, or the sigma given; NULL with fewer points than baseline_days';
 COMMENT ON COLUMN customs_risk.chart_summary.first_alert IS 'the first day in alert; NULL when there is none';
 COMMENT ON COLUMN customs_risk.chart_summary.direction IS 'up or down: the direction of the first alert; NULL when there is none';
 COMMENT ON COLUMN customs_risk.chart_summary.alert_days IS 'the points in alert (0 when there are none)';
@@ -158,15 +167,17 @@ COMMENT ON COLUMN customs_risk.chart_summary.last_statistic IS 'the statistic of
 COMMENT ON COLUMN customs_risk.chart_summary.last_alert IS 'whether the last point is in alert: the chart alerts now';
 
 CREATE FUNCTION customs_risk.ewma_summary(series customs_risk.daily_series, lambda float8 DEFAULT 0.2,
-                                          limit_sigma float8 DEFAULT 3, baseline_days integer DEFAULT 28)
+                                          limit_sigma float8 DEFAULT 3, baseline_days integer DEFAULT 28,
+                                        target float8 DEFAULT NULL, sigma float8 DEFAULT NULL)
     RETURNS customs_risk.chart_summary
-    AS 'MODULE_PATHNAME', 'ewma_summary' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION customs_risk.ewma_summary(customs_risk.daily_series, float8, float8, integer) IS
-    'the EWMA chart of the series in one row: first alert day and direction, alert days, last statistic, baseline mean and sigma';
+    AS 'MODULE_PATHNAME', 'ewma_summary' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+COMMENT ON FUNCTION customs_risk.ewma_summary(customs_risk.daily_series, float8, float8, integer, float8, float8) IS
+    'the EWMA chart of the series in one row: first alert day and direction, alert days, last statistic, baseline mean and sigma (target and sigma when given)';
 
 CREATE FUNCTION customs_risk.cusum_summary(series customs_risk.daily_series, k float8 DEFAULT 0.5,
-                                           h float8 DEFAULT 5, baseline_days integer DEFAULT 28)
+                                           h float8 DEFAULT 5, baseline_days integer DEFAULT 28,
+                                         target float8 DEFAULT NULL, sigma float8 DEFAULT NULL)
     RETURNS customs_risk.chart_summary
-    AS 'MODULE_PATHNAME', 'cusum_summary' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION customs_risk.cusum_summary(customs_risk.daily_series, float8, float8, integer) IS
-    'the CUSUM chart of the series in one row: first alert day and direction, alert days, last statistic, baseline mean and sigma';
+    AS 'MODULE_PATHNAME', 'cusum_summary' LANGUAGE C IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE;
+COMMENT ON FUNCTION customs_risk.cusum_summary(customs_risk.daily_series, float8, float8, integer, float8, float8) IS
+    'the CUSUM chart of the series in one row: first alert day and direction, alert days, last statistic, baseline mean and sigma (target and sigma when given)';

@@ -201,6 +201,24 @@ SELECT p, try(format('SELECT * FROM customs_risk.cusum_chart(%L::customs_risk.da
                     'baseline_days => 0', 'k => 0, h => 1e-300, baseline_days => 2']) p;
 SELECT ewma_summary('points=0', NULL) IS NULL AS null_lambda, cusum_summary('points=0', h => NULL) IS NULL AS null_h,
        (SELECT count(*) FROM ewma_chart('points=1 2022-01-01:1', baseline_days => NULL)) AS rows_for_null_baseline;
+-- known in-control mean and sigma (target, sigma): the baseline points are only skipped, and
+-- baseline_days may be 0.  The hand series against 10 -+ 2: z = 0, 1, -1, 0.5, 1.5, 2, -0.5,
+-- -2, -2, -2.5; with k 1, S+ = 0, 0, 0, 0, 0.5, 1.5, 0, ... and S- = ..., 1, 2, 3.5
+SELECT day, round(statistic::numeric, 6) AS statistic, lower, upper, alert, direction
+  FROM cusum_chart((SELECT s FROM hand), k => 1, h => 3, baseline_days => 0, target => 10, sigma => 2);
+SELECT 'ewma' AS chart, (ewma_summary(s, baseline_days => 4, target => 10, sigma => 2)).* FROM hand
+UNION ALL SELECT 'cusum', (cusum_summary(s, k => 1, h => 3, baseline_days => 4, target => 10, sigma => 2)).* FROM hand;
+-- both or neither, finite, sigma positive, baseline_days at least 0: 22023; NULL for both is
+-- the estimated baseline
+SELECT p, try(format('SELECT customs_risk.cusum_summary(%L::customs_risk.daily_series, %s)', 'points=1 2022-01-01:1', p)) AS result
+  FROM unnest(ARRAY['target => 0', 'sigma => 1', 'target => 0, sigma => NULL', 'target => ''nan'', sigma => 1',
+                    'target => ''-infinity'', sigma => 1', 'target => 0, sigma => 0', 'target => 0, sigma => -1',
+                    'target => 0, sigma => ''infinity''', 'target => 0, sigma => ''nan''',
+                    'baseline_days => -1, target => 0, sigma => 1', 'baseline_days => 0, target => 0, sigma => 1',
+                    'baseline_days => 1, target => NULL, sigma => NULL']) p;
+SELECT cusum_summary(NULL, target => 0, sigma => 1) IS NULL AS null_series,
+       (SELECT count(*) FROM cusum_chart(NULL, target => 0, sigma => 1)) AS rows_for_null_series,
+       ewma_summary('points=0', NULL, target => 0, sigma => 1) IS NULL AS null_lambda_known;
 -- values too large in magnitude for the statistics: 22003
 SELECT try($$SELECT customs_risk.ewma_summary('points=4 2022-01-01:-1e308,1e308,-1e308,1e308', baseline_days => 3)$$) AS baseline_overflow,
        try($$SELECT customs_risk.cusum_summary('points=4 2022-01-01:1,1,1,1e308', baseline_days => 3)$$) AS cusum_overflow;

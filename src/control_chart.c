@@ -617,8 +617,8 @@ typedef struct Chart
 	DailySeries *series;
 	int32		baseline_days;
 	bool		has_baseline;	/* at least baseline_days points */
-	double		mean;			/* the baseline's median ... */
-	double		sigma;			/* ... and robust standard deviation */
+	double		mean;			/* the baseline's median, or the given target ... */
+	double		sigma;			/* ... and robust standard deviation, or the given sigma */
 	CcPoint    *points;			/* points[i] is the series' point baseline_days + i */
 } Chart;
 
@@ -626,16 +626,29 @@ typedef struct Chart
 #define BAD_PARAMETER(...) \
 	ereport(ERROR, (errcode(ERRCODE_INVALID_PARAMETER_VALUE), errmsg(__VA_ARGS__)))
 
-/* The chart of argument 0 with the method's parameters in arguments 1 to 3, checked. */
-static void
+/*
+ * The chart of argument 0 with the method's parameters in arguments 1 to 3, checked, and the
+ * in-control mean and sigma in arguments 4 and 5: both NULL to estimate them from the
+ * baseline points, or both given (a known process, or a series already standardised), when
+ * the baseline points are only skipped and baseline_days may be 0.  False, and no chart, when
+ * one of arguments 0 to 3 is NULL: the functions are strict in those.
+ */
+static bool
 MakeChart(FunctionCallInfo fcinfo, ChartMethod method, Chart *c)
 {
-	double		a = PG_GETARG_FLOAT8(1),
-				b = PG_GETARG_FLOAT8(2);
-	int32		bd = PG_GETARG_INT32(3);
+	double		a,
+				b;
+	int32		bd;
+	bool		known;
 	DailySeries *s;
-	int			rc;
+	int			rc = CC_OK;
 
+	for (int i = 0; i <= 3; i++)
+		if (PG_ARGISNULL(i))
+			return false;
+	a = PG_GETARG_FLOAT8(1);
+	b = PG_GETARG_FLOAT8(2);
+	bd = PG_GETARG_INT32(3);
 	if (method == CHART_EWMA)
 	{
 		if (!(a > 0 && a <= 1))
@@ -650,7 +663,21 @@ MakeChart(FunctionCallInfo fcinfo, ChartMethod method, Chart *c)
 		if (!(b > 0) || isinf(b))
 			BAD_PARAMETER("h must be a positive finite number, not %s", float8out_internal(b));
 	}
-	if (bd < 2)
+	if (PG_ARGISNULL(4) != PG_ARGISNULL(5))
+		BAD_PARAMETER("give both target and sigma, or neither");
+	known = !PG_ARGISNULL(4);
+	if (known)
+	{
+		c->mean = PG_GETARG_FLOAT8(4);
+		c->sigma = PG_GETARG_FLOAT8(5);
+		if (isnan(c->mean) || isinf(c->mean))
+			BAD_PARAMETER("target must be a finite number, not %s", float8out_internal(c->mean));
+		if (!(c->sigma > 0) || isinf(c->sigma))
+			BAD_PARAMETER("sigma must be a positive finite number, not %s", float8out_internal(c->sigma));
+		if (bd < 0)
+			BAD_PARAMETER("baseline_days must be at least 0, not %d", bd);
+	}
+	else if (bd < 2)
 		BAD_PARAMETER("baseline_days must be at least 2, not %d", bd);
 	s = GetSeries(fcinfo, 0);
 	c->series = s;
@@ -658,8 +685,9 @@ MakeChart(FunctionCallInfo fcinfo, ChartMethod method, Chart *c)
 	c->has_baseline = s->n >= bd;
 	c->points = NULL;
 	if (!c->has_baseline)
-		return;
-	rc = cc_baseline(DS_VALUES(s), bd, palloc(sizeof(double) * bd), &c->mean, &c->sigma);
+		return true;
+	if (!known)
+		rc = cc_baseline(DS_VALUES(s), bd, palloc(sizeof(double) * Max(bd, 1)), &c->mean, &c->sigma);
 	if (rc == CC_OK && s->n > bd)
 	{
 		c->points = palloc_extended(sizeof(CcPoint) * (s->n - bd), MCXT_ALLOC_HUGE);
@@ -673,6 +701,7 @@ MakeChart(FunctionCallInfo fcinfo, ChartMethod method, Chart *c)
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 				 errmsg("control chart statistic out of range"),
 				 errdetail("The series' values are too large in magnitude.")));
+	return true;
 }
 
 /* The point of the chart on the series' point i, NULL for a baseline point. */
@@ -689,8 +718,9 @@ ChartPoints(FunctionCallInfo fcinfo, ChartMethod method)
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	Chart		c;
 
-	MakeChart(fcinfo, method, &c);
 	InitMaterializedSRF(fcinfo, 0);
+	if (!MakeChart(fcinfo, method, &c))
+		return (Datum) 0;		/* a NULL argument: no points */
 	for (int32 i = 0; i < c.series->n; i++)
 	{
 		const CcPoint *p = ChartPoint(&c, i);
@@ -734,7 +764,8 @@ ChartSummary(FunctionCallInfo fcinfo, ChartMethod method)
 
 	if (get_call_result_type(fcinfo, NULL, &desc) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "a chart summary must return a composite type");
-	MakeChart(fcinfo, method, &c);
+	if (!MakeChart(fcinfo, method, &c))
+		PG_RETURN_NULL();
 	n = c.series->n;
 	values[0] = Int32GetDatum(n);
 	if (c.has_baseline)
@@ -774,7 +805,7 @@ ChartSummary(FunctionCallInfo fcinfo, ChartMethod method)
 }
 
 PG_FUNCTION_INFO_V1(ewma_chart);
-/* ewma_chart(series, lambda, limit_sigma, baseline_days): every point with its EWMA and limits. */
+/* ewma_chart(series, lambda, limit_sigma, baseline_days, target, sigma): every point with its EWMA and limits. */
 Datum
 ewma_chart(PG_FUNCTION_ARGS)
 {
@@ -782,7 +813,7 @@ ewma_chart(PG_FUNCTION_ARGS)
 }
 
 PG_FUNCTION_INFO_V1(cusum_chart);
-/* cusum_chart(series, k, h, baseline_days): every point with its CUSUM and limits. */
+/* cusum_chart(series, k, h, baseline_days, target, sigma): every point with its CUSUM and limits. */
 Datum
 cusum_chart(PG_FUNCTION_ARGS)
 {
@@ -790,7 +821,7 @@ cusum_chart(PG_FUNCTION_ARGS)
 }
 
 PG_FUNCTION_INFO_V1(ewma_summary);
-/* ewma_summary(series, lambda, limit_sigma, baseline_days): the EWMA chart's alerts and baseline. */
+/* ewma_summary(series, lambda, limit_sigma, baseline_days, target, sigma): the EWMA chart's alerts and baseline. */
 Datum
 ewma_summary(PG_FUNCTION_ARGS)
 {
@@ -798,7 +829,7 @@ ewma_summary(PG_FUNCTION_ARGS)
 }
 
 PG_FUNCTION_INFO_V1(cusum_summary);
-/* cusum_summary(series, k, h, baseline_days): the CUSUM chart's alerts and baseline. */
+/* cusum_summary(series, k, h, baseline_days, target, sigma): the CUSUM chart's alerts and baseline. */
 Datum
 cusum_summary(PG_FUNCTION_ARGS)
 {

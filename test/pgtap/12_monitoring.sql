@@ -3,7 +3,7 @@
 BEGIN;
 SET search_path = customs_risk, public;
 SET client_min_messages = warning;
-SELECT plan(8);
+SELECT plan(13);
 
 INSERT INTO trader (trader_id, roles) VALUES ('M-IMP', '{importer}');
 -- a year of daily lines of HS chapter 97 from two origins at house 40: Antarctica steady, Bouvet
@@ -31,6 +31,43 @@ INSERT INTO customs_risk.declaration_line (declaration_id, line_no, hs, origin_c
 SELECT d.declaration_id, 1, '9701100000', 'HM', 1000 * (1 + (customs_risk.gen_uniform(d.declared_on - '2030-01-01', 3, 11) < 0.3)::int)
   FROM customs_risk.declaration d WHERE d.declaration_id LIKE 'M-HM-%';
 
+-- Lumpy values, as in real trade: a day's lines (1 to 4 at Christmas Island, 8 to 12 at the
+-- Cocos Islands) come from three clusters of value, near e^2, e^9 and e^14.  Christmas Island
+-- stays so all year; at the Cocos Islands every value falls to a hundredth from 26 December
+-- (undervaluation).  Cook Islands: 10 to 14 inspected lines a day, one in ten a hit, one in two
+-- from 26 December; Niue: 1 to 3 inspected lines a day, one in twenty a hit, all year.
+CREATE FUNCTION pg_temp.lumpy(origin text, lo int, hi int, first_drop date, p_hit float8, p_hit_after float8)
+RETURNS void LANGUAGE sql AS $$
+    INSERT INTO customs_risk.declaration (declaration_id, declared_on, office_code, importer_id, process_type,
+                                          import_type, import_use, payment_type, transport, departure_country, source)
+    SELECT 'M-' || origin || '-' || d::date || '-' || k, d::date, '40', 'M-IMP', 'A', '11', '21', '11', 'sea', origin, 'test'
+      FROM generate_series('2030-01-01'::date, '2030-12-31', '1 day') d,
+           LATERAL generate_series(1, lo + floor(customs_risk.gen_uniform((d::date - '2030-01-01') + 1000 * ascii(origin), 4, 7)
+                                                 * (hi - lo + 1))::int) k;
+    INSERT INTO customs_risk.declaration_line (declaration_id, line_no, hs, origin_country, value)
+    SELECT d.declaration_id, 1, '9701100000', origin,
+           round((exp(CASE WHEN u.c < 0.2 THEN 2 WHEN u.c < 0.5 THEN 9 ELSE 14 END + 2 * u.e - 1)
+                  * CASE WHEN d.declared_on >= first_drop THEN 0.01 ELSE 1 END)::numeric, 2)
+      FROM customs_risk.declaration d,
+           LATERAL (SELECT customs_risk.gen_uniform(hashtext(d.declaration_id), 5, 7) AS c,
+                           customs_risk.gen_uniform(hashtext(d.declaration_id), 6, 7) AS e) u
+     WHERE d.declaration_id LIKE 'M-' || origin || '-%';
+    INSERT INTO customs_risk.inspection (declaration_id, line_no, selected_by, inspected_on, result, office_code)
+    SELECT d.declaration_id, 1, 'random', d.declared_on,
+           CASE WHEN customs_risk.gen_uniform(hashtext(d.declaration_id), 8, 7)
+                     < CASE WHEN d.declared_on >= first_drop THEN p_hit_after ELSE p_hit END
+                THEN 'minor' ELSE 'none' END::customs_risk.inspection_result, '40'
+      FROM customs_risk.declaration d
+     WHERE d.declaration_id LIKE 'M-' || origin || '-%' AND p_hit IS NOT NULL;
+$$;
+SELECT pg_temp.lumpy('CX', 1, 4, 'infinity', NULL, NULL);
+SELECT pg_temp.lumpy('CC', 8, 12, '2030-12-26', NULL, NULL);
+SELECT pg_temp.lumpy('CK', 10, 14, 'infinity', 0.1, 0.1);
+UPDATE customs_risk.inspection SET result = 'minor'
+ WHERE declaration_id LIKE 'M-CK-%' AND inspected_on >= '2030-12-26'
+   AND customs_risk.gen_uniform(hashtext(declaration_id), 9, 7) < 0.45;
+SELECT pg_temp.lumpy('NU', 1, 3, 'infinity', 0.05, 0.05);
+
 CREATE TEMP TABLE run1 AS SELECT * FROM run_monitoring('2030-12-31');
 SELECT is((SELECT count(*) FROM run1 WHERE origin = 'AQ'), 0::bigint, 'a steady series raises no alert over a year');
 SELECT is((SELECT count(*) FROM run1 WHERE origin = 'HM'), 0::bigint, 'nor does a steady sparse one (a line on half the days)');
@@ -38,6 +75,18 @@ SELECT is((SELECT direction || ' ' || severity FROM run1 WHERE origin = 'BV' AND
           'lines that triple in the last week raise a high alert, up');
 SELECT ok((SELECT first_alert BETWEEN '2030-12-26' AND '2030-12-28' FROM run1 WHERE origin = 'BV' AND metric = 'lines'),
           'within three days of the jump');
+SELECT is((SELECT count(*) FROM run1 WHERE origin IN ('CX', 'NU')), 0::bigint,
+          'lumpy values, 1 to 4 lines a day, and a rare hit over 1 to 3 inspections a day raise no alert over a year');
+-- ln(1/100) is about one standard deviation of a line's ln value here: with 8 to 12 lines a
+-- day, about 3 sigmas on the day's mean, 2 more than k on the CUSUM a day, over h = 5 on the 3rd
+SELECT is((SELECT direction || ' ' || (first_alert BETWEEN '2030-12-26' AND '2030-12-29') FROM run1 WHERE origin = 'CC' AND metric = 'value'),
+          'down true', 'values that fall to a hundredth raise a value alert, down, within four days');
+SELECT is((SELECT count(*) FROM run1 WHERE origin = 'CC' AND metric <> 'value'), 0::bigint,
+          'and no other: the lines did not change');
+SELECT is((SELECT direction || ' ' || (first_alert BETWEEN '2030-12-26' AND '2030-12-28') FROM run1 WHERE origin = 'CK' AND metric = 'hit_rate'),
+          'up true', 'a hit rate that rises from 10% to about 50% raises a hit-rate alert, up, within three days');
+SELECT ok((SELECT abs(baseline_mean - 0.1) < 0.02 FROM run1 WHERE origin = 'CK' AND metric = 'hit_rate'),
+          'its baseline is the share of hits in the first 90 days');
 SELECT is((SELECT count(*) FROM monitoring_alert WHERE as_of = '2030-12-31' AND hs_chapter = 97), (SELECT count(*) FROM run1),
           'the alerts are recorded');
 SELECT is((SELECT count(*) FROM run_monitoring('2030-12-31')), 0::bigint, 'a second run for the same date records nothing new');
