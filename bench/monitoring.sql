@@ -40,7 +40,7 @@ BEGIN
         SELECT chapter, origin, office_code, day, count(*)::float8 AS lines,
                count(lv)::float8 AS n, sum(lv) AS s, sum(lv * lv) AS ss
           FROM (SELECT customs_risk.hs_chapter(l.hs) AS chapter, l.origin_country::text AS origin, d.office_code,
-                       d.declared_on AS day, ln(1 + l.value::float8) AS lv
+                       d.declared_on AS day, ln(1 + least(l.value, 1e300)::float8) AS lv
                   FROM customs_risk.declaration d
                   JOIN customs_risk.declaration_line l ON l.declaration_id = d.declaration_id
                  WHERE d.declared_on > as_of - 365 AND d.declared_on <= as_of) x

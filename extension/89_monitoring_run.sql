@@ -77,7 +77,10 @@ BEGIN
     SELECT x.chapter, x.origin, x.office_code, x.day, count(*)::float8 AS lines,
            count(x.lv)::float8 AS n, sum(x.lv) AS s, sum(x.lv * x.lv) AS ss
       FROM (SELECT customs_risk.hs_chapter(l.hs) AS chapter, l.origin_country::text AS origin, d.office_code,
-                   d.declared_on AS day, ln(1 + l.value::float8) AS lv   -- float8: ln() of numeric is slow
+                   d.declared_on AS day,
+                   -- float8: ln() of numeric is slow; numeric holds values beyond float8 range,
+                   -- capped here rather than failing the run
+                   ln(1 + least(l.value, 1e300)::float8) AS lv
               FROM customs_risk.declaration d
               JOIN customs_risk.declaration_line l ON l.declaration_id = d.declaration_id
              WHERE d.declared_on > as_of - 365 AND d.declared_on <= as_of) x

@@ -3,7 +3,7 @@
 BEGIN;
 SET search_path = customs_risk, public;
 SET client_min_messages = warning;
-SELECT plan(13);
+SELECT plan(14);
 
 INSERT INTO trader (trader_id, roles) VALUES ('M-IMP', '{importer}');
 -- a year of daily lines of HS chapter 97 from two origins at house 40: Antarctica steady, Bouvet
@@ -90,6 +90,14 @@ SELECT ok((SELECT abs(baseline_mean - 0.1) < 0.02 FROM run1 WHERE origin = 'CK' 
 SELECT is((SELECT count(*) FROM monitoring_alert WHERE as_of = '2030-12-31' AND hs_chapter = 97), (SELECT count(*) FROM run1),
           'the alerts are recorded');
 SELECT is((SELECT count(*) FROM run_monitoring('2030-12-31')), 0::bigint, 'a second run for the same date records nothing new');
+-- numeric holds values far beyond float8: one such line is capped, not a failed run
+INSERT INTO declaration (declaration_id, declared_on, office_code, importer_id, process_type,
+                         import_type, import_use, payment_type, transport, departure_country, source)
+VALUES ('M-AQ-huge', '2030-06-01', '40', 'M-IMP', 'A', '11', '21', '11', 'sea', 'AQ', 'test');
+INSERT INTO declaration_line (declaration_id, line_no, hs, origin_country, value)
+VALUES ('M-AQ-huge', 1, '9701100000', 'AQ', 1e400);
+SELECT is((SELECT count(*) FROM run_monitoring('2030-12-30') WHERE origin = 'AQ'), 0::bigint,
+          'a value of 1e400 on one day neither fails the run nor raises an alert');
 SELECT throws_ok($$SELECT * FROM run_monitoring(NULL)$$, '22004', NULL, 'a NULL date');
 SELECT throws_ok($$SELECT * FROM run_monitoring('2030-12-31', 30)$$, '22023', NULL, 'fewer active days than the baseline');
 
