@@ -30,29 +30,29 @@ COMMENT ON COLUMN customs_risk.monitoring_alert.origin IS 'the origin country of
 COMMENT ON COLUMN customs_risk.monitoring_alert.office_code IS 'the customs house of the series (the district follows from it)';
 COMMENT ON COLUMN customs_risk.monitoring_alert.first_alert IS 'the first day in the year the series alerted';
 COMMENT ON COLUMN customs_risk.monitoring_alert.direction IS 'up or down';
-COMMENT ON COLUMN customs_risk.monitoring_alert.statistic IS 'the CUSUM statistic on the last day, in sigmas (limit 5)';
-COMMENT ON COLUMN customs_risk.monitoring_alert.baseline_mean IS 'the series'' baseline: for lines the median of its first 90 days, for value and hit_rate the mean of a line''s ln(1 + value) or of an inspection''s hit (0/1) in them';
-COMMENT ON COLUMN customs_risk.monitoring_alert.baseline_sigma IS 'its spread: for lines 1.4826 MAD of the days, for value and hit_rate the standard deviation of a line or an inspection (a day of n has sigma / sqrt(n))';
+COMMENT ON COLUMN customs_risk.monitoring_alert.statistic IS 'the CUSUM statistic on the last day, in sigmas of the day''s mean (limit 5)';
+COMMENT ON COLUMN customs_risk.monitoring_alert.baseline_mean IS 'the series'' baseline, the mean over its first 90 days of: lines a day, a line''s ln(1 + value), or an inspection''s hit (0/1, so the hit share)';
+COMMENT ON COLUMN customs_risk.monitoring_alert.baseline_sigma IS 'the standard deviation of the same (for lines at least sqrt(mean)); a day of n lines or inspections has sigma / sqrt(n)';
 COMMENT ON COLUMN customs_risk.monitoring_alert.severity IS 'high beyond twice the limit, medium beyond 1.5 times, else low';
 COMMENT ON COLUMN customs_risk.monitoring_alert.raised_at IS 'when it was written';
 SELECT pg_catalog.pg_extension_config_dump('customs_risk.monitoring_alert', '');
 SELECT pg_catalog.pg_extension_config_dump('customs_risk.monitoring_alert_alert_id_seq', '');
 
 -- Chart the last year of every HS chapter x origin x office series that was active on at least
--- min_days days, with CUSUM (k 1, h 5, a 90-day baseline), and record the series in alert on
--- as_of.  Three metrics:
---   lines     lines declared a day, quiet days as 0; baseline the median and MAD of the first
---             90 days;
+-- min_days days and on most days of the first 90 (the baseline), with CUSUM (k 1, h 5), and
+-- record the series in alert on as_of.  Three metrics, each a mean of n items a day:
+--   lines     lines declared a day (n 1, quiet days as 0);
 --   value     the day's mean ln(1 + value) of a line, over days with valued lines;
 --   hit_rate  the day's share of inspections that found something, over days with inspections.
--- A daily mean of n items varies by sigma / sqrt(n), and in this trade n is often 1 to 5 with
--- a lumpy, many-peaked spread of values: a median and MAD of the daily points misplaces the
--- centre and the spread, and stable series drifted into alert.  So value and hit rate are
--- charted as z-scores, (day's mean - baseline mean) / (baseline sd / sqrt(n)), from the mean
--- and standard deviation of the baseline's items, winsorised at 4 so that one odd day adds at
--- most 3 to the CUSUM (two are needed for an alert), with known target 0 and sigma 1.
--- About one false alert in 25 stable series-years on the benchmark's generated year (see
--- bin/bench-monitoring); a 3-sigma shift is caught within 3 days (the monitoring tests).
+-- Each is charted as a z-score, (day's mean - baseline mean) / (baseline sd / sqrt(n)), from the
+-- mean and standard deviation of the baseline's items, with known target 0 and sigma 1.  A daily
+-- mean of n items varies by sigma / sqrt(n), and n is often 1 to 5 here, with values in several
+-- clusters and counts of a few a day: a median and MAD of the daily points misplace centre and
+-- spread (they raised 46 false alerts on the last day of a stable generated year, 64 series of
+-- 577 on lines at some point of it).  The z-scores are winsorised at 3, so one odd day adds at
+-- most 2 to the CUSUM and three days are needed for an alert: a shift of 3 sigmas or more on
+-- the day is caught on its third day.  Counts of a few a day are Poisson at least: their sd is
+-- at least sqrt(mean).  bin/bench-monitoring prints how many stable series alert at some point.
 -- Sends NOTIFY customs_risk_alerts with the run's date and count; returns the new alerts, the
 -- furthest from their baseline first.
 CREATE FUNCTION customs_risk.run_monitoring(as_of date, min_days integer DEFAULT 120)
@@ -71,8 +71,8 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
 
-    -- one row a series and day: the lines, and the count, sum and sum of squares of the items
-    -- of the two mean metrics (for a 0/1 hit the square is the hit)
+    -- one row a series and day: the lines, and the count, sum and sum of squares of the valued
+    -- lines' ln(1 + value)
     CREATE TEMP TABLE mon_daily ON COMMIT DROP AS
     SELECT x.chapter, x.origin, x.office_code, x.day, count(*)::float8 AS lines,
            count(x.lv)::float8 AS n, sum(x.lv) AS s, sum(x.lv * x.lv) AS ss
@@ -86,8 +86,7 @@ BEGIN
              WHERE d.declared_on > as_of - 365 AND d.declared_on <= as_of) x
      GROUP BY 1, 2, 3, 4;
     -- a series is charted when it was active on min_days days and on most days of the baseline
-    -- (the first 90): the lines baseline is a median, and a series quiet on half its days has a
-    -- median of nothing, from which an ordinary day already looks like a rise
+    -- (the first 90): sparser ones give too few baseline days for a mean and spread to trust
     CREATE TEMP TABLE mon_series ON COMMIT DROP AS
     SELECT chapter, origin, office_code FROM mon_daily
      GROUP BY 1, 2, 3
@@ -95,8 +94,18 @@ BEGIN
     ANALYZE mon_daily;
     ANALYZE mon_series;
 
+    -- a row per metric, series and day: its items' count n, sum s and sum of squares ss (for a
+    -- 0/1 hit the square is the hit)
     CREATE TEMP TABLE mon_means ON COMMIT DROP AS
-    SELECT 'value' AS metric, m.chapter, m.origin, m.office_code, m.day, m.n, m.s, m.ss
+    SELECT 'lines' AS metric, s.chapter, s.origin, s.office_code, d.day, 1::float8 AS n,
+           coalesce(m.lines, 0) AS s, coalesce(m.lines, 0) ^ 2 AS ss
+      FROM mon_series s
+     -- quiet days count: a series that stops must drift down, not skip the days
+     CROSS JOIN (SELECT (as_of - 364 + g)::date AS day FROM generate_series(0, 364) g) d
+      LEFT JOIN mon_daily m ON m.chapter = s.chapter AND m.origin = s.origin AND m.office_code = s.office_code
+                           AND m.day = d.day
+    UNION ALL
+    SELECT 'value', m.chapter, m.origin, m.office_code, m.day, m.n, m.s, m.ss
       FROM mon_daily m JOIN mon_series USING (chapter, origin, office_code)
      WHERE m.n > 0
     UNION ALL
@@ -111,36 +120,28 @@ BEGIN
              WHERE i.inspected_on > as_of - 365 AND i.inspected_on <= as_of) r
       JOIN mon_series USING (chapter, origin, office_code)
      GROUP BY 1, 2, 3, 4, 5;
+    ANALYZE mon_means;
 
     CREATE TEMP TABLE mon_charted ON COMMIT DROP AS
-    WITH days AS (SELECT (as_of - 364 + g)::date AS day FROM generate_series(0, 364) g),
-    filled AS (
-        -- quiet days count: a series that stops must drift down, not skip the days
-        SELECT s.chapter, s.origin, s.office_code, d.day, coalesce(m.lines, 0) AS lines
-          FROM mon_series s CROSS JOIN days d
-          LEFT JOIN mon_daily m ON m.chapter = s.chapter AND m.origin = s.origin AND m.office_code = s.office_code
-                               AND m.day = d.day
-    ), base AS (
-        -- the baseline's items: their mean and standard deviation (at least 1e-9 x the mean,
-        -- so a constant baseline makes any change an alert and no change none)
-        SELECT metric, chapter, origin, office_code, sum(m.s) / sum(m.n) AS mu,
-               greatest(sqrt(greatest(sum(m.ss) - sum(m.s) ^ 2 / sum(m.n), 0) / (sum(m.n) - 1)),
-                        1e-9 * greatest(abs(sum(m.s) / sum(m.n)), 1)) AS sd
-          FROM mon_means m WHERE m.day <= as_of - 275
-         GROUP BY 1, 2, 3, 4 HAVING sum(m.n) >= 2
+    WITH base AS (
+        -- the baseline's items: their mean and standard deviation, at least sqrt(mean) for
+        -- counts and 1e-9 x the mean for any (a constant baseline: any change is an alert)
+        SELECT metric, chapter, origin, office_code, s / n AS mu,
+               greatest(sqrt(greatest(ss - s ^ 2 / n, 0) / (n - 1)),
+                        CASE WHEN metric = 'lines' THEN sqrt(s / n) ELSE 0 END,
+                        1e-9 * greatest(abs(s / n), 1)) AS sd
+          FROM (SELECT m.metric, m.chapter, m.origin, m.office_code, sum(m.n) AS n, sum(m.s) AS s, sum(m.ss) AS ss
+                  FROM mon_means m WHERE m.day <= as_of - 275
+                 GROUP BY 1, 2, 3, 4 HAVING sum(m.n) >= 2) t
     )
-    SELECT f.chapter, f.origin, f.office_code, 'lines' AS metric, NULL::float8 AS mu, NULL::float8 AS sd,
-           customs_risk.cusum_summary(customs_risk.daily_series(f.day, f.lines), k => 1, h => 5, baseline_days => 90) AS c
-      FROM filled f GROUP BY 1, 2, 3
-    UNION ALL
     SELECT m.chapter, m.origin, m.office_code, m.metric, b.mu, b.sd,
            customs_risk.cusum_summary(
-               customs_risk.daily_series(m.day, greatest(-4, least(4, (m.s / m.n - b.mu) / (b.sd / sqrt(m.n))))),
+               customs_risk.daily_series(m.day, greatest(-3, least(3, (m.s / m.n - b.mu) / (b.sd / sqrt(m.n))))),
                k => 1, h => 5, baseline_days => count(*) FILTER (WHERE m.day <= as_of - 275)::int,
-               target => 0, sigma => 1)
+               target => 0, sigma => 1) AS c
       FROM mon_means m JOIN base b USING (metric, chapter, origin, office_code)
      GROUP BY m.metric, m.chapter, m.origin, m.office_code, b.mu, b.sd
-     -- a rate needs days with inspections on most days; a value, days with lines (as the series)
+     -- value and hit rate need points (days with lines, with inspections) on min_days days
     HAVING count(*) >= min_days;
 
     -- in alert on as_of: the last point is outside its limits
@@ -151,7 +152,7 @@ BEGIN
              baseline_sigma, severity)
         SELECT run_monitoring.as_of, c.metric, c.chapter, c.origin, c.office_code, (c.c).first_alert,
                CASE WHEN (c.c).last_statistic > 0 THEN 'up' ELSE 'down' END,
-               (c.c).last_statistic, coalesce(c.mu, (c.c).baseline_mean), coalesce(c.sd, (c.c).baseline_sigma),
+               (c.c).last_statistic, c.mu, c.sd,
                CASE WHEN abs((c.c).last_statistic) > 10 THEN 'high'
                     WHEN abs((c.c).last_statistic) > 7.5 THEN 'medium' ELSE 'low' END
           FROM mon_charted c

@@ -33,7 +33,7 @@ SELECT d.declaration_id, 1, '9701100000', 'HM', 1000 * (1 + (customs_risk.gen_un
 
 -- Lumpy values, as in real trade: a day's lines (1 to 4 at Christmas Island, 8 to 12 at the
 -- Cocos Islands) come from three clusters of value, near e^2, e^9 and e^14.  Christmas Island
--- stays so all year; at the Cocos Islands every value falls to a hundredth from 26 December
+-- stays so all year; at the Cocos Islands every value falls to a thousandth from 26 December
 -- (undervaluation).  Cook Islands: 10 to 14 inspected lines a day, one in ten a hit, one in two
 -- from 26 December; Niue: 1 to 3 inspected lines a day, one in twenty a hit, all year.
 CREATE FUNCTION pg_temp.lumpy(origin text, lo int, hi int, first_drop date, p_hit float8, p_hit_after float8)
@@ -47,7 +47,7 @@ RETURNS void LANGUAGE sql AS $$
     INSERT INTO customs_risk.declaration_line (declaration_id, line_no, hs, origin_country, value)
     SELECT d.declaration_id, 1, '9701100000', origin,
            round((exp(CASE WHEN u.c < 0.2 THEN 2 WHEN u.c < 0.5 THEN 9 ELSE 14 END + 2 * u.e - 1)
-                  * CASE WHEN d.declared_on >= first_drop THEN 0.01 ELSE 1 END)::numeric, 2)
+                  * CASE WHEN d.declared_on >= first_drop THEN 0.001 ELSE 1 END)::numeric, 2)
       FROM customs_risk.declaration d,
            LATERAL (SELECT customs_risk.gen_uniform(hashtext(d.declaration_id), 5, 7) AS c,
                            customs_risk.gen_uniform(hashtext(d.declaration_id), 6, 7) AS e) u
@@ -77,10 +77,11 @@ SELECT ok((SELECT first_alert BETWEEN '2030-12-26' AND '2030-12-28' FROM run1 WH
           'within three days of the jump');
 SELECT is((SELECT count(*) FROM run1 WHERE origin IN ('CX', 'NU')), 0::bigint,
           'lumpy values, 1 to 4 lines a day, and a rare hit over 1 to 3 inspections a day raise no alert over a year');
--- ln(1/100) is about one standard deviation of a line's ln value here: with 8 to 12 lines a
--- day, about 3 sigmas on the day's mean, 2 more than k on the CUSUM a day, over h = 5 on the 3rd
-SELECT is((SELECT direction || ' ' || (first_alert BETWEEN '2030-12-26' AND '2030-12-29') FROM run1 WHERE origin = 'CC' AND metric = 'value'),
-          'down true', 'values that fall to a hundredth raise a value alert, down, within four days');
+-- ln(1/1000) is about 1.5 standard deviations of a line's ln value here: with 8 to 12 lines a
+-- day, over 4 sigmas on the day's mean, winsorised to 3, 2 more than k on the CUSUM a day: over
+-- h = 5 on the third day
+SELECT is((SELECT direction || ' ' || (first_alert BETWEEN '2030-12-26' AND '2030-12-28') FROM run1 WHERE origin = 'CC' AND metric = 'value'),
+          'down true', 'values that fall to a thousandth raise a value alert, down, within three days');
 SELECT is((SELECT count(*) FROM run1 WHERE origin = 'CC' AND metric <> 'value'), 0::bigint,
           'and no other: the lines did not change');
 SELECT is((SELECT direction || ' ' || (first_alert BETWEEN '2030-12-26' AND '2030-12-28') FROM run1 WHERE origin = 'CK' AND metric = 'hit_rate'),

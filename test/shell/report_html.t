@@ -1,6 +1,6 @@
 #!/bin/bash
-# report_html() on the sample, after a week of channel decisions and a monitoring run (all rolled
-# back): the page is well-formed, and headless Chromium lays out its six SVG charts with their
+# report_html() on the sample, after a week of channel decisions, a monitoring run and two alerts
+# (all rolled back): the page is well-formed, and headless Chromium lays out its six SVG charts with their
 # bars and points and paints a screenshot of them.
 source "$(dirname "$0")/tap.sh"
 plan 14
@@ -14,6 +14,11 @@ SET client_min_messages = warning;
 \i $CR_ROOT/reports/targeting_demo.sql
 SELECT count(*) FROM generate_series('2020-03-03'::date, '2020-03-06', '1 day') d, customs_risk.select_for_day(d::date) s;
 SELECT count(*) FROM customs_risk.run_monitoring('2021-03-31');
+-- the sample's run raises none: two alerts of that date, as a run on a moving flow would write
+INSERT INTO customs_risk.monitoring_alert (as_of, metric, hs_chapter, origin, office_code, first_alert, direction,
+                                           statistic, baseline_mean, baseline_sigma, severity)
+VALUES ('2021-03-31', 'lines', 39, 'CN', '20', '2021-03-20', 'up', 11.2, 1.75, 1.32, 'high'),
+       ('2021-03-31', 'value', 85, 'CN', '30', '2021-03-27', 'down', -6.1, 11.4, 4.2, 'low');
 \pset format unaligned
 \pset tuples_only on
 \o $REPORT
@@ -48,7 +53,7 @@ like "$(chart 'Inspections / expected for the trade mix and risk, by district (1
      '\|720\|([2-9]|[1-9][0-9])\|0$' "the harmonisation chart draws a bar per district"
 like "$(chart 'Monitoring alerts by customs house (red: at least one high)')" '\|720\|[1-9][0-9]*\|0$' "the alerts chart draws its bars"
 like "$(chart 'Importers by current credit grade')" '\|720\|4\|0$' "the grades chart draws the four grades"
-# the sample's run raises one alert (a header row and at most 15 alerts)
+# the two alerts (a header row and at most 15 alerts)
 like "$(grep -o '<table class="alerts">.*</table>' "$TMP/dom.html" | grep -o '<tr>' | wc -l)" '^([2-9]|1[0-6])$' "the alerts table lists the strongest alerts"
 
 timeout 120 chromium --headless --no-sandbox --disable-gpu --hide-scrollbars --window-size=1100,3200 \
