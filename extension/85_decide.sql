@@ -310,11 +310,23 @@ BEGIN
     RAISE DEBUG 'select_for_day: capacity in % ms', round(extract(epoch FROM clock_timestamp() - t) * 1000); t := clock_timestamp();
 
     -- 3. the top-up to the expected shares, from the highest-scoring would-be-green
-    --    declarations (ties broken by the keyed random draw), within the room capacity leaves
+    --    declarations (ties broken by the keyed random draw), within the room capacity leaves.
+    --    One pass counts each office's declarations by channel after capacity, and its
+    --    top-up candidates without a hit (score 0, ranked by draw alone) by draw in 4096
+    --    buckets: the ranking then needs only the scored candidates and the unscored ones
+    --    up to the bucket where an office's quota is reached, not every green declaration.
     CREATE TEMP TABLE sel_topup ON COMMIT DROP AS
-    WITH after_cap AS NOT MATERIALIZED (      -- each use rescans sel: cheaper than writing it again
-        SELECT a.*, CASE WHEN h.declaration_id IS NOT NULL THEN 'blue'::customs_risk.channel ELSE a.ch0 END AS ch1
-          FROM sel a LEFT JOIN sel_held h ON h.declaration_id = a.declaration_id
+    WITH counts AS MATERIALIZED (
+        SELECT a.office_code, c.ch1, c.eligible, a.score > 0 AS scored,
+               CASE WHEN c.ch1 = 'green' AND c.eligible AND a.score = 0 THEN floor(a.draw * 4096)::int END AS bucket,
+               count(*) AS n, min(a.share_red) AS share_red, min(a.share_yellow) AS share_yellow,
+               min(a.share_blue) AS share_blue, min(a.cap) AS cap
+          FROM sel a
+          LEFT JOIN sel_held h ON h.declaration_id = a.declaration_id,
+               -- greens a certified importer's grade draw keeps out of the top-up are not candidates
+               LATERAL (SELECT CASE WHEN h.declaration_id IS NOT NULL THEN 'blue'::customs_risk.channel ELSE a.ch0 END AS ch1,
+                               (a.rate_factor IS NULL OR a.gdraw < a.rate_factor) AS eligible) c
+         GROUP BY 1, 2, 3, 4, 5
     ), quota AS (
         SELECT q.office_code, q.n_scored, q.n_unscored, q.red_up, q.yellow_up,
                greatest(0, round(q.share_blue * q.n)::bigint - q.n_blue) AS blue_up
@@ -322,28 +334,26 @@ BEGIN
                        greatest(0, least(round(r.share_red * r.n)::bigint - r.n_red, r.room)) AS red_up,
                        greatest(0, least(round(r.share_yellow * r.n)::bigint - r.n_yellow,
                                          r.room - greatest(0, least(round(r.share_red * r.n)::bigint - r.n_red, r.room)))) AS yellow_up
-                  FROM (SELECT a.office_code, min(a.share_red) AS share_red, min(a.share_yellow) AS share_yellow,
-                               min(a.share_blue) AS share_blue, count(*) AS n,
-                               count(*) FILTER (WHERE a.ch1 = 'red') AS n_red,
-                               count(*) FILTER (WHERE a.ch1 = 'yellow') AS n_yellow,
-                               count(*) FILTER (WHERE a.ch1 = 'blue') AS n_blue,
-                               -- greens a certified importer's grade draw keeps out of the top-up do not count
-                               count(*) FILTER (WHERE a.ch1 = 'green' AND a.score > 0
-                                                  AND (a.rate_factor IS NULL OR a.gdraw < a.rate_factor)) AS n_scored,
-                               count(*) FILTER (WHERE a.ch1 = 'green' AND a.score = 0
-                                                  AND (a.rate_factor IS NULL OR a.gdraw < a.rate_factor)) AS n_unscored,
-                               coalesce(min(a.cap)::bigint - count(*) FILTER (WHERE a.ch1 IN ('red', 'yellow')),
-                                        count(*)) AS room
-                          FROM after_cap a GROUP BY a.office_code) r) q
+                  FROM (SELECT c.office_code, min(c.share_red) AS share_red, min(c.share_yellow) AS share_yellow,
+                               min(c.share_blue) AS share_blue, sum(c.n)::bigint AS n,
+                               coalesce(sum(c.n) FILTER (WHERE c.ch1 = 'red'), 0)::bigint AS n_red,
+                               coalesce(sum(c.n) FILTER (WHERE c.ch1 = 'yellow'), 0)::bigint AS n_yellow,
+                               coalesce(sum(c.n) FILTER (WHERE c.ch1 = 'blue'), 0)::bigint AS n_blue,
+                               coalesce(sum(c.n) FILTER (WHERE c.ch1 = 'green' AND c.eligible AND c.scored), 0)::bigint AS n_scored,
+                               coalesce(sum(c.n) FILTER (WHERE c.ch1 = 'green' AND c.eligible AND NOT c.scored), 0)::bigint AS n_unscored,
+                               coalesce(min(c.cap)::bigint - coalesce(sum(c.n) FILTER (WHERE c.ch1 IN ('red', 'yellow')), 0)::bigint,
+                                        sum(c.n)::bigint) AS room
+                          FROM counts c GROUP BY c.office_code) r) q
     ), cut AS (
-        -- greens without a hit (score 0) rank by draw alone: only those up to the draw of the
-        -- last one an office can take need ranking, not every green declaration (a long sort)
-        SELECT a.office_code,
-               percentile_disc(least(1.0, (greatest(q.red_up + q.yellow_up + q.blue_up - q.n_scored, 0) + 0.5)
-                                          / q.n_unscored)) WITHIN GROUP (ORDER BY a.draw) AS draw_cut
-          FROM after_cap a JOIN quota q ON q.office_code = a.office_code
-         WHERE a.ch1 = 'green' AND a.score = 0 AND (a.rate_factor IS NULL OR a.gdraw < a.rate_factor)
-         GROUP BY a.office_code, q.red_up, q.yellow_up, q.blue_up, q.n_scored, q.n_unscored
+        -- the first draw bucket by which an office has one unscored candidate more than it
+        -- can take; none (NULL): it may take them all
+        SELECT b.office_code, min(b.bucket) FILTER (WHERE b.upto > b.need) AS bucket_cut
+          FROM (SELECT c.office_code, c.bucket,
+                       sum(c.n) OVER (PARTITION BY c.office_code ORDER BY c.bucket) AS upto,
+                       greatest(q.red_up + q.yellow_up + q.blue_up - q.n_scored, 0) AS need
+                  FROM counts c JOIN quota q ON q.office_code = c.office_code
+                 WHERE c.bucket IS NOT NULL) b
+         GROUP BY b.office_code
     )
     -- (an office that tops up by model score ranks all its greens by it)
     SELECT g.declaration_id,
@@ -354,8 +364,11 @@ BEGIN
                    row_number() OVER (PARTITION BY a.office_code
                                       ORDER BY CASE WHEN a.topup_by = 'model' THEN a.model_score END DESC NULLS LAST,
                                                a.score DESC, a.draw, a.declaration_id) AS k
-              FROM after_cap a LEFT JOIN cut c ON c.office_code = a.office_code
-             WHERE a.ch1 = 'green' AND (a.score > 0 OR a.topup_by = 'model' OR a.draw <= c.draw_cut)
+              FROM sel a
+              LEFT JOIN sel_held h ON h.declaration_id = a.declaration_id
+              LEFT JOIN cut c ON c.office_code = a.office_code
+             WHERE h.declaration_id IS NULL AND a.ch0 = 'green'
+               AND (a.score > 0 OR a.topup_by = 'model' OR c.bucket_cut IS NULL OR floor(a.draw * 4096)::int <= c.bucket_cut)
                AND (a.rate_factor IS NULL OR a.gdraw < a.rate_factor)) g
       JOIN quota q ON q.office_code = g.office_code
      WHERE g.k <= q.red_up + q.yellow_up + q.blue_up;

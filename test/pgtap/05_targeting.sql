@@ -1,7 +1,7 @@
 -- Targeting on the bundled sample: profiles and their history, matching, decide(), batch selection.
 BEGIN;
 SET search_path = customs_risk, public;
-SELECT plan(30);
+SELECT plan(32);
 
 INSERT INTO profile (name, criteria, channel, weight, description, status, valid_from, owner_office, scope_offices) VALUES
  ('computers', 'hs <@ 8471 and origin in (CN, VN)', 'yellow', 2, 'check the unit price against the reference', 'active', '2020-01-01', 'NRC', NULL),
@@ -111,6 +111,18 @@ SELECT ok((SELECT red + yellow - by_random <= daily_capacity FROM day WHERE offi
 SELECT ok((SELECT red >= round(0.10 * declarations) AND yellow >= round(0.10 * declarations) AND blue >= round(0.05 * declarations)
              FROM day WHERE office_code = '20'),
           'office 20 (no capacity limit) reaches its expected shares');
+-- the top-up takes the best-ranked greens: no green left behind outranks a topped-up one of its
+-- office (profile score first, then the keyed draw, then the id)
+SELECT is((SELECT count(*)
+             FROM decision_log t
+             JOIN decision_log g ON g.office_code = t.office_code AND g.selected_by = 'batch-green'
+              AND g.decided_at = t.decided_at
+            WHERE t.selected_by = 'batch-topup'
+              AND (g.score > t.score OR (g.score = t.score AND (random_draw(g.declaration_id), g.declaration_id)
+                                                              < (random_draw(t.declaration_id), t.declaration_id)))),
+          0::bigint, 'no green declaration outranks one the top-up took');
+SELECT cmp_ok((SELECT count(*) FROM decision_log WHERE selected_by = 'batch-topup' AND office_code = '20'), '>', 0::bigint,
+              'office 20 needed a top-up');
 
 SELECT * FROM finish();
 ROLLBACK;
