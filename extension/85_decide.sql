@@ -232,17 +232,23 @@ BEGIN
     --    the log keeps (its index then grows at one end).
     CREATE TEMP TABLE sel ON COMMIT DROP AS
     WITH per_decl AS (
-        -- without a model anywhere: the plain lines (a one-time filter skips the other branch)
-        SELECT v.declaration_id, min(v.office) AS office_code, min(v.importer) AS importer,
+        -- Each branch groups in declaration order (ORDER BY ... OFFSET 0): the planner can then
+        -- group lines as they come in key order, and the joins to the small policy tables
+        -- below keep that order, so the final sort finds its input already sorted (a sort of
+        -- declarations in hash order compares ids that share long prefixes, a third of the
+        -- statement).  Order is only speed: every result is the same without it.
+        -- Without a model anywhere: the plain lines (a one-time filter skips the other branch).
+        (SELECT v.declaration_id, min(v.office) AS office_code, min(v.importer) AS importer,
                customs_risk.profile_union(customs_risk.match_profiles(v)) AS ids, NULL::float8 AS model_score
           FROM customs_risk.declaration_line_v v
          WHERE NOT with_model AND v.declared_on = select_for_day.day
            AND (select_for_day.office IS NULL OR v.office = select_for_day.office)
          GROUP BY v.declaration_id
+         ORDER BY v.declaration_id OFFSET 0)
         UNION ALL
         -- some office scores with a model: lines are matched with their model score (the
         -- highest line is the declaration's), as decide() does
-        SELECT l.declaration_id, min(l.office), min(l.importer),
+        (SELECT l.declaration_id, min(l.office), min(l.importer),
                customs_risk.profile_union(customs_risk.match_profiles(l)), max(l.model_score)
           FROM (SELECT v.*, CASE WHEN p.model_name IS NOT NULL THEN customs_risk.score(p.model_name, v) END AS model_score
                   FROM customs_risk.model_line_v v
@@ -251,6 +257,7 @@ BEGIN
                  WHERE with_model AND v.declared_on = select_for_day.day
                    AND (select_for_day.office IS NULL OR v.office = select_for_day.office)) l
          GROUP BY l.declaration_id
+         ORDER BY l.declaration_id OFFSET 0)
     ), pol AS MATERIALIZED (      -- once per customs house, not once per declaration
         SELECT h.office_code AS code, p.*
           FROM customs_risk.office h, LATERAL customs_risk.effective_policy(h.office_code) p
