@@ -322,19 +322,26 @@ BEGIN
     --    top-up candidates without a hit (score 0, ranked by draw alone) by draw in 4096
     --    buckets: the ranking then needs only the scored candidates and the unscored ones
     --    up to the bucket where an office's quota is reached, not every green declaration.
+    --    The same pass counts what the summary reports, so no further pass is needed for it.
+    CREATE TEMP TABLE sel_counts ON COMMIT DROP AS
+    SELECT a.office_code, c.ch1, c.eligible, a.score > 0 AS scored,
+           CASE WHEN c.ch1 = 'green' AND c.eligible AND a.score = 0 THEN floor(a.draw * 4096)::int END AS bucket,
+           count(*) AS n, min(a.share_red) AS share_red, min(a.share_yellow) AS share_yellow,
+           min(a.share_blue) AS share_blue, min(a.cap) AS cap,
+           count(*) FILTER (WHERE a.hit AND h.declaration_id IS NULL) AS n_hit,
+           count(*) FILTER (WHERE a.rnd) AS n_rnd,
+           count(*) FILTER (WHERE h.declaration_id IS NOT NULL) AS n_held,
+           count(*) FILTER (WHERE a.by_model AND NOT a.hit AND h.declaration_id IS NULL) AS n_model
+      FROM sel a
+      LEFT JOIN sel_held h ON h.declaration_id = a.declaration_id,
+           -- greens a certified importer's grade draw keeps out of the top-up are not candidates
+           LATERAL (SELECT CASE WHEN h.declaration_id IS NOT NULL THEN 'blue'::customs_risk.channel ELSE a.ch0 END AS ch1,
+                           (a.rate_factor IS NULL OR a.gdraw < a.rate_factor) AS eligible) c
+     GROUP BY 1, 2, 3, 4, 5;
+    ANALYZE sel_counts;
+
     CREATE TEMP TABLE sel_topup ON COMMIT DROP AS
-    WITH counts AS MATERIALIZED (
-        SELECT a.office_code, c.ch1, c.eligible, a.score > 0 AS scored,
-               CASE WHEN c.ch1 = 'green' AND c.eligible AND a.score = 0 THEN floor(a.draw * 4096)::int END AS bucket,
-               count(*) AS n, min(a.share_red) AS share_red, min(a.share_yellow) AS share_yellow,
-               min(a.share_blue) AS share_blue, min(a.cap) AS cap
-          FROM sel a
-          LEFT JOIN sel_held h ON h.declaration_id = a.declaration_id,
-               -- greens a certified importer's grade draw keeps out of the top-up are not candidates
-               LATERAL (SELECT CASE WHEN h.declaration_id IS NOT NULL THEN 'blue'::customs_risk.channel ELSE a.ch0 END AS ch1,
-                               (a.rate_factor IS NULL OR a.gdraw < a.rate_factor) AS eligible) c
-         GROUP BY 1, 2, 3, 4, 5
-    ), quota AS (
+    WITH quota AS (
         SELECT q.office_code, q.n_scored, q.n_unscored, q.red_up, q.yellow_up,
                greatest(0, round(q.share_blue * q.n)::bigint - q.n_blue) AS blue_up
           FROM (SELECT r.*,
@@ -350,7 +357,7 @@ BEGIN
                                coalesce(sum(c.n) FILTER (WHERE c.ch1 = 'green' AND c.eligible AND NOT c.scored), 0)::bigint AS n_unscored,
                                coalesce(min(c.cap)::bigint - coalesce(sum(c.n) FILTER (WHERE c.ch1 IN ('red', 'yellow')), 0)::bigint,
                                         sum(c.n)::bigint) AS room
-                          FROM counts c GROUP BY c.office_code) r) q
+                          FROM sel_counts c GROUP BY c.office_code) r) q
     ), cut AS (
         -- the first draw bucket by which an office has one unscored candidate more than it
         -- can take; none (NULL): it may take them all
@@ -358,12 +365,12 @@ BEGIN
           FROM (SELECT c.office_code, c.bucket,
                        sum(c.n) OVER (PARTITION BY c.office_code ORDER BY c.bucket) AS upto,
                        greatest(q.red_up + q.yellow_up + q.blue_up - q.n_scored, 0) AS need
-                  FROM counts c JOIN quota q ON q.office_code = c.office_code
+                  FROM sel_counts c JOIN quota q ON q.office_code = c.office_code
                  WHERE c.bucket IS NOT NULL) b
          GROUP BY b.office_code
     )
     -- (an office that tops up by model score ranks all its greens by it)
-    SELECT g.declaration_id,
+    SELECT g.declaration_id, g.office_code,
            CASE WHEN g.k <= q.red_up THEN 'red'
                 WHEN g.k <= q.red_up + q.yellow_up THEN 'yellow'
                 ELSE 'blue' END::customs_risk.channel AS ch2
@@ -399,22 +406,25 @@ BEGIN
       LEFT JOIN sel_topup t ON t.declaration_id = o.declaration_id;
     RAISE DEBUG 'select_for_day: logged in % ms', round(extract(epoch FROM clock_timestamp() - t) * 1000);
 
+    -- the summary from the counts and the top-up: topped-up declarations were green
     RETURN QUERY
-    SELECT o.office_code::text, count(*),
-           count(*) FILTER (WHERE o.ch = 'red'), count(*) FILTER (WHERE o.ch = 'yellow'),
-           count(*) FILTER (WHERE o.ch = 'blue'), count(*) FILTER (WHERE o.ch = 'green'),
-           count(*) FILTER (WHERE o.hit AND NOT o.held), count(*) FILTER (WHERE o.rnd),
-           count(*) FILTER (WHERE o.topped_up), count(*) FILTER (WHERE o.held),
-           (customs_risk.effective_policy(o.office_code)).daily_capacity,
-           count(*) FILTER (WHERE o.by_model AND NOT o.hit AND NOT o.held)
-      FROM (SELECT s.office_code, s.hit, s.rnd, s.by_model, h.declaration_id IS NOT NULL AS held,
-                   t.ch2 IS NOT NULL AS topped_up,
-                   coalesce(t.ch2, CASE WHEN h.declaration_id IS NOT NULL THEN 'blue'::customs_risk.channel ELSE s.ch0 END) AS ch
-              FROM sel s
-              LEFT JOIN sel_held h ON h.declaration_id = s.declaration_id
-              LEFT JOIN sel_topup t ON t.declaration_id = s.declaration_id) o
-     GROUP BY o.office_code ORDER BY o.office_code;
-    DROP TABLE sel, sel_held, sel_topup;
+    SELECT c.office_code::text, c.n, c.n_red + coalesce(t.up_red, 0), c.n_yellow + coalesce(t.up_yellow, 0),
+           c.n_blue + coalesce(t.up_blue, 0), c.n_green - coalesce(t.up, 0), c.n_hit, c.n_rnd,
+           coalesce(t.up, 0), c.n_held, (customs_risk.effective_policy(c.office_code)).daily_capacity, c.n_model
+      FROM (SELECT k.office_code, sum(k.n)::bigint AS n,
+                   coalesce(sum(k.n) FILTER (WHERE k.ch1 = 'red'), 0)::bigint AS n_red,
+                   coalesce(sum(k.n) FILTER (WHERE k.ch1 = 'yellow'), 0)::bigint AS n_yellow,
+                   coalesce(sum(k.n) FILTER (WHERE k.ch1 = 'blue'), 0)::bigint AS n_blue,
+                   coalesce(sum(k.n) FILTER (WHERE k.ch1 = 'green'), 0)::bigint AS n_green,
+                   sum(k.n_hit)::bigint AS n_hit, sum(k.n_rnd)::bigint AS n_rnd, sum(k.n_held)::bigint AS n_held,
+                   sum(k.n_model)::bigint AS n_model
+              FROM sel_counts k GROUP BY k.office_code) c
+      LEFT JOIN (SELECT u.office_code, count(*) AS up, count(*) FILTER (WHERE u.ch2 = 'red') AS up_red,
+                        count(*) FILTER (WHERE u.ch2 = 'yellow') AS up_yellow,
+                        count(*) FILTER (WHERE u.ch2 = 'blue') AS up_blue
+                   FROM sel_topup u GROUP BY u.office_code) t ON t.office_code = c.office_code
+     ORDER BY c.office_code;
+    DROP TABLE sel, sel_held, sel_counts, sel_topup;
 END
 $fn$;
 COMMENT ON FUNCTION customs_risk.select_for_day(date, text) IS
