@@ -6,7 +6,7 @@ MODULE_big = customs_risk
 OBJS = src/customs_risk.o src/hscode_core.o src/hscode.o src/hscode_index.o \
        src/criteria_core.o src/criteria.o src/row_reader.o src/code_list.o \
        src/profile_match.o src/selection.o src/column_args.o src/anchor_table.o \
-       src/profile_summary.o src/numeric_double.o src/singleton_row.o \
+       src/profile_summary.o src/numeric_double.o src/singleton_row.o src/sha256_core.o \
        src/beta_core.o src/hit_evidence.o src/ranking_eval.o src/price_ref.o \
        src/gbdt_core.o src/logit_core.o src/model_input.o src/model_codec.o \
        src/model_train.o src/model_score.o src/normal_core.o src/compliance.o \
@@ -16,7 +16,7 @@ OBJS = src/customs_risk.o src/hscode_core.o src/hscode.o src/hscode_index.o \
 # The install script has one source: the numbered fragments in extension/.
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 EXTRA_CLEAN = test/unit/hscode_test test/unit/criteria_test test/unit/beta_test test/unit/gbdt_test \
-             test/unit/logit_test test/unit/control_chart_test test/unit/gamma_test
+             test/unit/logit_test test/unit/control_chart_test test/unit/gamma_test test/unit/sha256_test
 
 REGRESS = setup hscode hscode_index reference data_model loader_errors criteria selection indicators evaluation price_ref compliance monitoring performance risk_register
 ISOLATION = profile_consistency
@@ -59,6 +59,9 @@ test/unit/logit_test: test/unit/logit_test.c test/unit/tap.h src/logit_core.c sr
 
 test/unit/control_chart_test: test/unit/control_chart_test.c test/unit/tap.h src/control_chart_core.c src/control_chart_core.h
 	$(CC) -std=c99 -O2 -g -Wall -Wextra $(WERROR) -Isrc -o $@ test/unit/control_chart_test.c src/control_chart_core.c -lm
+
+test/unit/sha256_test: test/unit/sha256_test.c test/unit/tap.h src/sha256_core.c src/sha256_core.h
+	$(CC) -std=c99 -O2 -g -Wall -Wextra $(WERROR) -Isrc -o $@ test/unit/sha256_test.c src/sha256_core.c
 
 test/unit/gamma_test: test/unit/gamma_test.c test/unit/tap.h src/gamma_core.c src/gamma_core.h
 	$(CC) -std=c99 -O2 -g -Wall -Wextra $(WERROR) -Isrc -o $@ test/unit/gamma_test.c src/gamma_core.c -lm

@@ -10,6 +10,14 @@ SELECT count(*) AS bins, min(n) >= 1800 AND max(n) <= 2200 AS even
   FROM (SELECT floor(random_draw_with('\x0102', i::text) * 10) AS bin, count(*) AS n
           FROM generate_series(1, 20000) i GROUP BY 1) b;
 SELECT random_draw_with(NULL, 'x') IS NULL AS null_key, random_draw_with('\x01', NULL) IS NULL AS null_id;
+-- the digest is the extension's own SHA-256: the same as the server's for keys and ids of every
+-- length across the 64-byte block boundaries (0 to 150 bytes each)
+SELECT count(*) AS pairs,
+       count(*) FILTER (WHERE random_draw_with(k, id) IS DISTINCT FROM
+                              ('x' || substr(encode(sha256(k || convert_to(id, 'UTF8')), 'hex'), 1, 13))::bit(52)::bigint
+                              / 4503599627370496.0) AS differ
+  FROM (SELECT decode(repeat('a5', n), 'hex') AS k, repeat(chr(65 + m % 26), m) AS id
+          FROM generate_series(0, 150) n, generate_series(0, 150) m) x;
 -- the draw under the database key is not for everyone
 CREATE ROLE customs_risk_t_clerk NOLOGIN;
 SELECT has_function_privilege('customs_risk_t_clerk', 'customs_risk.random_draw(text)', 'EXECUTE') AS clerk_may_draw,

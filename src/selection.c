@@ -9,51 +9,38 @@
  * per transaction, and returns only the draw: it does what a SECURITY DEFINER
  * function owned by the extension's owner would do, without the identity switch
  * that would cost more than the draw on each of a batch's million calls.  Like
- * the key, it is not granted to PUBLIC.
+ * the key, it is not granted to PUBLIC.  The digest is sha256_core.c's, on the stack:
+ * the server's resource-owned hash contexts cost more than the digest of an id.
  */
 #include "postgres.h"
 
 #include "access/xact.h"
 #include "catalog/pg_type.h"
-#include "common/cryptohash.h"
-#include "common/sha2.h"
 #include "fmgr.h"
 #include "storage/proc.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 
+#include "sha256_core.h"
 #include "singleton_row.h"
 
-/* The draw of one id under the key, with a hash context the caller made. */
+/* The draw of one id under the key. */
 static double
-Draw(pg_cryptohash_ctx *ctx, const bytea *key, const char *id, int idlen)
+Draw(const bytea *key, const char *id, int idlen)
 {
-	uint8		digest[PG_SHA256_DIGEST_LENGTH];
+	CrSha256	ctx;
+	uint8		digest[CR_SHA256_LEN];
 	uint64		bits = 0;
 
-	if (pg_cryptohash_init(ctx) < 0 ||
-		pg_cryptohash_update(ctx, (const uint8 *) VARDATA_ANY(key), VARSIZE_ANY_EXHDR(key)) < 0 ||
-		pg_cryptohash_update(ctx, (const uint8 *) id, idlen) < 0 ||
-		pg_cryptohash_final(ctx, digest, sizeof(digest)) < 0)
-	{
-		pg_cryptohash_free(ctx);
-		elog(ERROR, "could not compute SHA-256 for the random draw");
-	}
+	cr_sha256_init(&ctx);
+	cr_sha256_update(&ctx, VARDATA_ANY(key), VARSIZE_ANY_EXHDR(key));
+	cr_sha256_update(&ctx, id, idlen);
+	cr_sha256_final(&ctx, digest);
 	for (int i = 0; i < 7; i++)
 		bits = (bits << 8) | digest[i];
 	bits >>= 4;					/* the first 52 bits */
 	return (double) bits / 4503599627370496.0;
-}
-
-static pg_cryptohash_ctx *
-NewContext(void)
-{
-	pg_cryptohash_ctx *ctx = pg_cryptohash_create(PG_SHA256);
-
-	if (ctx == NULL)
-		elog(ERROR, "could not create a SHA-256 context for the random draw");
-	return ctx;
 }
 
 PG_FUNCTION_INFO_V1(random_draw_with);
@@ -63,11 +50,8 @@ random_draw_with(PG_FUNCTION_ARGS)
 {
 	bytea	   *key = PG_GETARG_BYTEA_PP(0);
 	text	   *id = PG_GETARG_TEXT_PP(1);
-	pg_cryptohash_ctx *ctx = NewContext();
-	double		draw = Draw(ctx, key, VARDATA_ANY(id), VARSIZE_ANY_EXHDR(id));
 
-	pg_cryptohash_free(ctx);
-	PG_RETURN_FLOAT8(draw);
+	PG_RETURN_FLOAT8(Draw(key, VARDATA_ANY(id), VARSIZE_ANY_EXHDR(id)));
 }
 
 PG_FUNCTION_INFO_V1(random_draws_with);
@@ -83,7 +67,6 @@ random_draws_with(PG_FUNCTION_ARGS)
 	Datum	   *draws;
 	int			dims[1],
 				lbs[1] = {1};
-	pg_cryptohash_ctx *ctx;
 
 	if (ARR_NDIM(ids) > 1)
 		ereport(ERROR,
@@ -91,7 +74,6 @@ random_draws_with(PG_FUNCTION_ARGS)
 				 errmsg("random_draws_with() needs a one-dimensional array of declaration ids")));
 	deconstruct_array(ids, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
 	draws = palloc(sizeof(Datum) * Max(n, 1));
-	ctx = NewContext();
 	for (int i = 0; i < n; i++)
 	{
 		text	   *id;
@@ -99,9 +81,8 @@ random_draws_with(PG_FUNCTION_ARGS)
 		if (nulls[i])
 			continue;
 		id = DatumGetTextPP(elems[i]);
-		draws[i] = Float8GetDatum(Draw(ctx, key, VARDATA_ANY(id), VARSIZE_ANY_EXHDR(id)));
+		draws[i] = Float8GetDatum(Draw(key, VARDATA_ANY(id), VARSIZE_ANY_EXHDR(id)));
 	}
-	pg_cryptohash_free(ctx);
 	dims[0] = n;
 	if (n == 0)
 		PG_RETURN_ARRAYTYPE_P(construct_empty_array(FLOAT8OID));
@@ -142,14 +123,8 @@ random_draw(PG_FUNCTION_ARGS)
 {
 	text	   *id = PG_GETARG_TEXT_PP(0);
 	bytea	   *key = CurrentKey();
-	pg_cryptohash_ctx *ctx;
-	double		draw;
 
 	if (key == NULL)
 		PG_RETURN_NULL();
-	/* a context per call: the resource owner frees contexts left at transaction end */
-	ctx = NewContext();
-	draw = Draw(ctx, key, VARDATA_ANY(id), VARSIZE_ANY_EXHDR(id));
-	pg_cryptohash_free(ctx);
-	PG_RETURN_FLOAT8(draw);
+	PG_RETURN_FLOAT8(Draw(key, VARDATA_ANY(id), VARSIZE_ANY_EXHDR(id)));
 }

@@ -1,7 +1,7 @@
 -- Targeting on the bundled sample: profiles and their history, matching, decide(), batch selection.
 BEGIN;
 SET search_path = customs_risk, public;
-SELECT plan(30);
+SELECT plan(35);
 
 INSERT INTO profile (name, criteria, channel, weight, description, status, valid_from, owner_office, scope_offices) VALUES
  ('computers', 'hs <@ 8471 and origin in (CN, VN)', 'yellow', 2, 'check the unit price against the reference', 'active', '2020-01-01', 'NRC', NULL),
@@ -111,6 +111,44 @@ SELECT ok((SELECT red + yellow - by_random <= daily_capacity FROM day WHERE offi
 SELECT ok((SELECT red >= round(0.10 * declarations) AND yellow >= round(0.10 * declarations) AND blue >= round(0.05 * declarations)
              FROM day WHERE office_code = '20'),
           'office 20 (no capacity limit) reaches its expected shares');
+-- the summary counts what the log holds, office by office (no office has max_hits_green here)
+CREATE FUNCTION pg_temp.summary_mismatches() RETURNS bigint LANGUAGE sql AS $$
+    SELECT count(*)
+      FROM day s
+      FULL JOIN (SELECT l.office_code, count(*) AS n, count(*) FILTER (WHERE l.channel = 'red') AS red,
+                        count(*) FILTER (WHERE l.channel = 'yellow') AS yellow,
+                        count(*) FILTER (WHERE l.channel = 'blue') AS blue,
+                        count(*) FILTER (WHERE l.channel = 'green') AS green,
+                        count(*) FILTER (WHERE cardinality(l.profile_ids) > 0 AND l.selected_by <> 'batch-capacity') AS by_profile,
+                        count(*) FILTER (WHERE l.random) AS by_random,
+                        count(*) FILTER (WHERE l.selected_by = 'batch-topup') AS topped_up,
+                        count(*) FILTER (WHERE l.selected_by = 'batch-capacity') AS held_back
+                   FROM customs_risk.decision_log l
+                  WHERE l.decided_at = (SELECT max(decided_at) FROM customs_risk.decision_log WHERE selected_by LIKE 'batch-%')
+                  GROUP BY l.office_code) g ON g.office_code = s.office_code
+     WHERE (s.declarations, s.red, s.yellow, s.blue, s.green, s.by_profile, s.by_random, s.topped_up, s.held_back)
+           IS DISTINCT FROM (g.n, g.red, g.yellow, g.blue, g.green, g.by_profile, g.by_random, g.topped_up, g.held_back)
+$$;
+SELECT is(pg_temp.summary_mismatches(), 0::bigint, 'the batch summary counts what the decision log holds, office by office');
+-- again with office 40 able to inspect only 2 a day: inspections are held back, and counted
+UPDATE channel_policy SET daily_capacity = 2 WHERE office_code = '40';
+DROP TABLE day;
+CREATE TEMP TABLE day AS SELECT * FROM select_for_day('2020-03-02');
+SELECT ok((SELECT held_back > 0 AND red + yellow - by_random <= 2 FROM day WHERE office_code = '40'),
+          'with a capacity of 2, office 40 holds inspections back and keeps to it');
+SELECT is(pg_temp.summary_mismatches(), 0::bigint, 'the summary still counts what the log holds, held-back ones included');
+-- the top-up takes the best-ranked greens: no green left behind outranks a topped-up one of its
+-- office (profile score first, then the keyed draw, then the id)
+SELECT is((SELECT count(*)
+             FROM decision_log t
+             JOIN decision_log g ON g.office_code = t.office_code AND g.selected_by = 'batch-green'
+              AND g.decided_at = t.decided_at
+            WHERE t.selected_by = 'batch-topup'
+              AND (g.score > t.score OR (g.score = t.score AND (random_draw(g.declaration_id), g.declaration_id)
+                                                              < (random_draw(t.declaration_id), t.declaration_id)))),
+          0::bigint, 'no green declaration outranks one the top-up took');
+SELECT cmp_ok((SELECT count(*) FROM decision_log WHERE selected_by = 'batch-topup' AND office_code = '20'), '>', 0::bigint,
+              'office 20 needed a top-up');
 
 SELECT * FROM finish();
 ROLLBACK;
