@@ -841,6 +841,9 @@ typedef struct Layout
 				nodes,
 				splits,
 				leaves,
+				cut_start,
+				cuts,
+				bin_splits,
 				size;
 } Layout;
 
@@ -851,9 +854,13 @@ Flat(int depth)
 	return depth >= 0 && depth <= GBDT_MAX_FLAT_DEPTH;
 }
 
-/* The parts of a block for n_trees trees of nnodes nodes in all, compiled too if Flat(depth). */
+/*
+ * The parts of a block for n_trees trees of nnodes nodes in all over p features, compiled
+ * too if Flat(depth) (with room for a binned form: a model has no more distinct thresholds
+ * than nodes).
+ */
 static Layout
-ModelLayout(int n_trees, size_t nnodes, int depth)
+ModelLayout(int n_trees, size_t nnodes, int depth, int p)
 {
 	Layout		l;
 	size_t		slots = Flat(depth) ? (size_t) 1 << depth : 0,
@@ -863,7 +870,10 @@ ModelLayout(int n_trees, size_t nnodes, int depth)
 	l.nodes = l.starts + AlignUp(sizeof(uint32_t) * ((size_t) n_trees + 1));
 	l.splits = l.nodes + AlignUp(sizeof(GbdtNode) * nnodes);
 	l.leaves = l.splits + (slots > 0 ? AlignUp(sizeof(GbdtSplit) * (slots - 1) * trees) : 0);
-	l.size = l.leaves + sizeof(double) * slots * trees;
+	l.cut_start = l.leaves + AlignUp(sizeof(double) * slots * trees);
+	l.cuts = l.cut_start + (slots > 0 ? AlignUp(sizeof(uint32_t) * ((size_t) p + 1)) : 0);
+	l.bin_splits = l.cuts + (slots > 0 ? AlignUp(sizeof(double) * nnodes) : 0);
+	l.size = l.bin_splits + (slots > 0 ? sizeof(uint32_t) * (slots - 1) * trees : 0);
 	return l;
 }
 
@@ -878,13 +888,16 @@ ModelPoint(GbdtModel *m, const Layout *l, int depth)
 	m->flat_depth = depth;
 	m->splits = Flat(depth) ? (GbdtSplit *) (block + l->splits) : NULL;
 	m->leaves = Flat(depth) ? (double *) (block + l->leaves) : NULL;
+	m->cut_start = Flat(depth) ? (uint32_t *) (block + l->cut_start) : NULL;
+	m->cuts = Flat(depth) ? (double *) (block + l->cuts) : NULL;
+	m->bin_splits = Flat(depth) ? (uint32_t *) (block + l->bin_splits) : NULL;
 }
 
 /* One block for the model, its tree offsets, its nodes and their compiled form; NULL when out of memory. */
 static GbdtModel *
-ModelAlloc(const GbdtAllocator *a, int n_trees, size_t nnodes, int depth)
+ModelAlloc(const GbdtAllocator *a, int n_trees, size_t nnodes, int depth, int p)
 {
-	Layout		l = ModelLayout(n_trees, nnodes, depth);
+	Layout		l = ModelLayout(n_trees, nnodes, depth, p);
 	GbdtModel  *m = a->alloc(l.size);
 
 	if (m == NULL)
@@ -936,14 +949,80 @@ ModelDepth(const GbdtNode *nodes, const uint32_t *tree_start, int n_trees)
 }
 
 /*
+ * Collect every feature's distinct thresholds, ascending, into cuts; false (and no binned
+ * form) when a feature has more than GBDT_MAX_BIN_CUTS.  0 and -0 are one threshold: no
+ * value is below one and not the other.
+ */
+static int
+CollectCuts(GbdtModel *m)
+{
+	uint32_t	nnodes = m->tree_start[m->n_trees],
+				internal = 0,
+				out = 0;
+
+	memset(m->cut_start, 0, sizeof(uint32_t) * ((size_t) m->p + 1));
+	for (uint32_t k = 0; k < nnodes; k++)
+		if (m->nodes[k].feature >= 0)
+		{
+			m->cut_start[m->nodes[k].feature + 1]++;
+			internal++;
+		}
+	for (int j = 0; j < m->p; j++)
+		m->cut_start[j + 1] += m->cut_start[j];
+	/* fill each run from its back, so cut_start[j + 1] ends where run j starts */
+	for (uint32_t k = nnodes; k-- > 0;)
+		if (m->nodes[k].feature >= 0)
+			m->cuts[--m->cut_start[m->nodes[k].feature + 1]] = m->nodes[k].threshold;
+	/* now cut_start[j + 1] is where run j starts; sort and squeeze each run in place */
+	for (int j = 0; j < m->p; j++)
+	{
+		uint32_t	from = m->cut_start[j + 1],
+					to = j + 1 < m->p ? m->cut_start[j + 2] : internal;
+		uint32_t	start = out;
+
+		qsort(m->cuts + from, to - from, sizeof(double), CompareDouble);
+		for (uint32_t k = from; k < to; k++)
+			if (out == start || m->cuts[out - 1] != m->cuts[k])
+				m->cuts[out++] = m->cuts[k];
+		m->cut_start[j] = start;
+		if (out - start > GBDT_MAX_BIN_CUTS)
+			return 0;
+	}
+	m->cut_start[m->p] = out;
+	return 1;
+}
+
+/* Where threshold v (one of feature j's) is among the feature's cuts. */
+static uint32_t
+CutIndex(const GbdtModel *m, int j, double v)
+{
+	const double *c = m->cuts + m->cut_start[j];
+	uint32_t	lo = 0,
+				hi = m->cut_start[j + 1] - m->cut_start[j] - 1;
+
+	while (lo < hi)
+	{
+		uint32_t	mid = lo + (hi - lo) / 2;
+
+		if (c[mid] < v)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/*
  * Compile node i of a tree into slot k, at the given level, of a perfect tree of the
  * model's depth; the tree's slots are GBDT_FLAT_GROUP apart.  A leaf above the bottom
  * stands for both of its slot's children, so every path below it ends at a copy of its
  * value whatever the padding splits test.
  */
 static void
-FlattenNode(const GbdtNode *tree, int32_t i, uint32_t k, int level, int depth, GbdtSplit *splits, double *leaves)
+FlattenNode(const GbdtModel *m, const GbdtNode *tree, int32_t i, uint32_t k, int level, GbdtSplit *splits,
+			uint32_t *bin_splits, double *leaves)
 {
+	int			depth = m->flat_depth;
 	const GbdtNode *nd = tree + i;
 	int			leaf = nd->feature < 0;
 
@@ -958,12 +1037,15 @@ FlattenNode(const GbdtNode *tree, int32_t i, uint32_t k, int level, int depth, G
 
 		sp->threshold = nd->threshold;
 		sp->column = 2 * nd->feature + !nd->default_left;
+		if (bin_splits != NULL)
+			bin_splits[(size_t) k * GBDT_FLAT_GROUP] =
+				(uint32_t) sp->column << 8 | (uint32_t) (CutIndex(m, nd->feature, nd->threshold) + 1);
 	}
-	FlattenNode(tree, leaf ? i : nd->left, 2 * k + 1, level + 1, depth, splits, leaves);
-	FlattenNode(tree, leaf ? i : nd->right, 2 * k + 2, level + 1, depth, splits, leaves);
+	FlattenNode(m, tree, leaf ? i : nd->left, 2 * k + 1, level + 1, splits, bin_splits, leaves);
+	FlattenNode(m, tree, leaf ? i : nd->right, 2 * k + 2, level + 1, splits, bin_splits, leaves);
 }
 
-/* Fill the compiled layout of a model that has one (its nodes are in place and checked). */
+/* Fill the compiled layout of a model that has one (its nodes are in place and checked), binned too if it can be. */
 static void
 Flatten(GbdtModel *m)
 {
@@ -972,16 +1054,25 @@ Flatten(GbdtModel *m)
 
 	if (m->leaves == NULL)
 		return;
-	/* padding splits stay zero (column 0, threshold 0), as do the last group's spare trees */
+	if (!CollectCuts(m))
+	{
+		m->cut_start = NULL;
+		m->cuts = NULL;
+		m->bin_splits = NULL;
+	}
+	/* padding splits stay zero (column 0, threshold 0; binned: bound 0), as do the last group's spare trees */
 	memset(m->splits, 0, sizeof(GbdtSplit) * ns * groups * GBDT_FLAT_GROUP);
+	if (m->bin_splits != NULL)
+		memset(m->bin_splits, 0, sizeof(uint32_t) * ns * groups * GBDT_FLAT_GROUP);
 	memset(m->leaves, 0, sizeof(double) * (ns + 1) * groups * GBDT_FLAT_GROUP);
 	for (int t = 0; t < m->n_trees; t++)
 	{
 		size_t		g = (size_t) t / GBDT_FLAT_GROUP,
 					i = (size_t) t % GBDT_FLAT_GROUP;
 
-		FlattenNode(m->nodes + m->tree_start[t], 0, 0, 0, m->flat_depth,
-					m->splits + g * ns * GBDT_FLAT_GROUP + i, m->leaves + g * (ns + 1) * GBDT_FLAT_GROUP + i);
+		FlattenNode(m, m->nodes + m->tree_start[t], 0, 0, 0, m->splits + g * ns * GBDT_FLAT_GROUP + i,
+					m->bin_splits != NULL ? m->bin_splits + g * ns * GBDT_FLAT_GROUP + i : NULL,
+					m->leaves + g * (ns + 1) * GBDT_FLAT_GROUP + i);
 	}
 }
 
@@ -1044,7 +1135,7 @@ gbdt_train(const GbdtData *data, const GbdtParams *params, const GbdtAllocator *
 	if ((rc = Setup(&t)) == GBDT_OK && (rc = Boost(&t)) == GBDT_OK)
 	{
 		GbdtModel  *m = ModelAlloc(a, params->n_trees, t.nnodes,
-								   ModelDepth(t.nodes, t.tree_start, params->n_trees));
+								   ModelDepth(t.nodes, t.tree_start, params->n_trees), t.p);
 
 		if (m == NULL)
 			rc = GBDT_ENOMEM;
@@ -1246,6 +1337,89 @@ gbdt_predict_margin(const GbdtModel *model, const double *x)
 	return FlatMargin(model, row, 1);
 }
 
+uint8_t
+gbdt_bin(const GbdtModel *model, int j, double v)
+{
+	const double *c = model->cuts + model->cut_start[j],
+			   *b = c;
+	uint32_t	n = model->cut_start[j + 1] - model->cut_start[j];
+
+	if (n == 0)
+		return 0;
+	/* how many cuts are <= v, without a branch on the data: the answer stays in [b - c, b - c + n] */
+	while (n > 1)
+	{
+		uint32_t	half = n / 2;
+
+		b = b[half - 1] <= v ? b + half : b;
+		n -= half;
+	}
+	return (uint8_t) ((b - c) + (b[0] <= v));
+}
+
+/* The slot a binned row goes to from slot k of a binned tree, as Step. */
+static inline uint32_t
+BinStep(const uint32_t *tree, uint32_t k, const uint8_t *row)
+{
+	uint32_t	s = tree[(size_t) k * GBDT_FLAT_GROUP];
+
+	return 2 * k + 2 - (row[s >> 8] < (s & 0xFF));
+}
+
+/* FlatMargin over the binned splits: the same leaves, reached by byte compares, added in the same order. */
+double
+gbdt_predict_margin_binned(const GbdtModel *model, const uint8_t *row)
+{
+	const int	depth = model->flat_depth;
+	const size_t ns = ((size_t) 1 << depth) - 1;
+	const uint32_t *s = model->bin_splits;
+	const double *leaf = model->leaves;
+	double		margin = model->base_score;
+	int			t = 0;
+
+	for (; t + GBDT_FLAT_GROUP <= model->n_trees;
+		 t += GBDT_FLAT_GROUP, s += ns * GBDT_FLAT_GROUP, leaf += (ns + 1) * GBDT_FLAT_GROUP)
+	{
+		uint32_t	k0 = 0,
+					k1 = 0,
+					k2 = 0,
+					k3 = 0,
+					k4 = 0,
+					k5 = 0,
+					k6 = 0,
+					k7 = 0;
+
+		for (int d = 0; d < depth; d++)
+		{
+			k0 = BinStep(s, k0, row);
+			k1 = BinStep(s + 1, k1, row);
+			k2 = BinStep(s + 2, k2, row);
+			k3 = BinStep(s + 3, k3, row);
+			k4 = BinStep(s + 4, k4, row);
+			k5 = BinStep(s + 5, k5, row);
+			k6 = BinStep(s + 6, k6, row);
+			k7 = BinStep(s + 7, k7, row);
+		}
+		margin += leaf[(size_t) (k0 - ns) * GBDT_FLAT_GROUP];
+		margin += leaf[(size_t) (k1 - ns) * GBDT_FLAT_GROUP + 1];
+		margin += leaf[(size_t) (k2 - ns) * GBDT_FLAT_GROUP + 2];
+		margin += leaf[(size_t) (k3 - ns) * GBDT_FLAT_GROUP + 3];
+		margin += leaf[(size_t) (k4 - ns) * GBDT_FLAT_GROUP + 4];
+		margin += leaf[(size_t) (k5 - ns) * GBDT_FLAT_GROUP + 5];
+		margin += leaf[(size_t) (k6 - ns) * GBDT_FLAT_GROUP + 6];
+		margin += leaf[(size_t) (k7 - ns) * GBDT_FLAT_GROUP + 7];
+	}
+	for (int i = 0; t + i < model->n_trees; i++)
+	{
+		uint32_t	k = 0;
+
+		for (int d = 0; d < depth; d++)
+			k = BinStep(s + i, k, row);
+		margin += leaf[(size_t) (k - ns) * GBDT_FLAT_GROUP + i];
+	}
+	return margin;
+}
+
 /* The margin through the logistic function. */
 double
 gbdt_predict_proba(const GbdtModel *model, const double *x)
@@ -1417,7 +1591,7 @@ gbdt_deserialize(const unsigned char *buf, size_t len, const GbdtAllocator *a,
 	if (off != len)
 		return CoreFail(err, errlen, GBDT_ECORRUPT, "corrupt model: %zu bytes after the last tree", len - off);
 
-	m = ModelAlloc(a, (int) n_trees, total, -1);
+	m = ModelAlloc(a, (int) n_trees, total, -1, (int) p);
 	seen = a->alloc(largest);
 	if (m == NULL || seen == NULL)
 	{
@@ -1451,7 +1625,7 @@ gbdt_deserialize(const unsigned char *buf, size_t len, const GbdtAllocator *a,
 	m->flat_depth = depth;
 	if (Flat(depth))
 	{
-		Layout		l = ModelLayout((int) n_trees, total, depth);
+		Layout		l = ModelLayout((int) n_trees, total, depth, (int) p);
 		GbdtModel  *grown = a->realloc(m, l.size);
 
 		if (grown == NULL)
