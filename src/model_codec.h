@@ -45,7 +45,7 @@
 
 typedef struct CategorySlot
 {
-	uint64		key[2];			/* the text's first CATEGORY_INLINE bytes, zero padded */
+	uint64		key[2];			/* the text's first CATEGORY_INLINE bytes, zero padded (CategoryWord) */
 	uint32		hash;
 	int32		index;			/* -1: empty */
 	uint32		offset;			/* of the whole text in the column's arena */
@@ -123,13 +123,35 @@ extern int32 ModelDefFindCategory(const ModelColumn *col, const char *s, int len
  * any (ModelDefCategorySlot) overlaps the misses.  A text of up to CATEGORY_INLINE bytes
  * hashes by a multiply-mix of its two words, a longer one by hash_bytes.
  */
+/*
+ * Bytes 0 .. n - 1 (n <= 8) of s as a word, byte i at bits 8i, the rest zero, without
+ * reading past them or through memory (a word stored bytewise and read back whole would
+ * wait on the stores): two overlapping loads, or three bytes.
+ */
+static inline uint64
+CategoryWord(const char *s, int n)
+{
+	const unsigned char *u = (const unsigned char *) s;
+
+	if (n >= 4)
+	{
+		uint32		a = (uint32) u[0] | (uint32) u[1] << 8 | (uint32) u[2] << 16 | (uint32) u[3] << 24,
+					b = (uint32) u[n - 4] | (uint32) u[n - 3] << 8 | (uint32) u[n - 2] << 16 | (uint32) u[n - 1] << 24;
+
+		return (uint64) a | (uint64) b << (8 * (n - 4));
+	}
+	if (n > 0)
+		return (uint64) u[0] | (uint64) u[n / 2] << (8 * (n / 2)) | (uint64) u[n - 1] << (8 * (n - 1));
+	return 0;
+}
+
 static inline void
 ModelDefCategoryStart(const ModelColumn *col, const char *s, int len, CategoryKey *k)
 {
 	uint64		h;
 
-	k->key[0] = k->key[1] = 0;
-	memcpy(k->key, s, Min(len, CATEGORY_INLINE));
+	k->key[0] = CategoryWord(s, Min(len, 8));
+	k->key[1] = len > 8 ? CategoryWord(s + 8, Min(len - 8, 8)) : 0;
 	k->s = s;
 	k->len = len;
 	if (len > CATEGORY_INLINE)
