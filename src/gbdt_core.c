@@ -1221,25 +1221,33 @@ WalkMargin(const GbdtModel *model, const double *x)
 #error "FlatMargin walks eight trees at once"
 #endif
 
+/* What a compiled walk reads: the row itself, a prepared row (see gbdt_predict_margin), a binned row. */
+#define FLAT_RAW 0
+#define FLAT_PREPARED 1
+#define FLAT_BINNED 2
+
 /*
- * The slot a row goes to from slot k of a compiled tree: 2k + 1 on the left, 2k + 2 on
- * the right.  A prepared row (see gbdt_predict_margin) holds each feature twice with
- * missing values made infinite, so the split's column alone routes them; otherwise x is
- * the row itself and Child's test applies.
+ * The slot a row goes to from slot k of a compiled tree, its slot 0 at tree (its splits)
+ * or btree (its binned splits): 2k + 1 on the left, 2k + 2 on the right.  A prepared row
+ * holds each feature twice with missing values made infinite, so the split's column alone
+ * routes them; a binned row (uint8_t) does the same with bins and the binned splits;
+ * otherwise x is the row itself and Child's test applies.
  */
 static inline uint32_t
-Step(const GbdtSplit *tree, uint32_t k, const double *x, int prepared)
+Step(const GbdtSplit *tree, const uint32_t *btree, uint32_t k, const void *x, int mode)
 {
-	const GbdtSplit *s = tree + (size_t) k * GBDT_FLAT_GROUP;
+	size_t		slot = (size_t) k * GBDT_FLAT_GROUP;
 	uint32_t	left;
 
-	if (prepared)
-		left = x[s->column] < s->threshold;
+	if (mode == FLAT_BINNED)
+		left = ((const uint8_t *) x)[btree[slot] >> 8] < (btree[slot] & 0xFF);
+	else if (mode == FLAT_PREPARED)
+		left = ((const double *) x)[tree[slot].column] < tree[slot].threshold;
 	else
 	{
-		double		v = x[s->column >> 1];
+		double		v = ((const double *) x)[tree[slot].column >> 1];
 
-		left = (v < s->threshold) | ((v != v) & ~s->column & 1);	/* v != v: missing */
+		left = (v < tree[slot].threshold) | ((v != v) & ~tree[slot].column & 1);	/* v != v: missing */
 	}
 	return 2 * k + 2 - left;
 }
@@ -1250,24 +1258,26 @@ Step(const GbdtSplit *tree, uint32_t k, const double *x, int prepared)
  * trees go at once: each step waits on the load before it, and independent chains
  * overlap.  Slot k of the group's trees lies together, so tree i's slot is at a fixed
  * offset from k's and the eight walks need no base pointers of their own.  Inlined into
- * each caller, so prepared is a constant and the test in Step costs nothing.
+ * each caller, so mode is a constant and the tests in Step cost nothing.
  */
 #ifdef __GNUC__
-static inline double FlatMargin(const GbdtModel *model, const double *x, int prepared)
+static inline double FlatMargin(const GbdtModel *model, const void *x, int mode)
 			__attribute__((always_inline));
 #endif
 static inline double
-FlatMargin(const GbdtModel *model, const double *x, int prepared)
+FlatMargin(const GbdtModel *model, const void *x, int mode)
 {
 	const int	depth = model->flat_depth;
 	const size_t ns = ((size_t) 1 << depth) - 1;
 	const GbdtSplit *s = model->splits;
+	const uint32_t *b = model->bin_splits;
 	const double *leaf = model->leaves;
 	double		margin = model->base_score;
 	int			t = 0;
 
 	for (; t + GBDT_FLAT_GROUP <= model->n_trees;
-		 t += GBDT_FLAT_GROUP, s += ns * GBDT_FLAT_GROUP, leaf += (ns + 1) * GBDT_FLAT_GROUP)
+		 t += GBDT_FLAT_GROUP, s += ns * GBDT_FLAT_GROUP, b += mode == FLAT_BINNED ? ns * GBDT_FLAT_GROUP : 0,
+		 leaf += (ns + 1) * GBDT_FLAT_GROUP)
 	{
 		uint32_t	k0 = 0,
 					k1 = 0,
@@ -1280,14 +1290,14 @@ FlatMargin(const GbdtModel *model, const double *x, int prepared)
 
 		for (int d = 0; d < depth; d++)
 		{
-			k0 = Step(s, k0, x, prepared);
-			k1 = Step(s + 1, k1, x, prepared);
-			k2 = Step(s + 2, k2, x, prepared);
-			k3 = Step(s + 3, k3, x, prepared);
-			k4 = Step(s + 4, k4, x, prepared);
-			k5 = Step(s + 5, k5, x, prepared);
-			k6 = Step(s + 6, k6, x, prepared);
-			k7 = Step(s + 7, k7, x, prepared);
+			k0 = Step(s + 0, b + 0, k0, x, mode);
+			k1 = Step(s + 1, b + 1, k1, x, mode);
+			k2 = Step(s + 2, b + 2, k2, x, mode);
+			k3 = Step(s + 3, b + 3, k3, x, mode);
+			k4 = Step(s + 4, b + 4, k4, x, mode);
+			k5 = Step(s + 5, b + 5, k5, x, mode);
+			k6 = Step(s + 6, b + 6, k6, x, mode);
+			k7 = Step(s + 7, b + 7, k7, x, mode);
 		}
 		/* in tree order, as the walk adds them, so the margin is the same to the bit */
 		margin += leaf[(size_t) (k0 - ns) * GBDT_FLAT_GROUP];
@@ -1305,7 +1315,7 @@ FlatMargin(const GbdtModel *model, const double *x, int prepared)
 		uint32_t	k = 0;
 
 		for (int d = 0; d < depth; d++)
-			k = Step(s + i, k, x, prepared);
+			k = Step(s + i, b + i, k, x, mode);
 		margin += leaf[(size_t) (k - ns) * GBDT_FLAT_GROUP + i];
 	}
 	return margin;
@@ -1326,7 +1336,7 @@ gbdt_predict_margin(const GbdtModel *model, const double *x)
 	if (model->leaves == NULL)
 		return WalkMargin(model, x);
 	if (model->p > FLAT_ROW_MAX || model->p > model->n_trees * model->flat_depth)
-		return FlatMargin(model, x, 0);
+		return FlatMargin(model, x, FLAT_RAW);
 	for (int j = 0; j < model->p; j++)
 	{
 		double		v = x[j];
@@ -1334,7 +1344,7 @@ gbdt_predict_margin(const GbdtModel *model, const double *x)
 		row[2 * j] = v != v ? -INFINITY : v;
 		row[2 * j + 1] = v != v ? INFINITY : v;
 	}
-	return FlatMargin(model, row, 1);
+	return FlatMargin(model, row, FLAT_PREPARED);
 }
 
 /*
@@ -1361,67 +1371,10 @@ gbdt_bin(const GbdtModel *model, int j, double v)
 	return (uint8_t) count;
 }
 
-/* The slot a binned row goes to from slot k of a binned tree, as Step. */
-static inline uint32_t
-BinStep(const uint32_t *tree, uint32_t k, const uint8_t *row)
-{
-	uint32_t	s = tree[(size_t) k * GBDT_FLAT_GROUP];
-
-	return 2 * k + 2 - (row[s >> 8] < (s & 0xFF));
-}
-
-/* FlatMargin over the binned splits: the same leaves, reached by byte compares, added in the same order. */
 double
 gbdt_predict_margin_binned(const GbdtModel *model, const uint8_t *row)
 {
-	const int	depth = model->flat_depth;
-	const size_t ns = ((size_t) 1 << depth) - 1;
-	const uint32_t *s = model->bin_splits;
-	const double *leaf = model->leaves;
-	double		margin = model->base_score;
-	int			t = 0;
-
-	for (; t + GBDT_FLAT_GROUP <= model->n_trees;
-		 t += GBDT_FLAT_GROUP, s += ns * GBDT_FLAT_GROUP, leaf += (ns + 1) * GBDT_FLAT_GROUP)
-	{
-		uint32_t	k0 = 0,
-					k1 = 0,
-					k2 = 0,
-					k3 = 0,
-					k4 = 0,
-					k5 = 0,
-					k6 = 0,
-					k7 = 0;
-
-		for (int d = 0; d < depth; d++)
-		{
-			k0 = BinStep(s, k0, row);
-			k1 = BinStep(s + 1, k1, row);
-			k2 = BinStep(s + 2, k2, row);
-			k3 = BinStep(s + 3, k3, row);
-			k4 = BinStep(s + 4, k4, row);
-			k5 = BinStep(s + 5, k5, row);
-			k6 = BinStep(s + 6, k6, row);
-			k7 = BinStep(s + 7, k7, row);
-		}
-		margin += leaf[(size_t) (k0 - ns) * GBDT_FLAT_GROUP];
-		margin += leaf[(size_t) (k1 - ns) * GBDT_FLAT_GROUP + 1];
-		margin += leaf[(size_t) (k2 - ns) * GBDT_FLAT_GROUP + 2];
-		margin += leaf[(size_t) (k3 - ns) * GBDT_FLAT_GROUP + 3];
-		margin += leaf[(size_t) (k4 - ns) * GBDT_FLAT_GROUP + 4];
-		margin += leaf[(size_t) (k5 - ns) * GBDT_FLAT_GROUP + 5];
-		margin += leaf[(size_t) (k6 - ns) * GBDT_FLAT_GROUP + 6];
-		margin += leaf[(size_t) (k7 - ns) * GBDT_FLAT_GROUP + 7];
-	}
-	for (int i = 0; t + i < model->n_trees; i++)
-	{
-		uint32_t	k = 0;
-
-		for (int d = 0; d < depth; d++)
-			k = BinStep(s + i, k, row);
-		margin += leaf[(size_t) (k - ns) * GBDT_FLAT_GROUP + i];
-	}
-	return margin;
+	return FlatMargin(model, row, FLAT_BINNED);
 }
 
 /* The margin through the logistic function. */

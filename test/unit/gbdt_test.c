@@ -1203,27 +1203,20 @@ TestDeep(void)
 	FreeSet(&s);
 }
 
-/* CPU seconds for predicting reps passes over n rows of width p; *sink keeps the work. */
+/*
+ * CPU seconds for predicting reps passes over n rows of width p, the binned rows (2p
+ * bytes each) when brows is not NULL; *sink keeps the work.
+ */
 static double
-PredictSeconds(const GbdtModel *m, const double *rows, size_t n, int p, int reps, double *sink)
+PredictSeconds(const GbdtModel *m, const double *rows, const uint8_t *brows, size_t n, int p, int reps,
+			   double *sink)
 {
 	clock_t		t0 = clock();
 
 	for (int r = 0; r < reps; r++)
 		for (size_t i = 0; i < n; i++)
-			*sink += gbdt_predict_margin(m, rows + i * (size_t) p);
-	return (double) (clock() - t0) / CLOCKS_PER_SEC;
-}
-
-/* CPU seconds for reps passes over n binned rows of width p. */
-static double
-PredictBinnedSeconds(const GbdtModel *m, const uint8_t *rows, size_t n, int p, int reps, double *sink)
-{
-	clock_t		t0 = clock();
-
-	for (int r = 0; r < reps; r++)
-		for (size_t i = 0; i < n; i++)
-			*sink += gbdt_predict_margin_binned(m, rows + i * 2 * (size_t) p);
+			*sink += brows != NULL ? gbdt_predict_margin_binned(m, brows + i * 2 * (size_t) p)
+				: gbdt_predict_margin(m, rows + i * (size_t) p);
 	return (double) (clock() - t0) / CLOCKS_PER_SEC;
 }
 
@@ -1268,9 +1261,9 @@ TestCompiledTiming(void)
 	/* the best of three, alternating, so a busy moment elsewhere does not decide */
 	for (int k = 0; k < 3; k++)
 	{
-		double		a = PredictSeconds(&w, rows, n, 10, 2, &sum1),
-					b = PredictSeconds(m, rows, n, 10, 2, &sum2),
-					c = PredictBinnedSeconds(m, brows, n, 10, 2, &sum3);
+		double		a = PredictSeconds(&w, rows, NULL, n, 10, 2, &sum1),
+					b = PredictSeconds(m, rows, NULL, n, 10, 2, &sum2),
+					c = PredictSeconds(m, NULL, brows, n, 10, 2, &sum3);
 
 		walk = a < walk ? a : walk;
 		flat = b < flat ? b : flat;
