@@ -118,15 +118,9 @@ extern void ModelDefAddCategory(ModelDef *m, int c, const char *s, int len, doub
 extern int32 ModelDefFindCategory(const ModelColumn *col, const char *s, int len);
 
 /*
- * The same in two steps, for a row's many columns at once: a big column's lookup misses
- * the cache, and starting every column's fetch (ModelDefCategoryStart) before waiting on
- * any (ModelDefCategorySlot) overlaps the misses.  A text of up to CATEGORY_INLINE bytes
- * hashes by a multiply-mix of its two words, a longer one by hash_bytes.
- */
-/*
  * Bytes 0 .. n - 1 (n <= 8) of s as a word, byte i at bits 8i, the rest zero, without
  * reading past them or through memory (a word stored bytewise and read back whole would
- * wait on the stores): two overlapping loads, or three bytes.
+ * wait on the stores): two overlapping 4-byte reads, or three bytes.
  */
 static inline uint64
 CategoryWord(const char *s, int n)
@@ -145,6 +139,12 @@ CategoryWord(const char *s, int n)
 	return 0;
 }
 
+/*
+ * The same in two steps, for a row's many columns at once: a big column's lookup misses
+ * the cache, and starting every column's fetch (ModelDefCategoryStart) before waiting on
+ * any (ModelDefCategorySlot) overlaps the misses.  A text of up to CATEGORY_INLINE bytes
+ * hashes by a multiply-mix of its two words, a longer one by hash_bytes.
+ */
 static inline void
 ModelDefCategoryStart(const ModelColumn *col, const char *s, int len, CategoryKey *k)
 {
