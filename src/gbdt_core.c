@@ -841,6 +841,9 @@ typedef struct Layout
 				nodes,
 				splits,
 				leaves,
+				cut_start,
+				cuts,
+				bin_splits,
 				size;
 } Layout;
 
@@ -851,9 +854,13 @@ Flat(int depth)
 	return depth >= 0 && depth <= GBDT_MAX_FLAT_DEPTH;
 }
 
-/* The parts of a block for n_trees trees of nnodes nodes in all, compiled too if Flat(depth). */
+/*
+ * The parts of a block for n_trees trees of nnodes nodes in all over p features, compiled
+ * too if Flat(depth) (with room for a binned form: a model has no more distinct thresholds
+ * than nodes).
+ */
 static Layout
-ModelLayout(int n_trees, size_t nnodes, int depth)
+ModelLayout(int n_trees, size_t nnodes, int depth, int p)
 {
 	Layout		l;
 	size_t		slots = Flat(depth) ? (size_t) 1 << depth : 0,
@@ -863,7 +870,10 @@ ModelLayout(int n_trees, size_t nnodes, int depth)
 	l.nodes = l.starts + AlignUp(sizeof(uint32_t) * ((size_t) n_trees + 1));
 	l.splits = l.nodes + AlignUp(sizeof(GbdtNode) * nnodes);
 	l.leaves = l.splits + (slots > 0 ? AlignUp(sizeof(GbdtSplit) * (slots - 1) * trees) : 0);
-	l.size = l.leaves + sizeof(double) * slots * trees;
+	l.cut_start = l.leaves + AlignUp(sizeof(double) * slots * trees);
+	l.cuts = l.cut_start + (slots > 0 ? AlignUp(sizeof(uint32_t) * ((size_t) p + 1)) : 0);
+	l.bin_splits = l.cuts + (slots > 0 ? AlignUp(sizeof(double) * nnodes) : 0);
+	l.size = l.bin_splits + (slots > 0 ? sizeof(uint32_t) * (slots - 1) * trees : 0);
 	return l;
 }
 
@@ -878,13 +888,16 @@ ModelPoint(GbdtModel *m, const Layout *l, int depth)
 	m->flat_depth = depth;
 	m->splits = Flat(depth) ? (GbdtSplit *) (block + l->splits) : NULL;
 	m->leaves = Flat(depth) ? (double *) (block + l->leaves) : NULL;
+	m->cut_start = Flat(depth) ? (uint32_t *) (block + l->cut_start) : NULL;
+	m->cuts = Flat(depth) ? (double *) (block + l->cuts) : NULL;
+	m->bin_splits = Flat(depth) ? (uint32_t *) (block + l->bin_splits) : NULL;
 }
 
 /* One block for the model, its tree offsets, its nodes and their compiled form; NULL when out of memory. */
 static GbdtModel *
-ModelAlloc(const GbdtAllocator *a, int n_trees, size_t nnodes, int depth)
+ModelAlloc(const GbdtAllocator *a, int n_trees, size_t nnodes, int depth, int p)
 {
-	Layout		l = ModelLayout(n_trees, nnodes, depth);
+	Layout		l = ModelLayout(n_trees, nnodes, depth, p);
 	GbdtModel  *m = a->alloc(l.size);
 
 	if (m == NULL)
@@ -936,14 +949,80 @@ ModelDepth(const GbdtNode *nodes, const uint32_t *tree_start, int n_trees)
 }
 
 /*
+ * Collect every feature's distinct thresholds, ascending, into cuts; false (and no binned
+ * form) when a feature has more than GBDT_MAX_BIN_CUTS.  0 and -0 are one threshold: no
+ * value is below one and not the other.
+ */
+static int
+CollectCuts(GbdtModel *m)
+{
+	uint32_t	nnodes = m->tree_start[m->n_trees],
+				internal = 0,
+				out = 0;
+
+	memset(m->cut_start, 0, sizeof(uint32_t) * ((size_t) m->p + 1));
+	for (uint32_t k = 0; k < nnodes; k++)
+		if (m->nodes[k].feature >= 0)
+		{
+			m->cut_start[m->nodes[k].feature + 1]++;
+			internal++;
+		}
+	for (int j = 0; j < m->p; j++)
+		m->cut_start[j + 1] += m->cut_start[j];
+	/* fill each run from its back, so cut_start[j + 1] ends where run j starts */
+	for (uint32_t k = nnodes; k-- > 0;)
+		if (m->nodes[k].feature >= 0)
+			m->cuts[--m->cut_start[m->nodes[k].feature + 1]] = m->nodes[k].threshold;
+	/* now cut_start[j + 1] is where run j starts; sort and squeeze each run in place */
+	for (int j = 0; j < m->p; j++)
+	{
+		uint32_t	from = m->cut_start[j + 1],
+					to = j + 1 < m->p ? m->cut_start[j + 2] : internal;
+		uint32_t	start = out;
+
+		qsort(m->cuts + from, to - from, sizeof(double), CompareDouble);
+		for (uint32_t k = from; k < to; k++)
+			if (out == start || m->cuts[out - 1] != m->cuts[k])
+				m->cuts[out++] = m->cuts[k];
+		m->cut_start[j] = start;
+		if (out - start > GBDT_MAX_BIN_CUTS)
+			return 0;
+	}
+	m->cut_start[m->p] = out;
+	return 1;
+}
+
+/* Where threshold v (one of feature j's) is among the feature's cuts. */
+static uint32_t
+CutIndex(const GbdtModel *m, int j, double v)
+{
+	const double *c = m->cuts + m->cut_start[j];
+	uint32_t	lo = 0,
+				hi = m->cut_start[j + 1] - m->cut_start[j] - 1;
+
+	while (lo < hi)
+	{
+		uint32_t	mid = lo + (hi - lo) / 2;
+
+		if (c[mid] < v)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/*
  * Compile node i of a tree into slot k, at the given level, of a perfect tree of the
  * model's depth; the tree's slots are GBDT_FLAT_GROUP apart.  A leaf above the bottom
  * stands for both of its slot's children, so every path below it ends at a copy of its
  * value whatever the padding splits test.
  */
 static void
-FlattenNode(const GbdtNode *tree, int32_t i, uint32_t k, int level, int depth, GbdtSplit *splits, double *leaves)
+FlattenNode(const GbdtModel *m, const GbdtNode *tree, int32_t i, uint32_t k, int level, GbdtSplit *splits,
+			uint32_t *bin_splits, double *leaves)
 {
+	int			depth = m->flat_depth;
 	const GbdtNode *nd = tree + i;
 	int			leaf = nd->feature < 0;
 
@@ -958,12 +1037,15 @@ FlattenNode(const GbdtNode *tree, int32_t i, uint32_t k, int level, int depth, G
 
 		sp->threshold = nd->threshold;
 		sp->column = 2 * nd->feature + !nd->default_left;
+		if (bin_splits != NULL)
+			bin_splits[(size_t) k * GBDT_FLAT_GROUP] =
+				(uint32_t) sp->column << 8 | (uint32_t) (CutIndex(m, nd->feature, nd->threshold) + 1);
 	}
-	FlattenNode(tree, leaf ? i : nd->left, 2 * k + 1, level + 1, depth, splits, leaves);
-	FlattenNode(tree, leaf ? i : nd->right, 2 * k + 2, level + 1, depth, splits, leaves);
+	FlattenNode(m, tree, leaf ? i : nd->left, 2 * k + 1, level + 1, splits, bin_splits, leaves);
+	FlattenNode(m, tree, leaf ? i : nd->right, 2 * k + 2, level + 1, splits, bin_splits, leaves);
 }
 
-/* Fill the compiled layout of a model that has one (its nodes are in place and checked). */
+/* Fill the compiled layout of a model that has one (its nodes are in place and checked), binned too if it can be. */
 static void
 Flatten(GbdtModel *m)
 {
@@ -972,16 +1054,25 @@ Flatten(GbdtModel *m)
 
 	if (m->leaves == NULL)
 		return;
-	/* padding splits stay zero (column 0, threshold 0), as do the last group's spare trees */
+	if (!CollectCuts(m))
+	{
+		m->cut_start = NULL;
+		m->cuts = NULL;
+		m->bin_splits = NULL;
+	}
+	/* padding splits stay zero (column 0, threshold 0; binned: bound 0), as do the last group's spare trees */
 	memset(m->splits, 0, sizeof(GbdtSplit) * ns * groups * GBDT_FLAT_GROUP);
+	if (m->bin_splits != NULL)
+		memset(m->bin_splits, 0, sizeof(uint32_t) * ns * groups * GBDT_FLAT_GROUP);
 	memset(m->leaves, 0, sizeof(double) * (ns + 1) * groups * GBDT_FLAT_GROUP);
 	for (int t = 0; t < m->n_trees; t++)
 	{
 		size_t		g = (size_t) t / GBDT_FLAT_GROUP,
 					i = (size_t) t % GBDT_FLAT_GROUP;
 
-		FlattenNode(m->nodes + m->tree_start[t], 0, 0, 0, m->flat_depth,
-					m->splits + g * ns * GBDT_FLAT_GROUP + i, m->leaves + g * (ns + 1) * GBDT_FLAT_GROUP + i);
+		FlattenNode(m, m->nodes + m->tree_start[t], 0, 0, 0, m->splits + g * ns * GBDT_FLAT_GROUP + i,
+					m->bin_splits != NULL ? m->bin_splits + g * ns * GBDT_FLAT_GROUP + i : NULL,
+					m->leaves + g * (ns + 1) * GBDT_FLAT_GROUP + i);
 	}
 }
 
@@ -1044,7 +1135,7 @@ gbdt_train(const GbdtData *data, const GbdtParams *params, const GbdtAllocator *
 	if ((rc = Setup(&t)) == GBDT_OK && (rc = Boost(&t)) == GBDT_OK)
 	{
 		GbdtModel  *m = ModelAlloc(a, params->n_trees, t.nnodes,
-								   ModelDepth(t.nodes, t.tree_start, params->n_trees));
+								   ModelDepth(t.nodes, t.tree_start, params->n_trees), t.p);
 
 		if (m == NULL)
 			rc = GBDT_ENOMEM;
@@ -1130,25 +1221,33 @@ WalkMargin(const GbdtModel *model, const double *x)
 #error "FlatMargin walks eight trees at once"
 #endif
 
+/* What a compiled walk reads: the row itself, a prepared row (see gbdt_predict_margin), a binned row. */
+#define FLAT_RAW 0
+#define FLAT_PREPARED 1
+#define FLAT_BINNED 2
+
 /*
- * The slot a row goes to from slot k of a compiled tree: 2k + 1 on the left, 2k + 2 on
- * the right.  A prepared row (see gbdt_predict_margin) holds each feature twice with
- * missing values made infinite, so the split's column alone routes them; otherwise x is
- * the row itself and Child's test applies.
+ * The slot a row goes to from slot k of a compiled tree, its slot 0 at tree (its splits)
+ * or btree (its binned splits): 2k + 1 on the left, 2k + 2 on the right.  A prepared row
+ * holds each feature twice with missing values made infinite, so the split's column alone
+ * routes them; a binned row (uint8_t) does the same with bins and the binned splits;
+ * otherwise x is the row itself and Child's test applies.
  */
 static inline uint32_t
-Step(const GbdtSplit *tree, uint32_t k, const double *x, int prepared)
+Step(const GbdtSplit *tree, const uint32_t *btree, uint32_t k, const void *x, int mode)
 {
-	const GbdtSplit *s = tree + (size_t) k * GBDT_FLAT_GROUP;
+	size_t		slot = (size_t) k * GBDT_FLAT_GROUP;
 	uint32_t	left;
 
-	if (prepared)
-		left = x[s->column] < s->threshold;
+	if (mode == FLAT_BINNED)
+		left = ((const uint8_t *) x)[btree[slot] >> 8] < (btree[slot] & 0xFF);
+	else if (mode == FLAT_PREPARED)
+		left = ((const double *) x)[tree[slot].column] < tree[slot].threshold;
 	else
 	{
-		double		v = x[s->column >> 1];
+		double		v = ((const double *) x)[tree[slot].column >> 1];
 
-		left = (v < s->threshold) | ((v != v) & ~s->column & 1);	/* v != v: missing */
+		left = (v < tree[slot].threshold) | ((v != v) & ~tree[slot].column & 1);	/* v != v: missing */
 	}
 	return 2 * k + 2 - left;
 }
@@ -1159,24 +1258,26 @@ Step(const GbdtSplit *tree, uint32_t k, const double *x, int prepared)
  * trees go at once: each step waits on the load before it, and independent chains
  * overlap.  Slot k of the group's trees lies together, so tree i's slot is at a fixed
  * offset from k's and the eight walks need no base pointers of their own.  Inlined into
- * each caller, so prepared is a constant and the test in Step costs nothing.
+ * each caller, so mode is a constant and the tests in Step cost nothing.
  */
 #ifdef __GNUC__
-static inline double FlatMargin(const GbdtModel *model, const double *x, int prepared)
+static inline double FlatMargin(const GbdtModel *model, const void *x, int mode)
 			__attribute__((always_inline));
 #endif
 static inline double
-FlatMargin(const GbdtModel *model, const double *x, int prepared)
+FlatMargin(const GbdtModel *model, const void *x, int mode)
 {
 	const int	depth = model->flat_depth;
 	const size_t ns = ((size_t) 1 << depth) - 1;
 	const GbdtSplit *s = model->splits;
+	const uint32_t *b = model->bin_splits;
 	const double *leaf = model->leaves;
 	double		margin = model->base_score;
 	int			t = 0;
 
 	for (; t + GBDT_FLAT_GROUP <= model->n_trees;
-		 t += GBDT_FLAT_GROUP, s += ns * GBDT_FLAT_GROUP, leaf += (ns + 1) * GBDT_FLAT_GROUP)
+		 t += GBDT_FLAT_GROUP, s += ns * GBDT_FLAT_GROUP, b += mode == FLAT_BINNED ? ns * GBDT_FLAT_GROUP : 0,
+		 leaf += (ns + 1) * GBDT_FLAT_GROUP)
 	{
 		uint32_t	k0 = 0,
 					k1 = 0,
@@ -1189,14 +1290,14 @@ FlatMargin(const GbdtModel *model, const double *x, int prepared)
 
 		for (int d = 0; d < depth; d++)
 		{
-			k0 = Step(s, k0, x, prepared);
-			k1 = Step(s + 1, k1, x, prepared);
-			k2 = Step(s + 2, k2, x, prepared);
-			k3 = Step(s + 3, k3, x, prepared);
-			k4 = Step(s + 4, k4, x, prepared);
-			k5 = Step(s + 5, k5, x, prepared);
-			k6 = Step(s + 6, k6, x, prepared);
-			k7 = Step(s + 7, k7, x, prepared);
+			k0 = Step(s + 0, b + 0, k0, x, mode);
+			k1 = Step(s + 1, b + 1, k1, x, mode);
+			k2 = Step(s + 2, b + 2, k2, x, mode);
+			k3 = Step(s + 3, b + 3, k3, x, mode);
+			k4 = Step(s + 4, b + 4, k4, x, mode);
+			k5 = Step(s + 5, b + 5, k5, x, mode);
+			k6 = Step(s + 6, b + 6, k6, x, mode);
+			k7 = Step(s + 7, b + 7, k7, x, mode);
 		}
 		/* in tree order, as the walk adds them, so the margin is the same to the bit */
 		margin += leaf[(size_t) (k0 - ns) * GBDT_FLAT_GROUP];
@@ -1214,7 +1315,7 @@ FlatMargin(const GbdtModel *model, const double *x, int prepared)
 		uint32_t	k = 0;
 
 		for (int d = 0; d < depth; d++)
-			k = Step(s + i, k, x, prepared);
+			k = Step(s + i, b + i, k, x, mode);
 		margin += leaf[(size_t) (k - ns) * GBDT_FLAT_GROUP + i];
 	}
 	return margin;
@@ -1235,7 +1336,7 @@ gbdt_predict_margin(const GbdtModel *model, const double *x)
 	if (model->leaves == NULL)
 		return WalkMargin(model, x);
 	if (model->p > FLAT_ROW_MAX || model->p > model->n_trees * model->flat_depth)
-		return FlatMargin(model, x, 0);
+		return FlatMargin(model, x, FLAT_RAW);
 	for (int j = 0; j < model->p; j++)
 	{
 		double		v = x[j];
@@ -1243,7 +1344,37 @@ gbdt_predict_margin(const GbdtModel *model, const double *x)
 		row[2 * j] = v != v ? -INFINITY : v;
 		row[2 * j + 1] = v != v ? INFINITY : v;
 	}
-	return FlatMargin(model, row, 1);
+	return FlatMargin(model, row, FLAT_PREPARED);
+}
+
+/*
+ * How many cuts are <= v, in two short runs of compares that do not wait on each other
+ * (a binary search would chain eight loads): first the last cut of each block of 16,
+ * which counts the blocks wholly <= v, then the cuts of the next block.
+ */
+uint8_t
+gbdt_bin(const GbdtModel *model, int j, double v)
+{
+	const double *c = model->cuts + model->cut_start[j];
+	uint32_t	n = model->cut_start[j + 1] - model->cut_start[j],
+				base = 0,
+				end,
+				count;
+
+	for (uint32_t i = 15; i < n; i += 16)
+		base += c[i] <= v;
+	base *= 16;
+	end = base + 16 < n ? base + 16 : n;
+	count = base;
+	for (uint32_t i = base; i < end; i++)
+		count += c[i] <= v;
+	return (uint8_t) count;
+}
+
+double
+gbdt_predict_margin_binned(const GbdtModel *model, const uint8_t *row)
+{
+	return FlatMargin(model, row, FLAT_BINNED);
 }
 
 /* The margin through the logistic function. */
@@ -1417,7 +1548,7 @@ gbdt_deserialize(const unsigned char *buf, size_t len, const GbdtAllocator *a,
 	if (off != len)
 		return CoreFail(err, errlen, GBDT_ECORRUPT, "corrupt model: %zu bytes after the last tree", len - off);
 
-	m = ModelAlloc(a, (int) n_trees, total, -1);
+	m = ModelAlloc(a, (int) n_trees, total, -1, (int) p);
 	seen = a->alloc(largest);
 	if (m == NULL || seen == NULL)
 	{
@@ -1451,7 +1582,7 @@ gbdt_deserialize(const unsigned char *buf, size_t len, const GbdtAllocator *a,
 	m->flat_depth = depth;
 	if (Flat(depth))
 	{
-		Layout		l = ModelLayout((int) n_trees, total, depth);
+		Layout		l = ModelLayout((int) n_trees, total, depth, (int) p);
 		GbdtModel  *grown = a->realloc(m, l.size);
 
 		if (grown == NULL)

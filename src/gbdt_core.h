@@ -36,9 +36,10 @@
 #define GBDT_MAX_TREE_NODES 131071	/* a full tree of depth 16 */
 #define GBDT_MAX_WEIGHT 1e100		/* keeps sums of squared gradients finite */
 #define GBDT_MAX_VALUE 1e100		/* node values and base score; training stays far below */
-#define GBDT_MAX_FLAT_SLOTS (1 << 21)	/* leaves over all trees: 48 MB compiled at most */
+#define GBDT_MAX_FLAT_SLOTS (1 << 21)	/* leaves over all trees: 56 MB compiled and binned at most */
 #define GBDT_MAX_FLAT_DEPTH 10		/* deeper models keep the node walk: 2^D slots a tree grow fast */
 #define GBDT_FLAT_GROUP 8			/* trees walked at once, their compiled slots interleaved */
+#define GBDT_MAX_BIN_CUTS 254		/* distinct thresholds of a feature the binned form takes */
 
 /* Return codes; 0 is success. */
 #define GBDT_OK 0
@@ -110,6 +111,21 @@ typedef struct GbdtSplit
 	int32_t		column;			/* 2 * feature, plus 1 when a missing value goes right */
 } GbdtSplit;
 
+/*
+ * The binned form of a compiled model, when no feature is split at more than
+ * GBDT_MAX_BIN_CUTS distinct thresholds (training makes at most max_bins - 1).  A value's
+ * bin is how many of its feature's thresholds are at or below it, so "x < the k-th
+ * threshold (0-based, ascending)" is "bin < k + 1": a byte compare, and a model's splits
+ * shrink to 4 bytes.  A binned row holds feature j twice, at 2j and 2j + 1, and a missing
+ * value as 0 at 2j (below every bound: it goes left) and 255 at 2j + 1 (above every bound:
+ * it goes right), so a split reads the copy its default direction needs.  A binned split
+ * is column << 8 | bound, column as in GbdtSplit (below 2^24: p <= GBDT_MAX_FEATURES) and
+ * bound = k + 1; bound 0 (padding) sends everything right.  Its slots are laid out as the
+ * splits are.
+ */
+#define GBDT_BIN_MISSING_LEFT 0
+#define GBDT_BIN_MISSING_RIGHT 255
+
 /* A trained model: one allocation, released by gbdt_free. */
 typedef struct GbdtModel
 {
@@ -122,6 +138,9 @@ typedef struct GbdtModel
 	int			flat_depth;		/* D; GBDT_MAX_FLAT_DEPTH + 1 stands for any deeper */
 	GbdtSplit  *splits;			/* (2^D - 1) * n_trees rounded up to whole groups */
 	double	   *leaves;			/* 2^D * as many; NULL (splits too) past GBDT_MAX_FLAT_DEPTH: prediction walks the nodes */
+	uint32_t   *cut_start;		/* p + 1: feature j's thresholds are cuts[cut_start[j] .. cut_start[j + 1]) */
+	double	   *cuts;			/* ascending, distinct */
+	uint32_t   *bin_splits;		/* the binned form; NULL (cuts too) when the model has none */
 } GbdtModel;
 
 /* Fill params with the defaults. */
@@ -133,6 +152,27 @@ extern int	gbdt_train(const GbdtData *data, const GbdtParams *params, const Gbdt
 
 /* The margin (log-odds) of one row of p values, NaN for missing. */
 extern double gbdt_predict_margin(const GbdtModel *model, const double *x);
+
+/* The bin of a value (not NaN) of feature j; the model must have a binned form. */
+extern uint8_t gbdt_bin(const GbdtModel *model, int j, double v);
+
+/* Set feature j of a binned row (2 * p bytes): to a bin, or missing. */
+static inline void
+gbdt_bin_set(uint8_t *row, int j, uint8_t bin)
+{
+	row[2 * j] = bin;
+	row[2 * j + 1] = bin;
+}
+
+static inline void
+gbdt_bin_set_missing(uint8_t *row, int j)
+{
+	row[2 * j] = GBDT_BIN_MISSING_LEFT;
+	row[2 * j + 1] = GBDT_BIN_MISSING_RIGHT;
+}
+
+/* The margin of a binned row: bit for bit gbdt_predict_margin of the row it bins. */
+extern double gbdt_predict_margin_binned(const GbdtModel *model, const uint8_t *row);
 
 /* The probability of class 1: 1 / (1 + exp(-margin)). */
 extern double gbdt_predict_proba(const GbdtModel *model, const double *x);

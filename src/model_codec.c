@@ -38,6 +38,16 @@ const CoreAllocator ModelCoreAllocator = {CoreAlloc, CoreRealloc, CoreFree};
  * Building
  * ------------------------------------------------------------------------ */
 
+/* Empty slots for a column's lookup, on a 32-byte boundary (palloc aligns to 8 only). */
+static void
+AllocSlots(ModelColumn *col, uint32 count)
+{
+	col->slots_alloc = palloc_extended(sizeof(CategorySlot) * count + 31, MCXT_ALLOC_HUGE);
+	col->slots = (CategorySlot *) TYPEALIGN(32, col->slots_alloc);
+	for (uint32 i = 0; i < count; i++)
+		col->slots[i].index = -1;
+}
+
 ModelDef *
 ModelDefCreate(MemoryContext cxt, int kind, int ncols, char **names, const bool *categorical,
 			   double prior, double smoothing)
@@ -64,9 +74,7 @@ ModelDefCreate(MemoryContext cxt, int kind, int ncols, char **names, const bool 
 		{
 			ncategorical++;
 			col->mask = 15;
-			col->slots = palloc(sizeof(CategorySlot) * (col->mask + 1));
-			for (uint32 i = 0; i <= col->mask; i++)
-				col->slots[i].index = -1;
+			AllocSlots(col, col->mask + 1);
 		}
 	}
 	if (ncategorical > MODEL_MAX_CATEGORICAL)
@@ -77,38 +85,15 @@ ModelDefCreate(MemoryContext cxt, int kind, int ncols, char **names, const bool 
 	return m;
 }
 
-/* The slot of a text in a column's lookup: its own, or the empty one where it would go. */
-static inline CategorySlot *
-Probe(const ModelColumn *col, uint32 hash, const char *s, int len)
-{
-	for (uint32 i = hash & col->mask;; i = (i + 1) & col->mask)
-	{
-		CategorySlot *slot = &col->slots[i];
-
-		if (slot->index < 0 ||
-			(slot->hash == hash && slot->len == (uint32) len && memcmp(col->arena + slot->offset, s, len) == 0))
-			return slot;
-	}
-}
-
 int32
 ModelDefFindCategory(const ModelColumn *col, const char *s, int len)
 {
-	return Probe(col, hash_bytes((const unsigned char *) s, len), s, len)->index;
-}
+	CategoryKey k;
+	const CategorySlot *slot;
 
-int32
-ModelDefCategoryResolve(const ModelColumn *col, uint32 hash, const char *s, int len, uint32 i)
-{
-	for (;; i = (i + 1) & col->mask)
-	{
-		const CategorySlot *slot = &col->slots[i];
-
-		if (slot->index < 0)
-			return -1;
-		if (slot->hash == hash && slot->len == (uint32) len && memcmp(col->arena + slot->offset, s, len) == 0)
-			return slot->index;
-	}
+	ModelDefCategoryStart(col, s, len, &k);
+	slot = ModelDefCategorySlot(col, &k);
+	return slot != NULL ? slot->index : -1;
 }
 
 /* Double a column's lookup: kept at most half full, so probes stay short. */
@@ -116,12 +101,11 @@ static void
 GrowLookup(ModelColumn *col)
 {
 	CategorySlot *old = col->slots;
+	void	   *old_alloc = col->slots_alloc;
 	uint32		oldcap = col->mask + 1;
 
 	col->mask = oldcap * 2 - 1;
-	col->slots = palloc_extended(sizeof(CategorySlot) * (col->mask + 1), MCXT_ALLOC_HUGE);
-	for (uint32 i = 0; i <= col->mask; i++)
-		col->slots[i].index = -1;
+	AllocSlots(col, col->mask + 1);
 	for (uint32 i = 0; i < oldcap; i++)
 	{
 		uint32		j;
@@ -132,7 +116,7 @@ GrowLookup(ModelColumn *col)
 			;
 		col->slots[j] = old[i];
 	}
-	pfree(old);
+	pfree(old_alloc);
 }
 
 void
@@ -140,8 +124,9 @@ ModelDefAddCategory(ModelDef *m, int c, const char *s, int len, double rate, dou
 {
 	ModelColumn *col = &m->cols[c];
 	MemoryContext old = MemoryContextSwitchTo(m->cxt);
-	uint32		hash = hash_bytes((const unsigned char *) s, len);
+	CategoryKey k;
 	CategorySlot *slot;
+	uint32		i;
 
 	if (len > MODEL_MAX_CATEGORY_LEN)
 		ereport(ERROR,
@@ -166,14 +151,20 @@ ModelDefAddCategory(ModelDef *m, int c, const char *s, int len, double rate, dou
 					 errmsg("the categories of column \"%s\" take more than 4 GB", col->name)));
 		col->arena = col->arena ? repalloc_huge(col->arena, col->arena_cap) : palloc_extended(col->arena_cap, MCXT_ALLOC_HUGE);
 	}
-	slot = Probe(col, hash, s, len);
-	if (slot->index >= 0)
-		elog(ERROR, "category of column \"%s\" entered twice", col->name);
 	memcpy(col->arena + col->arena_len, s, len);
-	slot->hash = hash;
+	ModelDefCategoryStart(col, col->arena + col->arena_len, len, &k);
+	if (ModelDefCategorySlot(col, &k) != NULL)
+		elog(ERROR, "category of column \"%s\" entered twice", col->name);
+	for (i = k.hash & col->mask; col->slots[i].index >= 0; i = (i + 1) & col->mask)
+		;
+	slot = &col->slots[i];
+	slot->key[0] = k.key[0];
+	slot->key[1] = k.key[1];
+	slot->hash = k.hash;
 	slot->index = col->ncat;
 	slot->offset = (uint32) col->arena_len;
-	slot->len = len;
+	slot->len = (uint16) len;
+	slot->bins[0] = slot->bins[1] = 0;
 	col->offset[col->ncat] = (uint32) col->arena_len;
 	col->stats[2 * col->ncat] = rate;
 	col->stats[2 * col->ncat + 1] = count;
@@ -328,6 +319,42 @@ FindUsedColumns(ModelDef *m)
 			m->used[m->nused++] = c;
 	}
 	pfree(feature_used);
+}
+
+/*
+ * A tree model with a binned form: work out each category's bins now, so scoring a row
+ * looks its categories' bins up instead of binning their rates and counts.
+ */
+static void
+PrepareBins(ModelDef *m)
+{
+	m->binned = m->kind == MODEL_KIND_GBDT && m->gbdt->bin_splits != NULL;
+	if (!m->binned)
+		return;
+	for (int c = 0; c < m->ncols; c++)
+	{
+		ModelColumn *col = &m->cols[c];
+		double		x[2];
+
+		if (!col->categorical)
+			continue;
+		for (uint32 i = 0; i <= col->mask; i++)
+		{
+			CategorySlot *slot = &col->slots[i];
+
+			if (slot->index < 0)
+				continue;
+			ModelDefCategoryFeatures(m, col, slot->index, false, x);
+			slot->bins[0] = gbdt_bin(m->gbdt, col->feature, x[0]);
+			slot->bins[1] = gbdt_bin(m->gbdt, col->feature + 1, x[1]);
+		}
+		ModelDefCategoryFeatures(m, col, -1, true, x);
+		col->null_bins[0] = gbdt_bin(m->gbdt, col->feature, x[0]);
+		col->null_bins[1] = gbdt_bin(m->gbdt, col->feature + 1, x[1]);
+		ModelDefCategoryFeatures(m, col, -1, false, x);
+		col->unseen_bins[0] = gbdt_bin(m->gbdt, col->feature, x[0]);
+		col->unseen_bins[1] = gbdt_bin(m->gbdt, col->feature + 1, x[1]);
+	}
 }
 
 /* A bounded reader over the stored form; any overrun or bad value is corruption. */
@@ -517,6 +544,7 @@ ModelDefDeserialize(const bytea *body, MemoryContext parent, const char *model_n
 	if ((kind == MODEL_KIND_GBDT ? m->gbdt->p : m->logit->p) != m->p)
 		Corrupt(&r, "the core model's feature count does not match its columns");
 	FindUsedColumns(m);
+	PrepareBins(m);
 	pfree(names);
 	pfree(categorical);
 	MemoryContextSetParent(cxt, parent);

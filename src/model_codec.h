@@ -34,14 +34,33 @@
 #define MODEL_MAX_CATEGORICAL 255	/* training keys its lookup by one byte per column */
 #define MODEL_MAX_CATEGORY_LEN 65535
 
-/* A slot of a column's category lookup: open addressing, 16 bytes, the text in an arena. */
+/*
+ * A slot of a column's category lookup (open addressing, kept at most half full): 32
+ * bytes on a 32-byte boundary, so one cache line holds it whole, with the first 16 bytes
+ * of the text inline (zero padded).  A lookup of a short code (customs codes are) thus
+ * reads one line, and finds its bins there too; a longer text compares its rest in the
+ * column's arena.
+ */
+#define CATEGORY_INLINE 16
+
 typedef struct CategorySlot
 {
+	uint64		key[2];			/* the text's first CATEGORY_INLINE bytes, zero padded (CategoryWord) */
 	uint32		hash;
 	int32		index;			/* -1: empty */
-	uint32		offset;			/* of the text in the column's arena */
-	uint32		len;
+	uint32		offset;			/* of the whole text in the column's arena */
+	uint16		len;
+	uint8		bins[2];		/* binned models: the bins of the category's two features */
 } CategorySlot;
+
+/* A text to look up: its first bytes as the slots hold them, and its hash. */
+typedef struct CategoryKey
+{
+	uint64		key[2];
+	const char *s;
+	int			len;
+	uint32		hash;
+} CategoryKey;
 
 typedef struct ModelColumn
 {
@@ -57,10 +76,15 @@ typedef struct ModelColumn
 	double	   *stats;			/* per category: rate, count (adjacent: one cache line) */
 	uint32	   *offset;
 	CategorySlot *slots;
+	void	   *slots_alloc;	/* the allocation slots lie in */
 	uint32		mask;			/* slots - 1, a power of two, kept at most half full */
 	char	   *arena;
 	size_t		arena_len;
 	size_t		arena_cap;
+	/* binned models: the bins of the two features of NULL and of an unseen category (a
+	 * category's own are in its slot) */
+	uint8		null_bins[2];
+	uint8		unseen_bins[2];
 } ModelColumn;
 
 /* A decoded model; everything lives in cxt, so deleting cxt frees it. */
@@ -77,6 +101,7 @@ typedef struct ModelDef
 	int		   *used;
 	GbdtModel  *gbdt;
 	LogitModel *logit;
+	bool		binned;			/* a tree model with a binned form: scoring reads binned rows */
 } ModelDef;
 
 /* palloc-backed allocator for the cores (huge allocations allowed: big training sets). */
@@ -93,39 +118,97 @@ extern void ModelDefAddCategory(ModelDef *m, int c, const char *s, int len, doub
 extern int32 ModelDefFindCategory(const ModelColumn *col, const char *s, int len);
 
 /*
- * The same in steps, for a row's many columns at once: a lookup table misses the cache
- * on big columns, and starting every column's fetch before waiting on any overlaps the
- * misses.  Step 1 hashes the text and prefetches its slot; step 2 finds the first slot
- * that may hold it and prefetches the text to compare; step 3 compares (and probes on).
+ * Bytes 0 .. n - 1 (n <= 8) of s as a word, byte i at bits 8i, the rest zero, without
+ * reading past them or through memory (a word stored bytewise and read back whole would
+ * wait on the stores): two overlapping 4-byte reads, or three bytes.
  */
-static inline uint32
-ModelDefCategoryHashStart(const ModelColumn *col, const char *s, int len)
+static inline uint64
+CategoryWord(const char *s, int n)
 {
-	uint32		hash = hash_bytes((const unsigned char *) s, len);
+	const unsigned char *u = (const unsigned char *) s;
 
-	__builtin_prefetch(&col->slots[hash & col->mask]);
-	return hash;
-}
-
-static inline uint32
-ModelDefCategoryCandidate(const ModelColumn *col, uint32 hash, int len)
-{
-	uint32		i = hash & col->mask;
-
-	while (col->slots[i].index >= 0 && (col->slots[i].hash != hash || col->slots[i].len != (uint32) len))
-		i = (i + 1) & col->mask;
-	if (col->slots[i].index >= 0)
+	if (n >= 4)
 	{
-		__builtin_prefetch(col->arena + col->slots[i].offset);
-		__builtin_prefetch(col->stats + 2 * col->slots[i].index);
+		uint32		a = (uint32) u[0] | (uint32) u[1] << 8 | (uint32) u[2] << 16 | (uint32) u[3] << 24,
+					b = (uint32) u[n - 4] | (uint32) u[n - 3] << 8 | (uint32) u[n - 2] << 16 | (uint32) u[n - 1] << 24;
+
+		return (uint64) a | (uint64) b << (8 * (n - 4));
 	}
-	return i;
+	if (n > 0)
+		return (uint64) u[0] | (uint64) u[n / 2] << (8 * (n / 2)) | (uint64) u[n - 1] << (8 * (n - 1));
+	return 0;
 }
 
-extern int32 ModelDefCategoryResolve(const ModelColumn *col, uint32 hash, const char *s, int len, uint32 i);
+/*
+ * The same in two steps, for a row's many columns at once: a big column's lookup misses
+ * the cache, and starting every column's fetch (ModelDefCategoryStart) before waiting on
+ * any (ModelDefCategorySlot) overlaps the misses.  A text of up to CATEGORY_INLINE bytes
+ * hashes by a multiply-mix of its two words, a longer one by hash_bytes.
+ */
+static inline void
+ModelDefCategoryStart(const ModelColumn *col, const char *s, int len, CategoryKey *k)
+{
+	uint64		h;
+
+	k->key[0] = CategoryWord(s, Min(len, 8));
+	k->key[1] = len > 8 ? CategoryWord(s + 8, Min(len - 8, 8)) : 0;
+	k->s = s;
+	k->len = len;
+	if (len > CATEGORY_INLINE)
+		k->hash = hash_bytes((const unsigned char *) s, len);
+	else
+	{
+		h = k->key[0] * UINT64CONST(0x9E3779B97F4A7C15) ^ (k->key[1] + (uint64) len) * UINT64CONST(0xC2B2AE3D27D4EB4F);
+		h ^= h >> 32;
+		h *= UINT64CONST(0xD6E8FEB86659FD93);
+		h ^= h >> 32;
+		k->hash = (uint32) h;
+	}
+	__builtin_prefetch(&col->slots[k->hash & col->mask]);
+}
+
+/* The slot of a started key's category, or NULL when it was not seen in training. */
+static inline const CategorySlot *
+ModelDefCategorySlot(const ModelColumn *col, const CategoryKey *k)
+{
+	for (uint32 i = k->hash & col->mask;; i = (i + 1) & col->mask)
+	{
+		const CategorySlot *slot = &col->slots[i];
+
+		if (slot->index < 0)
+			return NULL;
+		if (slot->hash == k->hash && slot->len == k->len && slot->key[0] == k->key[0] && slot->key[1] == k->key[1] &&
+			(k->len <= CATEGORY_INLINE ||
+			 memcmp(col->arena + slot->offset + CATEGORY_INLINE, k->s + CATEGORY_INLINE, k->len - CATEGORY_INLINE) == 0))
+			return slot;
+	}
+}
 
 /* Fill the two features of a categorical column: its index (-1 unseen), or NULL. */
 extern void ModelDefCategoryFeatures(const ModelDef *m, const ModelColumn *col, int32 cat, bool isnull, double *x);
+
+/*
+ * The same for a binned row (2 bytes a feature, see gbdt_core.h), from the bins worked out
+ * once per category when the model was loaded (slot NULL: unseen); and a numeric
+ * column's value or NULL.
+ */
+static inline void
+ModelDefCategoryBins(const ModelColumn *col, const CategorySlot *slot, bool isnull, uint8 *row)
+{
+	const uint8 *b = isnull ? col->null_bins : slot == NULL ? col->unseen_bins : slot->bins;
+
+	gbdt_bin_set(row, col->feature, b[0]);
+	gbdt_bin_set(row, col->feature + 1, b[1]);
+}
+
+static inline void
+ModelDefNumberBins(const ModelDef *m, const ModelColumn *col, double v, bool isnull, uint8 *row)
+{
+	if (isnull)
+		gbdt_bin_set_missing(row, col->feature);
+	else
+		gbdt_bin_set(row, col->feature, gbdt_bin(m->gbdt, col->feature, v));
+}
 
 /* The margin (log-odds) and probability of one feature vector. */
 extern double ModelDefMargin(const ModelDef *m, const double *x);

@@ -166,7 +166,15 @@ ModelInputCategory(ModelInput *in, Datum d, int *len)
 		case MI_TEXT:
 		case MI_BPCHAR:
 			{
-				text	   *t = DatumGetTextPP(d);
+				text	   *t;
+
+				/* a short text stored inline, as codes are: no call to detoast it */
+				if (in->kind == MI_TEXT && VARATT_IS_SHORT(DatumGetPointer(d)))
+				{
+					*len = VARSIZE_SHORT(DatumGetPointer(d)) - VARHDRSZ_SHORT;
+					return VARDATA_SHORT(DatumGetPointer(d));
+				}
+				t = DatumGetTextPP(d);
 
 				s = VARDATA_ANY(t);
 				*len = VARSIZE_ANY_EXHDR(t);

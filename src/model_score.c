@@ -197,12 +197,9 @@ typedef struct ScoreSite
 	Datum	   *values;
 	bool	   *nulls;
 	double	   *x;
+	uint8	   *qx;				/* the binned row, for a binned model */
 	double	   *contrib;
-	/* per model column, for the staged category lookups */
-	const char **cat_s;
-	int		   *cat_len;
-	uint32	   *cat_hash;
-	uint32	   *cat_slot;
+	CategoryKey *cat_key;		/* per model column, for the staged category lookups */
 } ScoreSite;
 
 /*
@@ -217,10 +214,7 @@ BindColumns(ScoreSite *site, MemoryContext mcxt, int natts, const char *const *n
 
 	site->attnum = palloc(sizeof(int) * m->ncols);
 	site->in = palloc(sizeof(ModelInput) * m->ncols);
-	site->cat_s = palloc(sizeof(char *) * m->ncols);
-	site->cat_len = palloc(sizeof(int) * m->ncols);
-	site->cat_hash = palloc(sizeof(uint32) * m->ncols);
-	site->cat_slot = palloc(sizeof(uint32) * m->ncols);
+	site->cat_key = palloc(sizeof(CategoryKey) * m->ncols);
 	site->values = palloc(sizeof(Datum) * Max(natts, 1));
 	site->nulls = palloc(sizeof(bool) * Max(natts, 1));
 	for (int c = 0; c < m->ncols; c++)
@@ -322,6 +316,7 @@ Site(FunctionCallInfo fcinfo)
 		PinModel(cm, mcxt);
 		site->cm = cm;
 		site->x = MemoryContextAllocZero(mcxt, sizeof(double) * (cm->def->p + 1));
+		site->qx = MemoryContextAllocZero(mcxt, 2 * (Size) cm->def->p);
 		site->contrib = MemoryContextAlloc(mcxt, sizeof(double) * (cm->def->p + 1));
 		site->attnum = NULL;
 		site->tupdesc = NULL;
@@ -352,10 +347,10 @@ DeformRow(ScoreSite *site, HeapTupleHeader rec)
 /*
  * The row's features, from its columns in the site's values and nulls: the n columns listed
  * in cols (all of them to explain, only those the core reads to score; the features of the
- * others are never read then).
+ * others are never read then).  Binned (into qx, not x) to score with a binned model.
  */
 static void
-RowFeatures(ScoreSite *site, const int *cols, int n)
+RowFeatures(ScoreSite *site, const int *cols, int n, bool binned)
 {
 	const ModelDef *m = site->cm->def;
 
@@ -366,36 +361,44 @@ RowFeatures(ScoreSite *site, const int *cols, int n)
 		const ModelColumn *col = &m->cols[c];
 		int			a = site->attnum[c];
 
-		if (!col->categorical)
+		if (!col->categorical && binned)
+			ModelDefNumberBins(m, col, site->nulls[a] ? 0 : ModelInputNumber(&site->in[c], site->values[a], col->name),
+							   site->nulls[a], site->qx);
+		else if (!col->categorical)
 			site->x[col->feature] = site->nulls[a] ? NAN : ModelInputNumber(&site->in[c], site->values[a], col->name);
 		else if (!site->nulls[a])
 		{
-			site->cat_s[c] = ModelInputCategory(&site->in[c], site->values[a], &site->cat_len[c]);
-			site->cat_hash[c] = ModelDefCategoryHashStart(col, site->cat_s[c], site->cat_len[c]);
+			int			len;
+			const char *s = ModelInputCategory(&site->in[c], site->values[a], &len);
+
+			ModelDefCategoryStart(col, s, len, &site->cat_key[c]);
 		}
 	}
 	for (int i = 0; i < n; i++)
 	{
 		int			c = cols[i];
-
-		if (m->cols[c].categorical && !site->nulls[site->attnum[c]])
-			site->cat_slot[c] = ModelDefCategoryCandidate(&m->cols[c], site->cat_hash[c], site->cat_len[c]);
-	}
-	for (int i = 0; i < n; i++)
-	{
-		int			c = cols[i];
 		const ModelColumn *col = &m->cols[c];
+		bool		isnull = site->nulls[site->attnum[c]];
+		const CategorySlot *slot;
 
 		if (!col->categorical)
 			continue;
-		if (site->nulls[site->attnum[c]])
-			ModelDefCategoryFeatures(m, col, -1, true, site->x + col->feature);
+		slot = isnull ? NULL : ModelDefCategorySlot(col, &site->cat_key[c]);
+		if (binned)
+			ModelDefCategoryBins(col, slot, isnull, site->qx);
 		else
-			ModelDefCategoryFeatures(m, col,
-									 ModelDefCategoryResolve(col, site->cat_hash[c], site->cat_s[c],
-															 site->cat_len[c], site->cat_slot[c]),
-									 false, site->x + col->feature);
+			ModelDefCategoryFeatures(m, col, slot != NULL ? slot->index : -1, isnull, site->x + col->feature);
 	}
+}
+
+/* The probability of a hit for the row RowFeatures read, binned when the model is. */
+static double
+RowScore(ScoreSite *site)
+{
+	const ModelDef *m = site->cm->def;
+	double		margin = m->binned ? gbdt_predict_margin_binned(m->gbdt, site->qx) : ModelDefMargin(m, site->x);
+
+	return 1.0 / (1.0 + exp(-margin));
 }
 
 PG_FUNCTION_INFO_V1(model_score);
@@ -409,8 +412,8 @@ model_score(PG_FUNCTION_ARGS)
 
 	BindRow(site, fcinfo->flinfo->fn_mcxt, rec);
 	DeformRow(site, rec);
-	RowFeatures(site, site->cm->def->used, site->cm->def->nused);
-	PG_RETURN_FLOAT8(1.0 / (1.0 + exp(-ModelDefMargin(site->cm->def, site->x))));
+	RowFeatures(site, site->cm->def->used, site->cm->def->nused, site->cm->def->binned);
+	PG_RETURN_FLOAT8(RowScore(site));
 }
 
 PG_FUNCTION_INFO_V1(model_score_columns);
@@ -445,8 +448,8 @@ model_score_columns(PG_FUNCTION_ARGS)
 		site->values[a] = fcinfo->args[4 + a].value;
 		site->nulls[a] = fcinfo->args[4 + a].isnull;
 	}
-	RowFeatures(site, m->used, m->nused);
-	PG_RETURN_FLOAT8(1.0 / (1.0 + exp(-ModelDefMargin(m, site->x))));
+	RowFeatures(site, m->used, m->nused, m->binned);
+	PG_RETURN_FLOAT8(RowScore(site));
 }
 
 /* Order of explanation rows: largest effect first. */
@@ -491,7 +494,7 @@ model_explain(PG_FUNCTION_ARGS)
 
 		for (int c = 0; c < m->ncols; c++)
 			all[c] = c;
-		RowFeatures(site, all, m->ncols);
+		RowFeatures(site, all, m->ncols, false);
 	}
 	ModelDefContributions(m, site->x, site->contrib);
 	rows = palloc(sizeof(Contribution) * (m->ncols + 1));

@@ -772,7 +772,25 @@ WalkOnly(const GbdtModel *m)
 
 	w.splits = NULL;
 	w.leaves = NULL;
+	w.bin_splits = NULL;
 	return w;
+}
+
+/* The margin of x through m's binned form: x binned as gbdt_core.h says. */
+static double
+BinnedMargin(const GbdtModel *m, const double *x)
+{
+	uint8_t    *row = malloc(2 * (size_t) m->p);
+	double		margin;
+
+	for (int j = 0; j < m->p; j++)
+		if (isnan(x[j]))
+			gbdt_bin_set_missing(row, j);
+		else
+			gbdt_bin_set(row, j, gbdt_bin(m, j, x[j]));
+	margin = gbdt_predict_margin_binned(m, row);
+	free(row);
+	return margin;
 }
 
 /*
@@ -803,7 +821,10 @@ SameBits(double a, double b)
 	return memcmp(&a, &b, sizeof(double)) == 0;
 }
 
-/* How many of the n rows get a margin from m that differs from the reference walk or the library's own walk in any bit. */
+/*
+ * How many of the n rows get a margin from m that differs from the reference walk or the
+ * library's own walk in any bit, through the compiled form and (when m has one) the binned form.
+ */
 static size_t
 Mismatches(const GbdtModel *m, const double *rows, size_t n)
 {
@@ -815,7 +836,8 @@ Mismatches(const GbdtModel *m, const double *rows, size_t n)
 		const double *x = rows + i * (size_t) m->p;
 		double		f = gbdt_predict_margin(m, x);
 
-		bad += !SameBits(f, RefMargin(m, x)) || !SameBits(f, gbdt_predict_margin(&w, x));
+		bad += !SameBits(f, RefMargin(m, x)) || !SameBits(f, gbdt_predict_margin(&w, x)) ||
+			(m->bin_splits != NULL && !SameBits(f, BinnedMargin(m, x)));
 	}
 	return bad;
 }
@@ -917,14 +939,17 @@ CheckCompiled(const char *what, const Set *s, const GbdtParams *pr, int depth, i
 							gbdt_predict_margin(back, rows + i * (size_t) m->p));
 	if (m != NULL)
 		bad = Mismatches(m, rows, n);
-	snprintf(name, sizeof(name), "%s: compiled to depth %d (%s), missing goes left at %d splits, right at %d; "
+	snprintf(name, sizeof(name), "%s: compiled to depth %d (%s, %s), missing goes left at %d splits, right at %d; "
 			 "%zu of %zu margins differ from the node walk",
 			 what, m ? m->flat_depth : -1, m && m->leaves ? "compiled" : "not compiled",
+			 m && m->bin_splits ? "binned" : "not binned",
 			 m ? DefaultsCount(m, 1) : 0, m ? DefaultsCount(m, 0) : 0, bad, n);
-	ok(m && m->flat_depth == depth && m->leaves != NULL && DefaultsCount(m, 1) > 0 && DefaultsCount(m, 0) > 0 &&
+	ok(m && m->flat_depth == depth && m->leaves != NULL && m->bin_splits != NULL &&
+	   DefaultsCount(m, 1) > 0 && DefaultsCount(m, 0) > 0 &&
 	   (!unbalanced || Unbalanced(m)) && bad == 0, name);
 	snprintf(name, sizeof(name), "%s: deserialized, compiled to the same depth, %zu of %zu margins differ", what, differ, n);
-	ok(back && back->flat_depth == m->flat_depth && back->leaves != NULL && differ == 0 && Mismatches(back, rows, n) == 0,
+	ok(back && back->flat_depth == m->flat_depth && back->leaves != NULL && back->bin_splits != NULL && differ == 0 &&
+	   Mismatches(back, rows, n) == 0,
 	   name);
 	free(rows);
 	gbdt_free(m, &mem);
@@ -1049,6 +1074,74 @@ Chains(int depth, int deepest_first, size_t *len)
 	return b;
 }
 
+/*
+ * n stumps on feature 0 of 2, stump t splitting at t / 8 - 20.0625 (t = 0 and 1 at 0 and -0
+ * when signed_zero), missing going left on odd trees: n distinct thresholds (one fewer
+ * with signed_zero).
+ */
+static unsigned char *
+Stumps(int n, int signed_zero, size_t *len)
+{
+	unsigned char *b = malloc(24 + (size_t) n * (4 + 3 * 29));
+	size_t		off = 4;
+
+	memcpy(b, "GBDT", 4);
+	Put(b, &off, 1, 4);
+	Put(b, &off, 2, 4);
+	Put(b, &off, (uint64_t) n, 4);
+	Put(b, &off, 0, 8);
+	for (int t = 0; t < n; t++)
+	{
+		double		thr = signed_zero && t < 2 ? (t == 0 ? 0.0 : -0.0) : t / 8.0 - 20.0625;
+
+		Put(b, &off, 3, 4);
+		PutNode(b, &off, 0, t % 2, 1, 2, thr, 0);
+		PutNode(b, &off, -1, 0, -1, -1, 0, 0.001 * t);
+		PutNode(b, &off, -1, 0, -1, -1, 0, -0.002 * t);
+	}
+	*len = off;
+	return b;
+}
+
+/*
+ * The binned form's limit: 254 distinct thresholds on a feature are binned, 255 are not
+ * (prediction stays compiled); 0 and -0 count once.  Each predicts as the node walk.
+ */
+static void
+TestBinLimit(void)
+{
+	const int	counts[3] = {254, 255, 256};
+	const int	zero[3] = {0, 0, 1};
+
+	for (int c = 0; c < 3; c++)
+	{
+		size_t		len,
+					n = 3000,
+					bad;
+		unsigned char *b = Stumps(counts[c], zero[c], &len);
+		GbdtModel  *m = NULL;
+		char		err[256] = "",
+					name[256];
+		int			rc = gbdt_deserialize(b, len, &mem, &m, err, sizeof(err));
+		double	   *rows = rc == GBDT_OK ? ProbeRows(m, n) : NULL;
+		int			binned = counts[c] - zero[c] <= GBDT_MAX_BIN_CUTS;
+
+		/* probe the signed zeros too */
+		for (size_t i = 0; rows != NULL && i < 200; i++)
+			rows[i * 2] = i % 2 ? 0.0 : -0.0;
+		bad = rc == GBDT_OK ? Mismatches(m, rows, n) : n;
+		snprintf(name, sizeof(name), "%d stumps at %d distinct thresholds: %.100s, %s, %zu of %zu margins differ",
+				 counts[c], counts[c] - zero[c], rc == GBDT_OK ? "read" : err,
+				 rc == GBDT_OK && m->bin_splits ? "binned" : "not binned", bad, n);
+		ok(rc == GBDT_OK && m->leaves != NULL && (m->bin_splits != NULL) == binned &&
+		   (!binned || m->cut_start[1] - m->cut_start[0] == (uint32_t) (counts[c] - zero[c])) && bad == 0, name);
+		free(rows);
+		free(b);
+		if (rc == GBDT_OK)
+			gbdt_free(m, &mem);
+	}
+}
+
 /* Hand-built chains of depth 10 (compiled) and 11 and 40 (walked), and a trained model deeper than 10. */
 static void
 TestDeep(void)
@@ -1110,19 +1203,27 @@ TestDeep(void)
 	FreeSet(&s);
 }
 
-/* CPU seconds for predicting reps passes over n rows of width p; *sink keeps the work. */
+/*
+ * CPU seconds for predicting reps passes over n rows of width p, the binned rows (2p
+ * bytes each) when brows is not NULL; *sink keeps the work.
+ */
 static double
-PredictSeconds(const GbdtModel *m, const double *rows, size_t n, int p, int reps, double *sink)
+PredictSeconds(const GbdtModel *m, const double *rows, const uint8_t *brows, size_t n, int p, int reps,
+			   double *sink)
 {
 	clock_t		t0 = clock();
 
 	for (int r = 0; r < reps; r++)
 		for (size_t i = 0; i < n; i++)
-			*sink += gbdt_predict_margin(m, rows + i * (size_t) p);
+			*sink += brows != NULL ? gbdt_predict_margin_binned(m, brows + i * 2 * (size_t) p)
+				: gbdt_predict_margin(m, rows + i * (size_t) p);
 	return (double) (clock() - t0) / CLOCKS_PER_SEC;
 }
 
-/* 100 trees of depth 6 on 10 features: microseconds per row walking the nodes and compiled (no assertion on speed). */
+/*
+ * 100 trees of depth 6 on 10 features: microseconds per row walking the nodes, compiled,
+ * and binned (rows binned beforehand, as a scored row's categories are) (no assertion on speed).
+ */
 static void
 TestCompiledTiming(void)
 {
@@ -1134,8 +1235,11 @@ TestCompiledTiming(void)
 	double	   *rows = malloc(sizeof(double) * n * 10),
 				walk = 1e9,
 				flat = 1e9,
+				binned = 1e9,
 				sum1 = 0,
-				sum2 = 0;
+				sum2 = 0,
+				sum3 = 0;
+	uint8_t    *brows = malloc(2 * n * 10);
 
 	gbdt_default_params(&pr);
 	m = Train(&s, &pr);
@@ -1145,22 +1249,34 @@ TestCompiledTiming(void)
 		return;
 	}
 	for (size_t i = 0; i < n; i++)
+	{
 		Row(&s, i, rows + i * 10);
+		for (int j = 0; j < 10; j++)
+			if (isnan(rows[i * 10 + j]))
+				gbdt_bin_set_missing(brows + i * 20, j);
+			else
+				gbdt_bin_set(brows + i * 20, j, gbdt_bin(m, j, rows[i * 10 + j]));
+	}
 	w = WalkOnly(m);
 	/* the best of three, alternating, so a busy moment elsewhere does not decide */
 	for (int k = 0; k < 3; k++)
 	{
-		double		a = PredictSeconds(&w, rows, n, 10, 2, &sum1),
-					b = PredictSeconds(m, rows, n, 10, 2, &sum2);
+		double		a = PredictSeconds(&w, rows, NULL, n, 10, 2, &sum1),
+					b = PredictSeconds(m, rows, NULL, n, 10, 2, &sum2),
+					c = PredictSeconds(m, NULL, brows, n, 10, 2, &sum3);
 
 		walk = a < walk ? a : walk;
 		flat = b < flat ? b : flat;
+		binned = c < binned ? c : binned;
 	}
-	printf("# 100 trees of depth %d: %.3f us per row walking the nodes, %.3f us compiled (%.2fx)\n",
-		   m->flat_depth, walk * 1e6 / (2.0 * n), flat * 1e6 / (2.0 * n), walk / flat);
-	ok(SameBits(sum1, sum2), "the timed walks and compiled predictions add up to the same bits");
+	printf("# 100 trees of depth %d: %.3f us per row walking the nodes, %.3f us compiled (%.2fx), %.3f us binned (%.2fx)\n",
+		   m->flat_depth, walk * 1e6 / (2.0 * n), flat * 1e6 / (2.0 * n), walk / flat,
+		   binned * 1e6 / (2.0 * n), walk / binned);
+	ok(SameBits(sum1, sum2) && SameBits(sum1, sum3),
+	   "the timed walks, compiled and binned predictions add up to the same bits");
 	gbdt_free(m, &mem);
 	free(rows);
+	free(brows);
 	FreeSet(&s);
 }
 
@@ -1229,6 +1345,7 @@ main(void)
 	TestTiming();
 	TestCompiled();
 	TestDeep();
+	TestBinLimit();
 	TestCompiledTiming();
 	return done_testing();
 }

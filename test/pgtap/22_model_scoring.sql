@@ -1,0 +1,58 @@
+-- Scoring's category lookup and binned rows (src/model_codec.h, gbdt_core.h): codes longer
+-- than the 16 bytes a lookup slot holds inline, codes that share those 16 bytes, the empty
+-- code, unseen codes and NULLs score exactly as the same categories spelt short.
+BEGIN;
+SET search_path = customs_risk, public;
+SET client_min_messages = warning;
+SELECT plan(7);
+
+-- one category spelt two ways: short ('A', 'B', 'C', '') and long (a 16-byte prefix, then
+-- the short code: 17 bytes, or exactly the 16-byte prefix for ''); each category with its
+-- own hit rate (not tied to the training folds, i mod 5), a number beside it (NULL in
+-- every 11th row)
+CREATE TEMP TABLE spelt AS
+SELECT i, (i * 7919 % 100) < CASE i % 7 WHEN 0 THEN 70 WHEN 1 THEN 10 WHEN 2 THEN 40 WHEN 3 THEN 25 ELSE 55 END AS hit,
+       s AS short_code, '0123456789abcdef' || s AS long_code,
+       CASE WHEN i % 11 = 0 THEN NULL ELSE (i * 31 % 97)::float8 / 7 END AS x
+  FROM generate_series(1, 4000) i,
+       LATERAL (SELECT CASE i % 7 WHEN 0 THEN 'A' WHEN 1 THEN 'B' WHEN 2 THEN '' WHEN 3 THEN 'C' END AS s) c;
+
+SELECT lives_ok($$SELECT train_model('t_short', 'SELECT hit, short_code AS code, x FROM spelt ORDER BY i', 'hit',
+                                     '{"trees": 20, "depth": 3}')$$,
+                'a model on short codes');
+SELECT lives_ok($$SELECT train_model('t_long', 'SELECT hit, long_code AS code, x FROM spelt ORDER BY i', 'hit',
+                                     '{"trees": 20, "depth": 3}')$$,
+                'the same rows with the codes spelt 16 and 17 bytes long');
+
+-- the same categories, so the same features, trees and scores to the bit
+SELECT is((SELECT count(*) FROM spelt s
+            WHERE score('t_short', (SELECT r FROM (SELECT s.short_code AS code, s.x) r)) IS DISTINCT FROM
+                  score('t_long', (SELECT r FROM (SELECT s.long_code AS code, s.x) r))), 0::bigint,
+          'every row scores the same bits with its code spelt short or long');
+SELECT is((SELECT count(DISTINCT score('t_long', (SELECT r FROM (SELECT s.long_code AS code, 1.0::float8 AS x) r)))
+             FROM spelt s), 5::bigint,
+          'codes sharing their first 16 bytes (and the 16-byte code itself) are five categories, NULL among them');
+
+-- unseen codes: past the inline bytes, within them, empty-prefixed; all score as "never seen"
+SELECT is((SELECT array_agg(DISTINCT score('t_long', r)) FROM
+             (VALUES ('0123456789abcdefZ', 1.0::float8), ('0123456789abcdeF', 1.0), ('0123456789abcdefAA', 1.0),
+                     ('0123456789abcde', 1.0), ('zz', 1.0)) r(code, x)),
+          (SELECT array_agg(score('t_short', r)) FROM (VALUES ('never seen', 1.0::float8)) r(code, x)),
+          'an unseen code scores as any unseen code, however much it shares with a known one');
+
+-- a number's bin: values on either side of every threshold the model splits on score as
+-- the explanation (which walks the unbinned features) says
+SELECT ok((SELECT bool_and(abs(e.total - ln(s / (1 - s))) < 1e-9)
+             FROM (SELECT r, score('t_long', r) s
+                     FROM (SELECT c AS code, v / 14.0 AS x FROM generate_series(-20, 220) v,
+                                  unnest(ARRAY['0123456789abcdefA', '0123456789abcdef']) c
+                           UNION ALL SELECT '0123456789abcdefB', NULL) r) y,
+                  LATERAL (SELECT sum(contribution) total FROM score_explain('t_long', y.r)) e),
+          'scores of numbers across the whole range, and NULL, agree with the explanation');
+
+-- NaN and infinity are still refused when binned
+SELECT throws_ok($$SELECT score('t_long', r) FROM (SELECT 'x'::text AS code, 'infinity'::float8 AS x) r$$, '22003',
+                 NULL, 'an infinite number is an error, not a bin');
+
+SELECT * FROM finish();
+ROLLBACK;
