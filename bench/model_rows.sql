@@ -8,7 +8,7 @@ DROP TABLE IF EXISTS cr_bench.model_rows;
 CREATE TABLE cr_bench.model_rows AS
 SELECT m.declared_on, o.hit,
        m.office, m.process_type, m.import_type, m.import_use, m.payment_type, m.transport::text AS transport,
-       m.departure, m.hs::text AS hs, m.origin, m.origin_indicator, m.tax_type,
+       m.departure::text AS departure, m.hs::text AS hs, m.origin::text AS origin, m.origin_indicator, m.tax_type,
        m.tax_rate::float8 AS tax_rate, m.net_mass::float8 AS net_mass, m.value::float8 AS value,
        m.unit_value, m.duty,
        m.importer, m.declarant, m.seller, m.courier,
