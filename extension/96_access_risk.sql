@@ -53,13 +53,15 @@ CREATE POLICY national_all ON customs_risk.risk_action
 CREATE POLICY district_read ON customs_risk.risk_action FOR SELECT TO customs_risk_district
     USING (owner_office = (SELECT customs_risk.my_district())
            OR assigned_office = ANY ((SELECT customs_risk.my_scope_codes())::pg_catalog.text[]));
+-- a district assigns actions within its district: work for another district's houses goes
+-- through the national centre, which assigns anywhere
 CREATE POLICY district_insert ON customs_risk.risk_action FOR INSERT TO customs_risk_district
-    WITH CHECK (owner_office = (SELECT customs_risk.my_district()));
+    WITH CHECK (owner_office = (SELECT customs_risk.my_district())
+                AND assigned_office = ANY ((SELECT customs_risk.my_scope_codes())::pg_catalog.text[]));
 CREATE POLICY district_update ON customs_risk.risk_action FOR UPDATE TO customs_risk_district
     USING (owner_office = (SELECT customs_risk.my_district())
            OR assigned_office = ANY ((SELECT customs_risk.my_scope_codes())::pg_catalog.text[]))
-    WITH CHECK (owner_office = (SELECT customs_risk.my_district())
-                OR assigned_office = ANY ((SELECT customs_risk.my_scope_codes())::pg_catalog.text[]));
+    WITH CHECK (assigned_office = ANY ((SELECT customs_risk.my_scope_codes())::pg_catalog.text[]));
 CREATE POLICY district_delete ON customs_risk.risk_action FOR DELETE TO customs_risk_district
     USING (owner_office = (SELECT customs_risk.my_district()));
 CREATE POLICY house_assigned ON customs_risk.risk_action TO customs_risk_officer

@@ -3,7 +3,7 @@
 -- transaction and vanish with its rollback.
 BEGIN;
 SET search_path = customs_risk, public;
-SELECT plan(95);
+SELECT plan(99);
 
 -- Logins: one per role; two district analysts (Busan, Seoul) and an officer at a Busan house.
 CREATE ROLE customs_risk_t_admin LOGIN IN ROLE customs_risk_admin;
@@ -327,6 +327,25 @@ SELECT throws_ok('SELECT count(*) FROM customs_risk.declaration', '42501', NULL,
 SELECT throws_ok('SELECT count(*) FROM customs_risk.declaration_line_v', '42501', NULL, '... nor the line view');
 SELECT is((SELECT sum(declarations) FROM office_daily_v), :all_decl::numeric, 'the BI role reads the report views, over every district');
 SELECT throws_ok('SELECT * FROM customs_risk.selection_secret', '42501', NULL, '... but not the key');
+RESET ROLE;
+
+-- Risk actions: a district assigns them within its district only
+INSERT INTO risk_item (source, category, title, description, scope, owner_office)
+VALUES ('inspection_finding', 'ipr', 't counterfeit laptops', 'Fake brand laptops', 'hs <@ 8471', 'RC-BUSAN')
+RETURNING item_id AS busan_item \gset
+SELECT assess_risk_item(:busan_item, 4, 3) AS busan_level \gset
+SELECT decide_treatment(:busan_item, 'treat', 'target and audit') AS busan_treated \gset
+SET LOCAL ROLE customs_risk_t_busan;
+SELECT lives_ok(format($$SELECT customs_risk.add_risk_action(%s, 'other', 'check the stock', %L, '2030-05-31')$$,
+                       :busan_item, :'house'), 'a district analyst assigns an action to a house of its district');
+SELECT throws_ok(format($$SELECT customs_risk.add_risk_action(%s, 'other', 'check the stock', %L, '2030-05-31')$$,
+                        :busan_item, :'seoul_house'), '42501', NULL, '... not to another district''s house');
+SELECT throws_ok(format($$UPDATE customs_risk.risk_action SET assigned_office = %L WHERE item_id = %s$$,
+                        :'seoul_house', :busan_item), '42501', NULL, '... nor move one there');
+RESET ROLE;
+SET LOCAL ROLE customs_risk_t_nat;
+SELECT lives_ok(format($$SELECT customs_risk.add_risk_action(%s, 'other', 'check the stock', %L, '2030-05-31')$$,
+                       :busan_item, :'seoul_house'), 'the national centre assigns an action anywhere');
 RESET ROLE;
 
 SELECT * FROM finish();
