@@ -10,8 +10,8 @@
 -- standard deviation of the baseline's items, at least sqrt(mean) for lines, winsorised at 3,
 -- target 0 and sigma 1, the points of the first 90 days skipped; the min_days rule on each); the
 -- statistic is S+ when S+ >= S- else -S-, an alert is |statistic| > 5, statistics do not reset
--- after an alert.  Afterwards the alerts of both are compared series by
--- series, and every chart of the peers against cusum_summary() over the same points.
+-- after an alert.  Afterwards the alerts of both are compared series by series, and every chart
+-- of the peers against cusum_summary() over the same points.
 -- Everything runs in one transaction that is rolled back: the alerts of as_of it deletes before
 -- each timed run_monitoring come back on a server that had some.
 \set ON_ERROR_STOP on
@@ -149,35 +149,20 @@ BEGIN
 END
 $fn$;
 
--- best of 3 of one side at one worker setting into bench_timing (time_it.sql); the alerts of
--- as_of are deleted before each run_monitoring (a second run on a day adds nothing)
-CREATE FUNCTION pg_temp.time_monitoring(what text, workers integer, as_of date, min_days integer) RETURNS void
-LANGUAGE plpgsql AS $fn$
-DECLARE
-    t0 timestamptz;
-    best float8;
-    n float8;
-BEGIN
-    EXECUTE format('SET max_parallel_workers_per_gather = %s', workers);
-    FOR run IN 1..3 LOOP
-        DELETE FROM customs_risk.monitoring_alert a WHERE a.as_of = time_monitoring.as_of;
-        t0 := clock_timestamp();
-        IF what = 'run_monitoring' THEN
-            SELECT count(*) INTO n FROM customs_risk.run_monitoring(as_of, min_days);
-        ELSE
-            n := pg_temp.plain_monitoring(as_of, min_days, what = 'plain SQL, recursive CTE');
-        END IF;
-        best := least(best, extract(epoch FROM clock_timestamp() - t0));
-    END LOOP;
-    INSERT INTO bench_timing VALUES (what, workers, best, n);
-END
-$fn$;
-
 \o /dev/null
-SELECT pg_temp.time_monitoring('plain SQL, recursive CTE', w, :'as_of', :min_days) FROM (VALUES (0), (2)) v(w);
+-- best of 3 of each side at each worker setting (time_it.sql); the alerts of as_of are deleted
+-- before each run (a second run_monitoring on a day adds nothing)
+\set undo 'DELETE FROM customs_risk.monitoring_alert WHERE as_of = ' :'as_of'
+SELECT pg_temp.time_it('plain SQL, recursive CTE', w,
+                       format('SELECT pg_temp.plain_monitoring(%L, %s, true)', :'as_of', :min_days), :'undo')
+  FROM (VALUES (0), (2)) v(w);
 CREATE TEMP TABLE chart_recursive AS TABLE plain_chart;
-SELECT pg_temp.time_monitoring('plain SQL, window sums', w, :'as_of', :min_days) FROM (VALUES (0), (2)) v(w);
-SELECT pg_temp.time_monitoring('run_monitoring', w, :'as_of', :min_days) FROM (VALUES (0), (2)) v(w);
+SELECT pg_temp.time_it('plain SQL, window sums', w,
+                       format('SELECT pg_temp.plain_monitoring(%L, %s, false)', :'as_of', :min_days), :'undo')
+  FROM (VALUES (0), (2)) v(w);
+SELECT pg_temp.time_it('run_monitoring', w,
+                       format('SELECT count(*) FROM customs_risk.run_monitoring(%L, %s)', :'as_of', :min_days), :'undo')
+  FROM (VALUES (0), (2)) v(w);
 \o
 
 \echo
