@@ -7,16 +7,41 @@
 
 #include "anchor_table.h"
 
-static inline uint32
-HashHs(int64 key)
+uint32
+AnchorHashHs(int64 key)
 {
 	return (uint32) (hash_bytes_uint32((uint32) key) ^ murmurhash32((uint32) ((uint64) key >> 32)));
+}
+
+/* value_hash: hash_bytes() of the code, which the matcher's guards compute anyway */
+uint32
+AnchorHashCode(int field, uint32 value_hash)
+{
+	return value_hash ^ murmurhash32((uint32) field);
 }
 
 static inline uint32
 HashCode(int field, const char *s, int len)
 {
-	return hash_bytes((const unsigned char *) s, len) ^ murmurhash32((uint32) field);
+	return AnchorHashCode(field, hash_bytes((const unsigned char *) s, len));
+}
+
+static inline void
+FilterSet(AnchorTable *t, uint32 hash)
+{
+	uint32		bit = hash & t->filter_mask;
+
+	t->filter[bit >> 6] |= (uint64) 1 << (bit & 63);
+}
+
+/* A filter of 4 bits per slot (at least one word), empty. */
+static void
+FilterAlloc(AnchorTable *t)
+{
+	uint32		words = Max((t->mask + 1) * 4 / 64, 1);
+
+	t->filter = MemoryContextAllocZero(t->cxt, sizeof(uint64) * words);
+	t->filter_mask = words * 64 - 1;
 }
 
 static inline bool
@@ -52,6 +77,7 @@ AnchorTableInit(AnchorTable *t, MemoryContext cxt)
 	t->slots = MemoryContextAlloc(cxt, sizeof(AnchorSlot) * (t->mask + 1));
 	for (uint32 i = 0; i <= t->mask; i++)
 		t->slots[i].value = -1;
+	FilterAlloc(t);
 }
 
 /* Double the capacity: kept at most half full, so probes stay short. */
@@ -65,12 +91,15 @@ Grow(AnchorTable *t)
 	t->slots = MemoryContextAlloc(t->cxt, sizeof(AnchorSlot) * (t->mask + 1));
 	for (uint32 i = 0; i <= t->mask; i++)
 		t->slots[i].value = -1;
+	pfree(t->filter);
+	FilterAlloc(t);
 	for (uint32 i = 0; i < oldcap; i++)
 	{
 		uint32		j;
 
 		if (old[i].value < 0)
 			continue;
+		FilterSet(t, old[i].hash);
 		for (j = old[i].hash & t->mask; t->slots[j].value >= 0; j = (j + 1) & t->mask)
 			;
 		t->slots[j] = old[i];
@@ -98,6 +127,7 @@ Enter(AnchorTable *t, uint32 hash, int64 key, int field, const char *s, int len,
 	t->slots[i].field = (uint8) field;
 	t->slots[i].value = 0;		/* taken; the caller sets the value */
 	t->n++;
+	FilterSet(t, hash);
 	*found = false;
 	return &t->slots[i].value;
 }
@@ -105,7 +135,7 @@ Enter(AnchorTable *t, uint32 hash, int64 key, int field, const char *s, int len,
 int32 *
 AnchorEnterHs(AnchorTable *t, int64 key, bool *found)
 {
-	return Enter(t, HashHs(key), key, 0, NULL, 0, found);
+	return Enter(t, AnchorHashHs(key), key, 0, NULL, 0, found);
 }
 
 int32 *
@@ -117,11 +147,31 @@ AnchorEnterCode(AnchorTable *t, int field, const char *s, int len, bool *found)
 int32
 AnchorFindHs(const AnchorTable *t, int64 key)
 {
-	return Find(t, HashHs(key), key, 0, NULL, 0);
+	return Find(t, AnchorHashHs(key), key, 0, NULL, 0);
 }
 
 int32
 AnchorFindCode(const AnchorTable *t, int field, const char *s, int len)
 {
 	return Find(t, HashCode(field, s, len), 0, field, s, len);
+}
+
+int32
+AnchorFindHsHashed(const AnchorTable *t, uint32 hash, int64 key)
+{
+	return Find(t, hash, key, 0, NULL, 0);
+}
+
+int32
+AnchorFindCodeHashed(const AnchorTable *t, uint32 hash, int field, const char *s, int len)
+{
+	return Find(t, hash, 0, field, s, len);
+}
+
+void
+AnchorMapValues(AnchorTable *t, const int32 *map)
+{
+	for (uint32 i = 0; i <= t->mask; i++)
+		if (t->slots[i].value >= 0)
+			t->slots[i].value = map[t->slots[i].value];
 }

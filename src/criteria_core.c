@@ -1781,6 +1781,7 @@ BestGuards(const CrProgram *p, const int *start, int i, const CrAnchor *a, CrGua
 			return;
 	type = fields[in->field].type;
 	memset(&cand, 0, sizeof(cand));
+	cand.instr = i;
 	cand.field = in->field;
 	if (type == CR_HS && in->op == CR_OP_WITHIN)
 	{

@@ -174,6 +174,7 @@ extern void cr_anchor(const CrProgram *prog, CrAnchor *anchor);
 typedef struct CrGuard
 {
 	CrAnchorKind kind;
+	int			instr;			/* the conjunct's instruction */
 	int			field;
 	const char *s;
 	int			len;

@@ -60,29 +60,34 @@ typedef struct MProfile
 } MProfile;
 
 /*
- * A profile filed under an anchor, with its guard (cr_guard): a second conjunct tested
+ * A profile filed under an anchor, with its guards (cr_guards): other conjuncts tested
  * here, from the entry, so that most candidates a line finds are dropped without touching
  * the profile.  CODES guards compare a hash of the value: a collision only lets a
- * candidate through to the full test.
+ * candidate through to the full test, unless the entry is exact (then the code itself is
+ * compared too).
  */
+#define GUARD_CODE_BYTES 16
+
 typedef struct Guard
 {
 	uint8		kind;			/* CR_ANCHOR_NONE, _CODES, _HS or _RANGE */
 	uint8		field;			/* CODES, RANGE */
-	uint8		digits;			/* HS: the prefix's digits */
 	uint8		op;				/* RANGE: CR_OP_LT, _LE, _GT or _GE */
+	uint8		len;			/* HS: the prefix's digits; CODES: the code's length if in u.code */
 	uint32		hash;			/* CODES: hash of the value */
 	union
 	{
 		int64		hs;			/* HS: the prefix */
 		double		bound;		/* RANGE */
+		char		code[GUARD_CODE_BYTES];	/* CODES, when the entry is exact */
 	}			u;
 } Guard;
 
 /*
- * An exact entry (a profile that is only "importer = X", "hs <@ 8471" or "value > 1e6", valid
- * for every office) is a match as soon as a line finds it within its validity window, with
- * no evaluation; the profile itself is not touched.
+ * An exact entry (a profile valid for every office that is only its anchor and its guards
+ * joined by "and": "importer = X", "hs <@ 8471 and origin = CN", "value > 1e6") is a match
+ * as soon as a line finds it within its validity window and passes its guards, with no
+ * evaluation; the profile itself is not touched.
  */
 typedef struct Entry
 {
@@ -90,14 +95,15 @@ typedef struct Entry
 	uint32		fieldmask;		/* the fields the profile reads, without touching it */
 	DateADT		valid_from;
 	DateADT		valid_to;
-	bool		exact;			/* no guard, and the anchor is the whole criteria: finding decides */
+	bool		exact;			/* the anchor and the guards are the whole criteria: finding decides */
 	Guard		g[CR_MAX_GUARDS];
 } Entry;
 
 /*
- * The entries filed under one key.  tag[k] packs entry k's first guard when it is a code
- * (field and 27 bits of the value's hash), so a line skips most entries by reading four
- * bytes each, not the entry.
+ * The entries filed under one key, while the matcher is built.  tag[k] packs entry k's
+ * first guard when it is a code (field and 27 bits of the value's hash), so a line skips
+ * most entries by reading four bytes each, not the entry.  Once built, the buckets are laid
+ * out in one array (Matcher.bucket_words).
  */
 #define TAG_ANY 0xffffffffu		/* no code guard: look at the entry */
 #define TAG_NONE 0xfffffffeu	/* a line without the field: no code tag equals it */
@@ -129,6 +135,7 @@ typedef struct LineKeys
 	bool		has[CR_NFIELDS];
 	uint32		tag[CR_NFIELDS];	/* as Bucket.tag packs them, or TAG_NONE */
 	double		num[CR_NFIELDS];	/* numbers range guards compare (NaN: unknown) */
+	const CrValue *v;			/* the line's values, for exact entries' codes */
 	int64		anc[HS_MAX_DIGITS / 2 + 1];	/* anc[d / 2]: the d-digit prefix, or -1 */
 } LineKeys;
 
@@ -145,7 +152,16 @@ typedef struct Matcher
 	AnchorTable hs;				/* HS code → bucket */
 	int			nbuckets;
 	int			bucket_cap;
-	Bucket	   *buckets;
+	Bucket	   *buckets;		/* while building */
+	/*
+	 * Built: bucket b as words [n, its first entry in bucket_entries, n tags], and the anchor
+	 * tables give the offset of those words, so a line reads a bucket's count and tags from
+	 * one cache line with no header in between.
+	 */
+	uint32	   *bucket_words;
+	Entry	   *bucket_entries;
+	int64	   *ids;			/* ids[i] = p[i].id, dense for building results */
+	uint64	   *bits;			/* scratch: a bit per profile, for sorting many matches */
 	uint32		hs_levels;		/* bit d / 2: some profile is filed under a d-digit code */
 	uint32		code_fields;
 	/* range anchors per field: with a lower bound (sorted by it), or with an upper bound only
@@ -160,6 +176,7 @@ typedef struct Matcher
 	uint32		guard_fields;	/* code fields some guard hashes */
 	uint32		guard_num_fields;	/* number fields some guard compares */
 	bool		exact_entries;	/* some entry decides alone (needs the line's date) */
+	int			nexact;			/* profiles whose entries decide */
 	bool		hs_guards;		/* some guard tests the HS code */
 	uint32		fieldmask;
 	uint32		anchor_fields;	/* fields read before a line's candidates are known */
@@ -242,6 +259,52 @@ BucketAdd(Matcher *m, int32 *slot, bool found, const Entry *e)
 	b->e[b->n++] = *e;
 }
 
+/*
+ * Does passing guard g decide its conjunct, as cr_eval would?  An HS prefix and a number's
+ * comparison do (a NULL number is NaN in LineKeys and fails every comparison; the reader
+ * takes a stored NaN for NULL); a code does when it is short enough to keep and compare.
+ */
+static bool
+GuardDecides(const CrGuard *g)
+{
+	switch (g->kind)
+	{
+		case CR_ANCHOR_HS:
+		case CR_ANCHOR_RANGE:
+			return true;
+		case CR_ANCHOR_CODES:
+			return g->len <= GUARD_CODE_BYTES;
+		default:
+			return false;
+	}
+}
+
+/*
+ * Is the program the anchor's one conjunct and guards g[0..ng) joined by "and", with every
+ * guard deciding?  Then a line that finds the entry and passes its guards matches.
+ */
+static bool
+AnchorAndGuardsAreAll(const CrProgram *prog, const CrAnchor *a, const CrGuard *g, int ng)
+{
+	if (a->ninstr != 1 ||
+		!(a->kind == CR_ANCHOR_CODES || a->kind == CR_ANCHOR_RANGE ||
+		  (a->kind == CR_ANCHOR_HS && prog->instr[a->instrs[0]].op == CR_OP_WITHIN)))
+		return false;
+	for (int k = 0; k < ng; k++)
+		if (!GuardDecides(&g[k]))
+			return false;
+	for (int i = 0; i < prog->header->ninstr; i++)
+	{
+		bool		covered = prog->instr[i].op == CR_OP_AND || i == a->instrs[0];
+
+		for (int k = 0; k < ng && !covered; k++)
+			covered = g[k].instr == i;
+		if (!covered)
+			return false;
+	}
+	return true;
+}
+
 /* The entry of profile i: its validity, its guards, whether finding it decides. */
 static void
 MakeEntry(Matcher *m, int i, const CrAnchor *a, Entry *e)
@@ -255,6 +318,9 @@ MakeEntry(Matcher *m, int i, const CrAnchor *a, Entry *e)
 	e->valid_from = m->p[i].valid_from;
 	e->valid_to = m->p[i].valid_to;
 	ng = cr_guards(&m->p[i].prog, a, g);
+	e->exact = m->p[i].nhouses < 0 && AnchorAndGuardsAreAll(&m->p[i].prog, a, g, ng);
+	m->exact_entries |= e->exact;
+	m->nexact += e->exact;
 	for (int k = 0; k < ng; k++)
 	{
 		Guard	   *eg = &e->g[k];
@@ -264,11 +330,16 @@ MakeEntry(Matcher *m, int i, const CrAnchor *a, Entry *e)
 		if (g[k].kind == CR_ANCHOR_CODES)
 		{
 			eg->hash = hash_bytes((const unsigned char *) g[k].s, g[k].len);
+			if (e->exact)
+			{
+				eg->len = (uint8) g[k].len;
+				memcpy(eg->u.code, g[k].s, g[k].len);
+			}
 			m->guard_fields |= (uint32) 1 << g[k].field;
 		}
 		else if (g[k].kind == CR_ANCHOR_HS)
 		{
-			eg->digits = (uint8) hs_ndigits(g[k].hs);
+			eg->len = (uint8) hs_ndigits(g[k].hs);
 			eg->u.hs = g[k].hs;
 			m->hs_guards = true;
 		}
@@ -278,14 +349,6 @@ MakeEntry(Matcher *m, int i, const CrAnchor *a, Entry *e)
 			eg->u.bound = g[k].bound;
 			m->guard_num_fields |= (uint32) 1 << g[k].field;
 		}
-	}
-	/* one leaf, the anchor: "=" or "in" on a code, "<@" on HS, a comparison on a number or date */
-	if (m->p[i].nhouses < 0 && m->p[i].prog.header->ninstr == 1 && a->ninstr == 1 && a->instrs[0] == 0 &&
-		(a->kind == CR_ANCHOR_CODES || a->kind == CR_ANCHOR_RANGE ||
-		 (a->kind == CR_ANCHOR_HS && m->p[i].prog.instr[0].op == CR_OP_WITHIN)))
-	{
-		e->exact = true;
-		m->exact_entries = true;
 	}
 }
 
@@ -306,14 +369,6 @@ CompareRangeHiDesc(const void *a, const void *b)
 
 	return x > y ? -1 : x < y;
 }
-
-/* sort_indexes(int *, size_t): a sort specialised for ints, no comparator calls */
-#define ST_SORT sort_indexes
-#define ST_ELEMENT_TYPE int
-#define ST_COMPARE(a, b) ((*(a) > *(b)) - (*(a) < *(b)))
-#define ST_SCOPE static
-#define ST_DEFINE
-#include "lib/sort_template.h"
 
 static int
 CompareCString(const void *a, const void *b)
@@ -419,6 +474,45 @@ IndexProfile(Matcher *m, int i, int *free_cap)
 	}
 }
 
+/* Lay the buckets out in one array (Matcher.bucket_words) and point the anchors there. */
+static void
+PackBuckets(Matcher *m)
+{
+	int			nwords = 0,
+				nentries = 0,
+				w = 0,
+				e = 0;
+	int32	   *map = palloc(sizeof(int32) * Max(m->nbuckets, 1));
+
+	for (int b = 0; b < m->nbuckets; b++)
+	{
+		nwords += 2 + m->buckets[b].n;
+		nentries += m->buckets[b].n;
+	}
+	m->bucket_words = palloc(sizeof(uint32) * Max(nwords, 1));
+	m->bucket_entries = palloc(sizeof(Entry) * Max(nentries, 1));
+	for (int b = 0; b < m->nbuckets; b++)
+	{
+		Bucket	   *bk = &m->buckets[b];
+
+		map[b] = w;
+		m->bucket_words[w] = bk->n;
+		m->bucket_words[w + 1] = e;
+		memcpy(&m->bucket_words[w + 2], bk->tag, sizeof(uint32) * bk->n);
+		memcpy(&m->bucket_entries[e], bk->e, sizeof(Entry) * bk->n);
+		w += 2 + bk->n;
+		e += bk->n;
+		pfree(bk->tag);
+		pfree(bk->e);
+	}
+	AnchorMapValues(&m->codes, map);
+	AnchorMapValues(&m->hs, map);
+	if (m->buckets)
+		pfree(m->buckets);
+	m->buckets = NULL;
+	pfree(map);
+}
+
 /* Build a matcher from the rows of the load query (already in SPI_tuptable). */
 static Matcher *
 BuildMatcher(int64 version, TransactionId xmin, Oid rls_user)
@@ -494,10 +588,15 @@ BuildMatcher(int64 version, TransactionId xmin, Oid rls_user)
 		if (m->nupper[f] > 1)
 			qsort(m->uppers[f], m->nupper[f], sizeof(RangeItem), CompareRangeHiDesc);
 	}
+	PackBuckets(m);
+	m->ids = palloc(sizeof(int64) * Max(m->n, 1));
+	for (int i = 0; i < m->n; i++)
+		m->ids[i] = m->p[i].id;
 	/* each profile is a candidate at most once, so there are at most n */
 	m->cand = (int *) palloc(sizeof(int) * (m->n + 2)) + 1;
 	m->matched = palloc(sizeof(int) * (m->n + 1));
 	m->seen = palloc0(sizeof(uint32) * Max(m->n, 1));
+	m->bits = palloc0(sizeof(uint64) * (m->n / 64 + 1));
 	m->anchor_fields = m->code_fields | m->range_fields | m->guard_fields | m->guard_num_fields |
 		(m->hs.n > 0 || m->hs_guards ? ((uint32) 1 << CRF_HS) : 0) |
 		(m->exact_entries ? ((uint32) 1 << CRF_DECLARED_ON) : 0);
@@ -599,7 +698,7 @@ GuardPasses(const Guard *g, const LineKeys *lk)
 		case CR_ANCHOR_CODES:
 			return lk->has[g->field] && lk->hash[g->field] == g->hash;
 		case CR_ANCHOR_HS:
-			return lk->anc[g->digits / 2] == g->u.hs;
+			return lk->anc[g->len / 2] == g->u.hs;
 		case CR_ANCHOR_RANGE:
 			{
 				double		x = lk->num[g->field];	/* NaN fails every comparison */
@@ -617,36 +716,54 @@ GuardPasses(const Guard *g, const LineKeys *lk)
 	}
 }
 
+/* The code a passed CODES guard of an exact entry hashed: is it the line's? */
+static inline bool
+GuardCodeIs(const Guard *g, const LineKeys *lk)
+{
+	const CrValue *x = &lk->v[g->field];
+
+	return g->kind != CR_ANCHOR_CODES || (x->len == g->len && memcmp(x->s, g->u.code, g->len) == 0);
+}
+
 /*
  * Add a candidate once (a profile filed under 84 and 8471 is found twice by an 8471 line),
- * if it passes its guard.
+ * if it passes its guards.
  */
 static inline void
 AddCandidate(Matcher *m, const LineKeys *lk, const Entry *e, bool decided)
 {
 	if (GuardPasses(&e->g[0], lk) && GuardPasses(&e->g[1], lk) && m->seen[e->idx] != m->stamp)
 	{
-		m->seen[e->idx] = m->stamp;
 		if (decided && e->exact)
 		{
+			/* a hash collision leaves the profile to be found another way, or not at all */
+			if (!GuardCodeIs(&e->g[0], lk) || !GuardCodeIs(&e->g[1], lk))
+				return;
+			m->seen[e->idx] = m->stamp;
 			if (lk->has_date && lk->date >= e->valid_from && lk->date <= e->valid_to)
 				m->matched[m->nmatched++] = e->idx;
 			return;
 		}
+		m->seen[e->idx] = m->stamp;
 		m->cand[++m->cand[-1]] = e->idx;
 		m->need |= e->fieldmask;
 	}
 }
 
+/* The candidates of the bucket at bucket_words[w]. */
 static void
-AddCandidates(Matcher *m, const LineKeys *lk, const Bucket *b)
+AddCandidates(Matcher *m, const LineKeys *lk, uint32 w)
 {
-	for (int k = 0; k < b->n; k++)
+	uint32		n = m->bucket_words[w];
+	const uint32 *tag = &m->bucket_words[w + 2];
+	const Entry *e = &m->bucket_entries[m->bucket_words[w + 1]];
+
+	for (uint32 k = 0; k < n; k++)
 	{
-		uint32		t = b->tag[k];
+		uint32		t = tag[k];
 
 		if (t == TAG_ANY || t == lk->tag[t >> TAG_HASH_BITS])
-			AddCandidate(m, lk, &b->e[k], true);
+			AddCandidate(m, lk, &e[k], true);
 	}
 }
 
@@ -669,6 +786,14 @@ MatchLine(MatchState *st)
 	LineKeys	lk;
 	int		   *matched = m->matched;
 	int			ncand;
+	struct
+	{
+		uint32		hash;
+		int			field;		/* a code field, or -d: the HS ancestor anc[d] */
+	}			probe[CR_NFIELDS + HS_MAX_DIGITS / 2];
+	int			nprobe;
+	int32		found[CR_NFIELDS + HS_MAX_DIGITS / 2];
+	int			nfound;
 
 	/* the anchor fields now; the others only if some candidate reads them */
 	RowReaderFields(&st->reader, v, m->anchor_fields);
@@ -683,6 +808,7 @@ MatchLine(MatchState *st)
 		m->stamp = 1;
 	}
 	/* the line's keys for the guards: code hashes, HS ancestors; its date for exact entries */
+	lk.v = v;
 	lk.has_date = (m->anchor_fields & ((uint32) 1 << CRF_DECLARED_ON)) && !v[CRF_DECLARED_ON].isnull;
 	if (lk.has_date)
 		lk.date = (DateADT) v[CRF_DECLARED_ON].i;
@@ -710,23 +836,50 @@ MatchLine(MatchState *st)
 	if ((m->anchor_fields & ((uint32) 1 << CRF_HS)) && !v[CRF_HS].isnull)
 		hs_ancestors(v[CRF_HS].i, lk.anc);
 
+	/*
+	 * The line's keys some profile may be filed under: the filter drops most of them, and the
+	 * slots of the others are all being read before the first is looked at.
+	 */
+	nprobe = 0;
 	for (uint32 bits = m->code_fields; bits; bits &= bits - 1)
 	{
 		int			f = pg_rightmost_one_pos32(bits);
-		int32		b;
+		uint32		h;
 
 		if (v[f].isnull)
 			continue;
-		if ((b = AnchorFindCode(&m->codes, f, v[f].s, v[f].len)) >= 0)
-			AddCandidates(m, &lk, &m->buckets[b]);
+		h = (m->guard_fields & ((uint32) 1 << f)) ? lk.hash[f] :
+			hash_bytes((const unsigned char *) v[f].s, v[f].len);
+		probe[nprobe].hash = AnchorHashCode(f, h);
+		probe[nprobe].field = f;
+		if (AnchorProbe(&m->codes, probe[nprobe].hash))
+			nprobe++;
 	}
 	for (int d = 1; d <= HS_MAX_DIGITS / 2 && lk.anc[d] >= 0; d++)
 	{
-		int32		b;
-
-		if ((m->hs_levels & ((uint32) 1 << d)) && (b = AnchorFindHs(&m->hs, lk.anc[d])) >= 0)
-			AddCandidates(m, &lk, &m->buckets[b]);
+		if (!(m->hs_levels & ((uint32) 1 << d)))
+			continue;
+		probe[nprobe].hash = AnchorHashHs(lk.anc[d]);
+		probe[nprobe].field = -d;
+		if (AnchorProbe(&m->hs, probe[nprobe].hash))
+			nprobe++;
 	}
+	nfound = 0;
+	for (int k = 0; k < nprobe; k++)
+	{
+		int			f = probe[k].field;
+		int32		b = f >= 0 ?
+			AnchorFindCodeHashed(&m->codes, probe[k].hash, f, v[f].s, v[f].len) :
+			AnchorFindHsHashed(&m->hs, probe[k].hash, lk.anc[-f]);
+
+		if (b >= 0)
+		{
+			found[nfound++] = b;
+			__builtin_prefetch(&m->bucket_words[b]);
+		}
+	}
+	for (int k = 0; k < nfound; k++)
+		AddCandidates(m, &lk, (uint32) found[k]);
 	for (uint32 bits = m->range_fields; bits; bits &= bits - 1)
 	{
 		int			f = pg_rightmost_one_pos32(bits);
@@ -765,11 +918,20 @@ MatchLine(MatchState *st)
 		if (cr_eval(&mp->prog, v, CodeListLookup, &st->lists) == 1)
 			matched[m->nmatched++] = m->cand[k];
 	}
-	/* profiles are loaded in id order, each filed once: sorting indexes sorts ids */
+	/*
+	 * Profiles are loaded in id order, so sorting indexes sorts ids.  Many matches (a line
+	 * past many value thresholds) are sorted through a bitmap, cheaper than comparing.
+	 */
 	if (m->nmatched > 16)
 	{
-		sort_indexes(matched, m->nmatched);
-		return m->nmatched;
+		int			n = 0;
+
+		for (int i = 0; i < m->nmatched; i++)
+			m->bits[matched[i] >> 6] |= (uint64) 1 << (matched[i] & 63);
+		for (int w = 0; w <= m->n / 64; w++)
+			for (; m->bits[w]; m->bits[w] &= m->bits[w] - 1)
+				matched[n++] = w * 64 + pg_rightmost_one_pos64(m->bits[w]);
+		return n;
 	}
 	for (int i = 1; i < m->nmatched; i++)
 	{
@@ -870,7 +1032,7 @@ MatchedIds(MatchState *st, int n)
 	*ARR_LBOUND(a) = 1;
 	ids = (int64 *) ((char *) a + ARR_OVERHEAD_NONULLS(1));
 	for (int i = 0; i < n; i++)
-		ids[i] = st->m->p[st->m->matched[i]].id;
+		ids[i] = st->m->ids[st->m->matched[i]];
 	return PointerGetDatum(a);
 }
 
@@ -971,8 +1133,8 @@ profile_matcher_stats(PG_FUNCTION_ARGS)
 {
 	Matcher    *m = CurrentMatcher();
 	TupleDesc	td;
-	Datum		values[6];
-	bool		nulls[6] = {false, false, false, false, false, false};
+	Datum		values[7];
+	bool		nulls[7] = {false, false, false, false, false, false, false};
 	int			nrange = 0;
 
 	if (get_call_result_type(fcinfo, NULL, &td) != TYPEFUNC_COMPOSITE)
@@ -985,5 +1147,6 @@ profile_matcher_stats(PG_FUNCTION_ARGS)
 	values[3] = Int64GetDatum(m->hs.n);
 	values[4] = Int32GetDatum(nrange);
 	values[5] = Int32GetDatum(m->nfree);
+	values[6] = Int32GetDatum(m->nexact);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(td, values, nulls)));
 }

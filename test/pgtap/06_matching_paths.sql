@@ -2,7 +2,7 @@
 -- guards and exact entries, numbers read without text, the batch's C summaries.
 BEGIN;
 SET search_path = customs_risk, public;
-SELECT plan(40);
+SELECT plan(46);
 
 -- Profiles shaped for each path of the matcher: exact entries (one leaf), guards on a code,
 -- an HS prefix and a number, two guards, bounds met exactly, a validity window, a scope.
@@ -99,6 +99,40 @@ SELECT throws_ok($$SELECT count(*) FROM (SELECT * FROM text_hs OFFSET 0) t WHERE
 SELECT is((SELECT count(*) FROM (SELECT match_profiles(f) AS m FROM flat f WHERE f.importer = 'QLRUBN9'
                                   GROUP BY GROUPING SETS ((f), ())) g WHERE m IS NULL), 1::bigint,
           'under grouping sets the row-value path is kept: the grand-total row''s NULL row gives NULL');
+
+-- profiles decided by finding them: every profile above but "hs = 8471" (HS equality is
+-- not containment), the scoped one and the one with "not"
+SELECT is((SELECT decided_by_lookup FROM profile_matcher_stats()),
+          (SELECT count(*)::int FROM profile WHERE status = 'active') - 3,
+          'a profile that is its anchor and its guards joined by "and" is decided without evaluation');
+
+-- such a profile compares a guarded code itself, not only its hash: P187857 and P341881 hash alike
+SELECT is(hashtext('P187857'), hashtext('P341881'), 'the two payment types below have the same hash');
+INSERT INTO profile (name, criteria, channel, weight, description, status, valid_from, owner_office) VALUES
+ ('guard code, hash alike', 'hs <@ 6109 and payment_type = P187857', 'red', 1, 'c1', 'active', '2020-01-01', 'NRC');
+CREATE TEMP TABLE alike AS SELECT * FROM flat WHERE declared_on >= '2020-01-01' LIMIT 2;
+UPDATE alike SET hs = '6109100000', payment_type = CASE WHEN declaration_id = (SELECT min(declaration_id) FROM alike)
+                                                         THEN 'P187857' ELSE 'P341881' END;
+SELECT is((SELECT array_agg(a.payment_type ORDER BY 1) FROM alike a
+            WHERE (SELECT profile_id FROM profile WHERE name = 'guard code, hash alike') = ANY (match_profiles(a))),
+          '{P187857}'::text[], 'only the line with the very code matches, not the one whose code hashes alike');
+
+-- a line over many thresholds: more than 16 matches, still in id order
+INSERT INTO profile (name, criteria, channel, weight, description, status, valid_from, owner_office)
+SELECT 'threshold ' || k, format('value > %s', k * 1000)::criteria, 'yellow', 1, 't', 'active', '2020-01-01', 'NRC'
+  FROM generate_series(1, 40) k;
+SELECT ok((SELECT max(cardinality(match_profiles(f))) FROM flat f) > 16, 'some line matches more than 16 profiles');
+SELECT is((SELECT count(*) FROM flat v
+            WHERE match_profiles(v) IS DISTINCT FROM
+                  (SELECT coalesce(array_agg(p.profile_id ORDER BY p.profile_id), '{}') FROM profile p
+                    WHERE p.status = 'active' AND v.declared_on BETWEEN p.valid_from AND coalesce(p.valid_to, 'infinity')
+                      AND (p.owner_office = 'NRC' OR p.owner_office = v.district)
+                      AND (p.scope_offices IS NULL OR v.office = ANY (p.scope_offices) OR v.district = ANY (p.scope_offices))
+                      AND v @@ p.criteria)), 0::bigint,
+          'with many matches per line, match_profiles still equals testing every profile, in id order');
+SELECT is((SELECT count(*) FROM flat f WHERE match_profiles(f) IS DISTINCT FROM (SELECT match_profiles(x) FROM (SELECT f.*) x)), 0::bigint,
+          '... as columns and as row values');
+UPDATE profile SET status = 'retired' WHERE name LIKE 'threshold %' OR name = 'guard code, hash alike';
 
 -- the view's derived values: doubles where they hold, numeric arithmetic (and its errors) where not
 SELECT throws_ok($$SELECT customs_risk.unit_value_of(1, 1e-400)$$, '22003', NULL,
