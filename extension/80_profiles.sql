@@ -368,6 +368,17 @@ CREATE FUNCTION customs_risk.profile_channel(profile_ids bigint[]) RETURNS custo
 COMMENT ON FUNCTION customs_risk.profile_channel(bigint[]) IS
     'the most intrusive channel the matched profiles send to (NULL for none); error for an id that is not active';
 
+CREATE FUNCTION customs_risk.profile_summary(profile_ids bigint[],
+    OUT score float8, OUT channel customs_risk.channel, OUT reasons text[], OUT profile_set_version bigint)
+    AS 'MODULE_PATHNAME', 'profile_summary' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION customs_risk.profile_summary(bigint[]) IS
+    'score (sum of weights), most intrusive channel (NULL for none), reasons (descriptions, in id order) and profile-set version of matched profile ids; error for an id that is not active';
+
+CREATE FUNCTION customs_risk.profile_set_version() RETURNS bigint
+    AS 'MODULE_PATHNAME', 'profile_set_version' LANGUAGE C STABLE PARALLEL SAFE;
+COMMENT ON FUNCTION customs_risk.profile_set_version() IS
+    'the profile-set version the matcher uses in this statement (the same snapshot as match_profiles in it); needs SELECT on profile';
+
 CREATE FUNCTION customs_risk.profile_matcher_stats(
     OUT profile_set_version bigint, OUT active_profiles integer, OUT code_keys bigint, OUT hs_keys bigint,
     OUT range_anchored integer, OUT unanchored integer, OUT decided_by_lookup integer)

@@ -677,6 +677,7 @@ typedef struct MatchState
 	CodeListCache lists;
 	LocalTransactionId lxid;	/* statement the matcher was checked in */
 	CommandId	cid;
+	Oid			channel_oids[4];	/* profile_channel: the labels' OIDs, once looked up */
 } MatchState;
 
 /* Is the line's office in the profile's scope? */
@@ -1069,30 +1070,84 @@ match_profiles_columns(PG_FUNCTION_ARGS)
  * The weight and channel (1 blue, 2 yellow, 3 red) of an active profile of the profile
  * set this statement matches against; false when it is not one of them.
  */
-bool
-ActiveProfileInfo(FunctionCallInfo fcinfo, int64 id, double *weight, int *channel, int64 *version)
+/* Index of profile id in the matcher, searched for from index from on; -1 when not active. */
+static int
+FindProfile(const Matcher *m, int64 id, int from)
 {
-	MatchState *st = GetMatchState(fcinfo);
-	Matcher    *m = st->m;
-	int			lo = 0,
-				hi = m->n;
+	int			lo = from,
+				hi,
+				step = 1;
 
-	*version = m->version;
-	/* loaded in id order */
+	/*
+	 * Profiles are loaded in id order and callers look for ascending ids, each from where
+	 * the last was found: gallop to a range that holds it, then halve.  A line with
+	 * hundreds of hits then costs a few steps per id, not a search of them all.
+	 */
+	while (lo + step < m->n && m->ids[lo + step] < id)
+	{
+		lo += step;
+		step *= 2;
+	}
+	hi = Min(lo + step, m->n);
 	while (lo < hi)
 	{
 		int			mid = lo + (hi - lo) / 2;
 
-		if (m->p[mid].id < id)
+		if (m->ids[mid] < id)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	if (lo == m->n || m->p[lo].id != id)
-		return false;
-	*weight = m->p[lo].weight;
-	*channel = m->p[lo].channel;
-	return true;
+	return lo < m->n && m->ids[lo] == id ? lo : -1;
+}
+
+int
+ActiveProfilesSummary(FunctionCallInfo fcinfo, const int64 *ids, int n, double *score, int *channel,
+					  int64 *version)
+{
+	Matcher    *m = GetMatchState(fcinfo)->m;
+	int			at = 0;
+
+	*version = m->version;
+	*score = 0;
+	*channel = 0;
+	for (int i = 0; i < n; i++)
+	{
+		if ((at = FindProfile(m, ids[i], at)) < 0)
+			return i;
+		*score += m->p[at].weight;
+		*channel = Max(*channel, m->p[at].channel);
+		at++;
+	}
+	return -1;
+}
+
+void
+ActiveProfileDescriptions(FunctionCallInfo fcinfo, const int64 *ids, int n, const char **out)
+{
+	Matcher    *m = GetMatchState(fcinfo)->m;
+	int			at = 0;
+
+	for (int i = 0; i < n; i++)
+	{
+		at = FindProfile(m, ids[i], at);
+		Assert(at >= 0);
+		out[i] = m->p[at++].description;
+	}
+}
+
+Oid
+ChannelLabelOid(FunctionCallInfo fcinfo, int channel, Oid enumtype)
+{
+	static const char *const labels[] = {"green", "blue", "yellow", "red"};
+	MatchState *st = GetMatchState(fcinfo);
+
+	Assert(channel >= 0 && channel < (int) lengthof(labels));
+	if (!OidIsValid(st->channel_oids[channel]))
+		st->channel_oids[channel] =
+			DatumGetObjectId(DirectFunctionCall2(enum_in, CStringGetDatum(labels[channel]),
+												 ObjectIdGetDatum(enumtype)));
+	return st->channel_oids[channel];
 }
 
 PG_FUNCTION_INFO_V1(match_profile_rows);
@@ -1124,6 +1179,18 @@ match_profile_rows(PG_FUNCTION_ARGS)
 		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, values, nulls);
 	}
 	return (Datum) 0;
+}
+
+PG_FUNCTION_INFO_V1(profile_set_version);
+/*
+ * profile_set_version() → the version the statement's matcher holds: read where the matcher
+ * reads it, not by a scan of profile_set (its row moves with every profile change, and a
+ * table of many emptied pages is slow to scan).
+ */
+Datum
+profile_set_version(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_INT64(GetMatchState(fcinfo)->m->version);
 }
 
 PG_FUNCTION_INFO_V1(profile_matcher_stats);

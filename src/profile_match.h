@@ -9,9 +9,21 @@
 #include "fmgr.h"
 
 /*
- * Weight, channel (1 blue, 2 yellow, 3 red) and profile-set version of an active profile,
- * from the matcher this call site's statement uses; false when the id is not active there.
+ * The sum of the weights and the most intrusive channel (0 none, 1 blue, 2 yellow, 3 red) of
+ * the active profiles ids[0..n) (ascending, without repeats), and the profile-set version,
+ * from the matcher this call site's statement uses.  Returns -1, or the position of the
+ * first id that is not active there.
  */
-extern bool ActiveProfileInfo(FunctionCallInfo fcinfo, int64 id, double *weight, int *channel, int64 *version);
+extern int	ActiveProfilesSummary(FunctionCallInfo fcinfo, const int64 *ids, int n, double *score,
+								  int *channel, int64 *version);
+
+/* The description of active profile ids[i] for i < n, after ActiveProfilesSummary found them all. */
+extern void ActiveProfileDescriptions(FunctionCallInfo fcinfo, const int64 *ids, int n, const char **out);
+
+/*
+ * The OID of channel label 0 green .. 3 red of enum type enumtype (the same at every call of
+ * a call site), looked up once per call site: enum_in per row would be a catalog lookup.
+ */
+extern Oid	ChannelLabelOid(FunctionCallInfo fcinfo, int channel, Oid enumtype);
 
 #endif							/* CUSTOMS_RISK_PROFILE_MATCH_H */

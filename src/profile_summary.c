@@ -1,8 +1,8 @@
 /*
  * profile_summary.c: from matched profile ids to a declaration's decision inputs, in C,
  * so the batch need not unnest and join millions of hits: the union of its lines' ids
- * (an aggregate), and the score (sum of weights) and channel (the most intrusive) of an
- * id set under the statement's profile set.
+ * (an aggregate), and the score (sum of weights), channel (the most intrusive) and
+ * reasons (the descriptions) of an id set under the statement's profile set.
  */
 #include "postgres.h"
 
@@ -10,6 +10,8 @@
 #include "fmgr.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
+#include "funcapi.h"
+#include "access/htup_details.h"
 #include "utils/fmgrprotos.h"
 #include "utils/lsyscache.h"
 
@@ -85,30 +87,27 @@ profile_union_merge(PG_FUNCTION_ARGS)
 	PG_RETURN_ARRAYTYPE_P(MakeIds(out, n));
 }
 
-/* Sum of weights and the most intrusive channel of the ids; errors on an id not active. */
+/*
+ * Sum of weights, the most intrusive channel and the profile-set version of ids[0..n);
+ * errors on an id not active.
+ */
 static void
-Summarise(FunctionCallInfo fcinfo, double *score, int *channel)
+Summarise(FunctionCallInfo fcinfo, const int64 *ids, int n, double *score, int *channel, int64 *version)
 {
-	ArrayType  *a = PG_GETARG_ARRAYTYPE_P(0);
-	int			n;
-	int64	   *ids = SortedIds(a, &n, "a profile score");
+	int			missing = ActiveProfilesSummary(fcinfo, ids, n, score, channel, version);
 
-	*score = 0;
-	*channel = 0;
-	for (int i = 0; i < n; i++)
-	{
-		double		w;
-		int			c;
-		int64		version;
+	if (missing >= 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_NO_DATA_FOUND),
+				 errmsg("profile %lld is not active in profile-set version %lld",
+						(long long) ids[missing], (long long) *version)));
+}
 
-		if (!ActiveProfileInfo(fcinfo, ids[i], &w, &c, &version))
-			ereport(ERROR,
-					(errcode(ERRCODE_NO_DATA_FOUND),
-					 errmsg("profile %lld is not active in profile-set version %lld",
-							(long long) ids[i], (long long) version)));
-		*score += w;
-		*channel = Max(*channel, c);
-	}
+/* The ids of argument 0, checked. */
+static int64 *
+ArgIds(FunctionCallInfo fcinfo, int *n, const char *what)
+{
+	return SortedIds(PG_GETARG_ARRAYTYPE_P(0), n, what);
 }
 
 PG_FUNCTION_INFO_V1(profile_score);
@@ -116,10 +115,13 @@ PG_FUNCTION_INFO_V1(profile_score);
 Datum
 profile_score(PG_FUNCTION_ARGS)
 {
+	int			n;
+	int64	   *ids = ArgIds(fcinfo, &n, "a profile score");
 	double		score;
 	int			channel;
+	int64		version;
 
-	Summarise(fcinfo, &score, &channel);
+	Summarise(fcinfo, ids, n, &score, &channel, &version);
 	PG_RETURN_FLOAT8(score);
 }
 
@@ -128,13 +130,51 @@ PG_FUNCTION_INFO_V1(profile_channel);
 Datum
 profile_channel(PG_FUNCTION_ARGS)
 {
-	static const char *const labels[] = {"green", "blue", "yellow", "red"};
+	int			n;
+	int64	   *ids = ArgIds(fcinfo, &n, "a profile channel");
 	double		score;
 	int			channel;
-	Oid			enumtype = get_fn_expr_rettype(fcinfo->flinfo);
+	int64		version;
 
-	Summarise(fcinfo, &score, &channel);
+	Summarise(fcinfo, ids, n, &score, &channel, &version);
 	if (channel == 0)
 		PG_RETURN_NULL();
-	return DirectFunctionCall2(enum_in, CStringGetDatum(labels[channel]), ObjectIdGetDatum(enumtype));
+	return ObjectIdGetDatum(ChannelLabelOid(fcinfo, channel, get_fn_expr_rettype(fcinfo->flinfo)));
+}
+
+PG_FUNCTION_INFO_V1(profile_summary);
+/*
+ * profile_summary(ids) → (score, channel, reasons, profile_set_version): what decide() needs
+ * of the matched profiles, in one call under the statement's profile set.
+ */
+Datum
+profile_summary(PG_FUNCTION_ARGS)
+{
+	int			n;
+	int64	   *ids = ArgIds(fcinfo, &n, "profile_summary()");
+	double		score;
+	int			channel;
+	int64		version;
+	const char **desc;
+	Datum	   *texts;
+	TupleDesc	td;
+	Datum		values[4];
+	bool		nulls[4] = {false, false, false, false};
+
+	if (get_call_result_type(fcinfo, NULL, &td) != TYPEFUNC_COMPOSITE)
+		elog(ERROR, "return type must be a row type");
+	Summarise(fcinfo, ids, n, &score, &channel, &version);
+	desc = palloc(sizeof(char *) * Max(n, 1));
+	texts = palloc(sizeof(Datum) * Max(n, 1));
+	ActiveProfileDescriptions(fcinfo, ids, n, desc);
+	for (int i = 0; i < n; i++)
+		texts[i] = CStringGetTextDatum(desc[i]);
+	values[0] = Float8GetDatum(score);
+	if (channel == 0)
+		nulls[1] = true;
+	else
+		values[1] = ObjectIdGetDatum(ChannelLabelOid(fcinfo, channel, TupleDescAttr(td, 1)->atttypid));
+	values[2] = PointerGetDatum(construct_array(texts, n, TEXTOID, -1, false, TYPALIGN_INT));
+	values[3] = Int64GetDatum(version);
+	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(td, values, nulls)));
 }

@@ -2,7 +2,7 @@
 -- guards and exact entries, numbers read without text, the batch's C summaries.
 BEGIN;
 SET search_path = customs_risk, public;
-SELECT plan(46);
+SELECT plan(53);
 
 -- Profiles shaped for each path of the matcher: exact entries (one leaf), guards on a code,
 -- an HS prefix and a number, two guards, bounds met exactly, a validity window, a scope.
@@ -173,6 +173,23 @@ SELECT is(profile_channel(ARRAY(SELECT profile_id FROM profile WHERE name IN ('e
           'yellow', 'profile_channel is the most intrusive channel');
 SELECT is(profile_channel('{}'), NULL, 'no profiles, no channel');
 SELECT throws_ok($$SELECT customs_risk.profile_score('{-5}')$$, 'P0002', NULL, 'an id that is not an active profile is an error');
+SELECT is((SELECT ROW(s.score, s.channel, s.reasons) FROM profile_summary(ARRAY(
+              SELECT profile_id FROM profile WHERE name IN ('guard code', 'exact above', 'exact in') ORDER BY 1)) s)::text,
+          ROW(4::float8, 'red'::channel, ARRAY(SELECT description FROM profile
+                                                WHERE name IN ('guard code', 'exact above', 'exact in') ORDER BY profile_id))::text,
+          'profile_summary gives the score, the most intrusive channel and the descriptions in id order');
+SELECT is((SELECT ROW(s.score, s.channel, s.reasons, s.profile_set_version) FROM profile_summary('{}') s)::text,
+          ROW(0::float8, NULL::channel, '{}'::text[], (SELECT version FROM profile_set))::text,
+          'profile_summary of no ids: score 0, no channel, no reasons, the current version');
+SELECT ok((SELECT s.score IS NULL AND s.channel IS NULL AND s.reasons IS NULL AND s.profile_set_version IS NULL
+             FROM profile_summary(NULL) s), 'profile_summary of NULL is NULL');
+SELECT throws_ok($$SELECT * FROM customs_risk.profile_summary('{-5}')$$, 'P0002', NULL, 'profile_summary: an id that is not active is an error');
+SELECT throws_ok($$SELECT * FROM customs_risk.profile_summary('{3,1}')$$, '22023', NULL, 'profile_summary: ids out of order are an error');
+-- the version is where the matcher reads it, also after many changes moved the profile-set row
+UPDATE profile SET weight = weight + 0 WHERE status = 'active';
+SELECT is(profile_set_version(), (SELECT version FROM profile_set), 'profile_set_version() is the current version');
+SELECT is((SELECT (decide(min(declaration_id))).profile_set_version FROM declaration), (SELECT version FROM profile_set),
+          'decide() reports the version its profiles came from');
 
 -- the draw in C under the database key equals the auditor's formula
 SELECT ensure_selection_secret();
