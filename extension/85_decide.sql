@@ -300,7 +300,9 @@ BEGIN
            s.share_red, s.share_yellow, s.share_blue, s.cap,
            (SELECT customs_risk.profile_set_version()) AS version      -- once, not per row
       FROM s;
-    ANALYZE sel;          -- temp tables have no statistics until analysed
+    -- temp tables have no statistics until analysed; the columns the later steps filter,
+    -- join and group on (the id arrays' element statistics would cost more than the rest)
+    ANALYZE sel (declaration_id, office_code, ch0, rnd, cap, score, topup_by, rate_factor);
     RAISE DEBUG 'select_for_day: matched, scored and first channels in % ms', round(extract(epoch FROM clock_timestamp() - t) * 1000); t := clock_timestamp();
 
     -- 2. capacity per office: random selections are kept (the control sample) and counted
