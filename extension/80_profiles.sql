@@ -269,7 +269,9 @@ CREATE TABLE customs_risk.decision_log (
     score float8 NOT NULL,
     profile_ids bigint[] NOT NULL,
     random boolean NOT NULL,
-    selected_by text NOT NULL CHECK (selected_by IN ('decide', 'batch-profile', 'batch-model', 'batch-grade', 'batch-random', 'batch-topup', 'batch-green', 'batch-capacity')),
+    -- the commonest first: the check stops at the first value that matches
+    selected_by text NOT NULL CHECK (selected_by IN ('batch-green', 'decide', 'batch-profile', 'batch-random', 'batch-topup',
+                                                     'batch-model', 'batch-grade', 'batch-capacity')),
     profile_set_version bigint NOT NULL,
     decided_at timestamptz NOT NULL DEFAULT clock_timestamp(),
     decided_by text NOT NULL DEFAULT session_user,

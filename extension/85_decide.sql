@@ -209,6 +209,7 @@ SET default_toast_compression = 'pglz'      -- confines the SET LOCAL below to t
 AS $fn$
 DECLARE
     batch_at timestamptz := clock_timestamp();
+    batch_by text := session_user;
     t timestamptz := clock_timestamp();
     with_model boolean;
 BEGIN
@@ -280,10 +281,18 @@ BEGIN
                CASE WHEN g.rate_factor IS NOT NULL OR g.min_rate IS NOT NULL
                     THEN customs_risk.grade_draw(d.declaration_id) END AS gdraw
           FROM per_decl d
-          LEFT JOIN customs_risk.trader_grade_history h
-                 ON h.trader_id = d.importer AND h.valid_from <= select_for_day.day
-                AND (h.valid_to IS NULL OR h.valid_to > select_for_day.day)
-          JOIN gp g ON g.grade = coalesce(h.grade, 'general_credit')
+          -- the importer's grade policy, else general credit's: the few graded importers are
+          -- joined with their policies first, so the declarations probe one hash table, not two
+          LEFT JOIN (SELECT h.trader_id, p.rate_factor, p.min_rate
+                       FROM customs_risk.trader_grade_history h JOIN gp p ON p.grade = h.grade
+                      WHERE h.valid_from <= select_for_day.day
+                        AND (h.valid_to IS NULL OR h.valid_to > select_for_day.day)) hg ON hg.trader_id = d.importer,
+               LATERAL (SELECT CASE WHEN hg.trader_id IS NULL
+                                    THEN (SELECT p.rate_factor FROM gp p WHERE p.grade = 'general_credit')
+                                    ELSE hg.rate_factor END AS rate_factor,
+                               CASE WHEN hg.trader_id IS NULL
+                                    THEN (SELECT p.min_rate FROM gp p WHERE p.grade = 'general_credit')
+                                    ELSE hg.min_rate END AS min_rate) g
         OFFSET 0    -- a fence: inlined, each draw and score would be computed once per use
     ), s AS (
         SELECT d.*, p.model_name, p.topup_by, p.random_channel, p.share_red, p.share_yellow, p.share_blue,
@@ -411,7 +420,7 @@ BEGIN
            CASE WHEN o.rnd THEN 'batch-random' WHEN h.declaration_id IS NOT NULL THEN 'batch-capacity'
                 WHEN t.ch2 IS NOT NULL THEN 'batch-topup' WHEN o.by_grade THEN 'batch-grade'
                 WHEN o.hit THEN 'batch-profile' WHEN o.by_model THEN 'batch-model' ELSE 'batch-green' END,
-           o.version, batch_at, session_user, o.model_name, o.model_score
+           o.version, batch_at, batch_by, o.model_name, o.model_score
       FROM sel o
       LEFT JOIN sel_held h ON h.declaration_id = o.declaration_id
       LEFT JOIN sel_topup t ON t.declaration_id = o.declaration_id;
