@@ -348,14 +348,16 @@ BEGIN
            CASE WHEN c.ch1 = 'green' AND c.eligible AND a.score = 0 THEN floor(a.draw * 4096)::int END AS bucket,
            count(*) AS n, min(a.share_red) AS share_red, min(a.share_yellow) AS share_yellow,
            min(a.share_blue) AS share_blue, min(a.cap) AS cap,
-           count(*) FILTER (WHERE a.hit AND h.declaration_id IS NULL) AS n_hit,
+           count(*) FILTER (WHERE a.hit AND NOT h.held) AS n_hit,
            count(*) FILTER (WHERE a.rnd) AS n_rnd,
-           count(*) FILTER (WHERE h.declaration_id IS NOT NULL) AS n_held,
-           count(*) FILTER (WHERE a.by_model AND NOT a.hit AND h.declaration_id IS NULL) AS n_model
-      FROM sel a
-      LEFT JOIN sel_held h ON h.declaration_id = a.declaration_id,
+           count(*) FILTER (WHERE h.held) AS n_held,
+           count(*) FILTER (WHERE a.by_model AND NOT a.hit AND NOT h.held) AS n_model
+      FROM sel a,
+           -- held back, asked of a hashed subplan: when capacity held none back (the common
+           -- case) it answers without hashing the declaration, which a join would do
+           LATERAL (SELECT a.declaration_id IN (SELECT x.declaration_id FROM sel_held x) AS held) h,
            -- greens a certified importer's grade draw keeps out of the top-up are not candidates
-           LATERAL (SELECT CASE WHEN h.declaration_id IS NOT NULL THEN 'blue'::customs_risk.channel ELSE a.ch0 END AS ch1,
+           LATERAL (SELECT CASE WHEN h.held THEN 'blue'::customs_risk.channel ELSE a.ch0 END AS ch1,
                            (a.rate_factor IS NULL OR a.gdraw < a.rate_factor) AS eligible) c
      GROUP BY 1, 2, 3, 4, 5;
     ANALYZE sel_counts;
@@ -399,9 +401,8 @@ BEGIN
                                       ORDER BY CASE WHEN a.topup_by = 'model' THEN a.model_score END DESC NULLS LAST,
                                                a.score DESC, a.draw, a.declaration_id) AS k
               FROM sel a
-              LEFT JOIN sel_held h ON h.declaration_id = a.declaration_id
               LEFT JOIN cut c ON c.office_code = a.office_code
-             WHERE h.declaration_id IS NULL AND a.ch0 = 'green'
+             WHERE a.ch0 = 'green' AND a.declaration_id NOT IN (SELECT x.declaration_id FROM sel_held x)
                AND (a.score > 0 OR a.topup_by = 'model' OR c.bucket_cut IS NULL OR floor(a.draw * 4096)::int <= c.bucket_cut)
                AND (a.rate_factor IS NULL OR a.gdraw < a.rate_factor)) g
       JOIN quota q ON q.office_code = g.office_code
@@ -409,20 +410,20 @@ BEGIN
     ANALYZE sel_topup;
     RAISE DEBUG 'select_for_day: top-up in % ms', round(extract(epoch FROM clock_timestamp() - t) * 1000); t := clock_timestamp();
 
-    -- 4. the log, one time for the batch; sel is in declaration order and the joins to the
-    --    small held and topped-up sets keep it
+    -- 4. the log, one time for the batch; sel is in declaration order and the join to the
+    --    small topped-up set keeps it
     INSERT INTO customs_risk.decision_log
         (declaration_id, office_code, channel, score, profile_ids, random, selected_by, profile_set_version,
          decided_at, decided_by, model_name, model_score)
     SELECT o.declaration_id, o.office_code,
-           coalesce(t.ch2, CASE WHEN h.declaration_id IS NOT NULL THEN 'blue'::customs_risk.channel ELSE o.ch0 END),
+           coalesce(t.ch2, CASE WHEN h.held THEN 'blue'::customs_risk.channel ELSE o.ch0 END),
            o.score, o.ids, o.rnd,
-           CASE WHEN o.rnd THEN 'batch-random' WHEN h.declaration_id IS NOT NULL THEN 'batch-capacity'
+           CASE WHEN o.rnd THEN 'batch-random' WHEN h.held THEN 'batch-capacity'
                 WHEN t.ch2 IS NOT NULL THEN 'batch-topup' WHEN o.by_grade THEN 'batch-grade'
                 WHEN o.hit THEN 'batch-profile' WHEN o.by_model THEN 'batch-model' ELSE 'batch-green' END,
            o.version, batch_at, batch_by, o.model_name, o.model_score
       FROM sel o
-      LEFT JOIN sel_held h ON h.declaration_id = o.declaration_id
+      CROSS JOIN LATERAL (SELECT o.declaration_id IN (SELECT x.declaration_id FROM sel_held x) AS held) h
       LEFT JOIN sel_topup t ON t.declaration_id = o.declaration_id;
     RAISE DEBUG 'select_for_day: logged in % ms', round(extract(epoch FROM clock_timestamp() - t) * 1000);
 
