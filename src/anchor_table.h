@@ -45,14 +45,15 @@ extern int32 *AnchorEnterCode(AnchorTable *t, int field, const char *s, int len,
 extern int32 AnchorFindHs(const AnchorTable *t, int64 key);
 extern int32 AnchorFindCode(const AnchorTable *t, int field, const char *s, int len);
 
-/*
- * The same in two steps, so that a caller with several keys can start every slot's read
- * before it waits for the first: AnchorProbe hashes the key, and returns false when the
- * filter says the key is absent, else prefetches its slot; AnchorFind*Hashed then looks.
- */
 /* Replace every value v by map[v] (the caller renumbers what the values name). */
 extern void AnchorMapValues(AnchorTable *t, const int32 *map);
 
+/*
+ * Lookups in two steps, so that a caller with several keys can start every slot's read
+ * before it waits for the first: AnchorProbe takes the key's hash (AnchorHash*) and returns
+ * false when the filter says the key is absent, else prefetches its slot; AnchorFind*Hashed
+ * then looks.
+ */
 extern uint32 AnchorHashHs(int64 key);
 extern uint32 AnchorHashCode(int field, uint32 value_hash);
 

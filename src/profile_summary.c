@@ -6,12 +6,12 @@
  */
 #include "postgres.h"
 
+#include "access/htup_details.h"
 #include "catalog/pg_type.h"
 #include "fmgr.h"
+#include "funcapi.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
-#include "funcapi.h"
-#include "access/htup_details.h"
 #include "utils/fmgrprotos.h"
 #include "utils/lsyscache.h"
 

@@ -11,11 +11,11 @@
 #include "postgres.h"
 
 #include "access/heapam.h"
-#include "storage/bufmgr.h"
 #include "access/htup_details.h"
 #include "access/table.h"
 #include "access/tableam.h"
 #include "catalog/namespace.h"
+#include "storage/bufmgr.h"
 #include "utils/datum.h"
 #include "utils/lsyscache.h"
 #include "utils/rel.h"
