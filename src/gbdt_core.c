@@ -1357,27 +1357,28 @@ gbdt_predict_margin(const GbdtModel *model, const double *x)
 }
 
 /*
- * How many cuts are <= v, in two short runs of compares that do not wait on each other
- * (a binary search would chain eight loads): first the last cut of each block of 16,
- * which counts the blocks wholly <= v, then the cuts of the next block.
+ * How many cuts are <= v, by a binary search without branches: the trip count depends on
+ * the feature's number of cuts only, and each step's choice is a conditional move, so a
+ * row's values cost no mispredicted branches (an early-exit loop over the cuts did).
  */
 uint8_t
 gbdt_bin(const GbdtModel *model, int j, double v)
 {
-	const double *c = model->cuts + model->cut_start[j];
-	uint32_t	n = model->cut_start[j + 1] - model->cut_start[j],
-				base = 0,
-				end,
-				count;
+	const double *c = model->cuts + model->cut_start[j],
+			   *base = c;
+	uint32_t	n = model->cut_start[j + 1] - model->cut_start[j];
 
-	for (uint32_t i = 15; i < n; i += 16)
-		base += c[i] <= v;
-	base *= 16;
-	end = base + 16 < n ? base + 16 : n;
-	count = base;
-	for (uint32_t i = base; i < end; i++)
-		count += c[i] <= v;
-	return (uint8_t) count;
+	if (n == 0)
+		return 0;
+	/* the last cut <= v, if any, is in [base, base + n) */
+	while (n > 1)
+	{
+		uint32_t	half = n / 2;
+
+		base = base[half] <= v ? base + half : base;
+		n -= half;
+	}
+	return (uint8_t) (base - c + (*base <= v));
 }
 
 /*

@@ -1143,6 +1143,55 @@ TestBinLimit(void)
 	}
 }
 
+/*
+ * gbdt_bin against counting: for features with 1 to 254 cuts, every cut, the double just
+ * below it, values between, outside and the signed zeros get the number of cuts <= them.
+ */
+static void
+TestBinCount(void)
+{
+	const int	counts[] = {1, 2, 3, 7, 16, 17, 100, 253, 254};
+	int			bad = 0,
+				probes = 0;
+	char		name[128];
+
+	for (size_t c = 0; c < sizeof(counts) / sizeof(counts[0]); c++)
+	{
+		size_t		len;
+		unsigned char *b = Stumps(counts[c], counts[c] > 2, &len);
+		GbdtModel  *m = NULL;
+		char		err[256] = "";
+
+		if (gbdt_deserialize(b, len, &mem, &m, err, sizeof(err)) != GBDT_OK || m->cut_start == NULL)
+		{
+			bad++;
+			free(b);
+			continue;
+		}
+		for (uint32_t i = 0; i < m->cut_start[1]; i++)
+		{
+			double		cut = m->cuts[i],
+						probe[4] = {cut, nextafter(cut, -INFINITY), nextafter(cut, INFINITY), -cut};
+
+			for (int k = 0; k < 4; k++)
+			{
+				uint32_t	count = 0;
+
+				for (uint32_t q = 0; q < m->cut_start[1]; q++)
+					count += m->cuts[q] <= probe[k];
+				bad += gbdt_bin(m, 0, probe[k]) != count;
+				probes++;
+			}
+		}
+		bad += gbdt_bin(m, 0, -1e300) != 0 || gbdt_bin(m, 0, 1e300) != m->cut_start[1];
+		probes += 2;
+		gbdt_free(m, &mem);
+		free(b);
+	}
+	snprintf(name, sizeof(name), "gbdt_bin counts the cuts at or below a value: %d of %d probes wrong", bad, probes);
+	ok(bad == 0, name);
+}
+
 /* Hand-built chains of depth 10 (compiled) and 11 and 40 (walked), and a trained model deeper than 10. */
 static void
 TestDeep(void)
@@ -1347,6 +1396,7 @@ main(void)
 	TestCompiled();
 	TestDeep();
 	TestBinLimit();
+	TestBinCount();
 	TestCompiledTiming();
 	return done_testing();
 }
