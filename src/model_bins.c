@@ -20,7 +20,7 @@ BinPlanInit(BinPlan *plan, const ModelDef *m, const int *attnum, ModelInput *in,
 {
 	int			n = 0;
 
-	plan->gbdt = m->gbdt;
+	plan->m = m;
 	plan->cols = MemoryContextAlloc(mcxt, sizeof(BinInput) * Max(m->nused, 1));
 	plan->keys = MemoryContextAlloc(mcxt, sizeof(CategoryKey) * Max(m->nused, 1));
 	/* categorical columns first: the second pass of BinPlanRow walks just those */
@@ -81,18 +81,12 @@ BinPlanRow(const BinPlan *plan, const NullableDatum *args, uint8 *row)
 	{
 		const BinInput *b = &cols[i];
 		const NullableDatum *a = &args[b->arg];
-		double		v;
+		double		v = 0;
 
-		if (a->isnull)
-		{
-			gbdt_bin_set_missing(row, b->col->feature);
-			continue;
-		}
-		if (b->how == BIN_FLOAT8 && likely(isfinite(DatumGetFloat8(a->value))))
-			v = DatumGetFloat8(a->value);
-		else
-			v = ModelInputNumber(b->in, a->value, b->col->name);	/* NaN, infinities: its errors */
-		gbdt_bin_set(row, b->col->feature, gbdt_bin(plan->gbdt, b->col->feature, v));
+		if (!a->isnull)
+			v = b->how == BIN_FLOAT8 && likely(isfinite(DatumGetFloat8(a->value))) ? DatumGetFloat8(a->value)
+				: ModelInputNumber(b->in, a->value, b->col->name);	/* NaN, infinities: its errors */
+		ModelDefNumberBins(plan->m, b->col, v, a->isnull, row);
 	}
 	/* finish the lookups */
 	for (i = 0; i < plan->ncategorical; i++)

@@ -35,7 +35,7 @@ typedef struct BinInput
  */
 typedef struct BinPlan
 {
-	const GbdtModel *gbdt;
+	const ModelDef *m;
 	int			n;
 	int			ncategorical;
 	BinInput   *cols;
