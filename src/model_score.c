@@ -183,6 +183,7 @@ typedef struct ScoreSite
 {
 	struct ScoreSite *next;		/* a call site that scores with several models keeps each */
 	char	   *name;
+	size_t		name_len;
 	CachedModel *cm;
 	/* the snapshot the model was checked under: a PL/pgSQL expression lives for a whole
 	 * transaction, and must see a model retrained by an earlier statement */
@@ -302,7 +303,7 @@ Site(FunctionCallInfo fcinfo)
 	CachedModel *cm;
 
 	for (site = first; site != NULL; site = site->next)
-		if (strlen(site->name) == len && memcmp(site->name, VARDATA_ANY(name), len) == 0)
+		if (site->name_len == len && memcmp(site->name, VARDATA_ANY(name), len) == 0)
 			break;
 	if (site != NULL && (snap == NULL || (snap->curcid == site->cid && snap->xmin == site->snap_xmin &&
 										  snap->xmax == site->snap_xmax)))
@@ -312,6 +313,7 @@ Site(FunctionCallInfo fcinfo)
 		/* a model this call site has not used yet */
 		site = MemoryContextAllocZero(mcxt, sizeof(ScoreSite));
 		site->name = MemoryContextStrdup(mcxt, text_to_cstring(name));
+		site->name_len = strlen(site->name);
 		site->next = first;
 		fcinfo->flinfo->fn_extra = site;
 	}
