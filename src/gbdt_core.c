@@ -1264,6 +1264,25 @@ Step(const GbdtSplit *tree, uint32_t k, const double *x, int mode)
 }
 
 /*
+ * margin plus the leaves a group's eight walks reached (slots k0 .. k7 of a perfect tree
+ * of ns internal slots), in tree order, as the walk adds them, so the margin is the same
+ * to the bit.
+ */
+static inline double
+AddLeaves(double margin, const double *leaf, size_t ns, uint32_t k0, uint32_t k1, uint32_t k2, uint32_t k3,
+		  uint32_t k4, uint32_t k5, uint32_t k6, uint32_t k7)
+{
+	margin += leaf[(size_t) (k0 - ns) * GBDT_FLAT_GROUP];
+	margin += leaf[(size_t) (k1 - ns) * GBDT_FLAT_GROUP + 1];
+	margin += leaf[(size_t) (k2 - ns) * GBDT_FLAT_GROUP + 2];
+	margin += leaf[(size_t) (k3 - ns) * GBDT_FLAT_GROUP + 3];
+	margin += leaf[(size_t) (k4 - ns) * GBDT_FLAT_GROUP + 4];
+	margin += leaf[(size_t) (k5 - ns) * GBDT_FLAT_GROUP + 5];
+	margin += leaf[(size_t) (k6 - ns) * GBDT_FLAT_GROUP + 6];
+	return margin + leaf[(size_t) (k7 - ns) * GBDT_FLAT_GROUP + 7];
+}
+
+/*
  * Base score plus the leaf value each compiled tree gives the row.  Every tree takes
  * exactly D steps, so the loop has no exit that depends on the data, and a group's eight
  * trees go at once: each step waits on the load before it, and independent chains
@@ -1308,15 +1327,7 @@ FlatMargin(const GbdtModel *model, const double *x, int mode)
 			k6 = Step(s + 6, k6, x, mode);
 			k7 = Step(s + 7, k7, x, mode);
 		}
-		/* in tree order, as the walk adds them, so the margin is the same to the bit */
-		margin += leaf[(size_t) (k0 - ns) * GBDT_FLAT_GROUP];
-		margin += leaf[(size_t) (k1 - ns) * GBDT_FLAT_GROUP + 1];
-		margin += leaf[(size_t) (k2 - ns) * GBDT_FLAT_GROUP + 2];
-		margin += leaf[(size_t) (k3 - ns) * GBDT_FLAT_GROUP + 3];
-		margin += leaf[(size_t) (k4 - ns) * GBDT_FLAT_GROUP + 4];
-		margin += leaf[(size_t) (k5 - ns) * GBDT_FLAT_GROUP + 5];
-		margin += leaf[(size_t) (k6 - ns) * GBDT_FLAT_GROUP + 6];
-		margin += leaf[(size_t) (k7 - ns) * GBDT_FLAT_GROUP + 7];
+		margin = AddLeaves(margin, leaf, ns, k0, k1, k2, k3, k4, k5, k6, k7);
 	}
 	/* the last group's trees one at a time: walking its spare trees too would cost a small model dearly */
 	for (int i = 0; t + i < model->n_trees; i++)
@@ -1436,14 +1447,7 @@ BinnedMargin(const GbdtModel *model, const uint8_t *row, int depth)
 			k6 = BinnedStep(c + 6 * (ns + 1), b + 6 * (ns + 1), k6, row);
 			k7 = BinnedStep(c + 7 * (ns + 1), b + 7 * (ns + 1), k7, row);
 		}
-		margin += leaf[(size_t) (k0 - ns) * GBDT_FLAT_GROUP];
-		margin += leaf[(size_t) (k1 - ns) * GBDT_FLAT_GROUP + 1];
-		margin += leaf[(size_t) (k2 - ns) * GBDT_FLAT_GROUP + 2];
-		margin += leaf[(size_t) (k3 - ns) * GBDT_FLAT_GROUP + 3];
-		margin += leaf[(size_t) (k4 - ns) * GBDT_FLAT_GROUP + 4];
-		margin += leaf[(size_t) (k5 - ns) * GBDT_FLAT_GROUP + 5];
-		margin += leaf[(size_t) (k6 - ns) * GBDT_FLAT_GROUP + 6];
-		margin += leaf[(size_t) (k7 - ns) * GBDT_FLAT_GROUP + 7];
+		margin = AddLeaves(margin, leaf, ns, k0, k1, k2, k3, k4, k5, k6, k7);
 	}
 	for (int i = 0; t + i < model->n_trees; i++)
 	{
