@@ -8,7 +8,7 @@ OBJS = src/customs_risk.o src/hscode_core.o src/hscode.o src/hscode_index.o \
        src/profile_match.o src/selection.o src/column_args.o src/anchor_table.o \
        src/profile_summary.o src/numeric_double.o src/singleton_row.o src/sha256_core.o \
        src/beta_core.o src/hit_evidence.o src/ranking_eval.o src/price_ref.o \
-       src/gbdt_core.o src/logit_core.o src/model_input.o src/model_codec.o \
+       src/gbdt_core.o src/logit_core.o src/model_input.o src/model_codec.o src/model_bins.o \
        src/model_train.o src/model_score.o src/normal_core.o src/compliance.o \
        src/control_chart_core.o src/control_chart.o \
        src/gamma_core.o src/chi_square.o

@@ -58,6 +58,8 @@ SELECT pg_temp.time_it('scan_seconds', 0, 'SELECT sum(length(r.importer)) FROM c
        pg_temp.time_it('gbdt_score_seconds_2_workers', 2, $q$SELECT sum(customs_risk.score('bench_gbdt', r)) FROM cr_bench.bench_score_rows r$q$),
        pg_temp.time_it('logistic_score_seconds', 0, $q$SELECT sum(customs_risk.score('bench_logistic', r)) FROM cr_bench.bench_score_rows r$q$);
 INSERT INTO bench_model_result SELECT what, round(seconds::numeric, 3) FROM bench_timing;
+-- the one-core run's sum of the scores, every digit: a change to scoring must leave it alone
+INSERT INTO bench_model_result SELECT 'gbdt_score_sum', result::text FROM bench_timing WHERE what = 'gbdt_score_seconds';
 INSERT INTO bench_model_result SELECT 'score_rows', count(*) FROM bench_score_rows;
 
 \pset tuples_only on

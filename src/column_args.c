@@ -42,6 +42,27 @@ IsCriteriaField(const char *name)
 }
 
 /*
+ * Whether an outer join of the query may turn a table's row into NULLs.  Outer joins come
+ * from JoinExprs, each with its join RTE, pulled-up subqueries' too; a plain table scan
+ * with none can leave its row's NULL test out, and a scan that reads no system column
+ * passes on its tuples as they are instead of building a projected row for each.
+ */
+static bool
+HasOuterJoin(PlannerInfo *root)
+{
+	ListCell   *lc;
+
+	foreach(lc, root->parse->rtable)
+	{
+		RangeTblEntry *rte = lfirst(lc);
+
+		if (rte->rtekind == RTE_JOIN && rte->jointype != JOIN_INNER)
+			return true;
+	}
+	return false;
+}
+
+/*
  * The columns of row expression arg that criteria can read (all of them when
  * all_columns: a model may read any), with their names; and an expression that is NULL
  * exactly when the row itself is NULL.  False when arg is not a form this can rewrite.
@@ -104,9 +125,9 @@ RowColumns(SupportRequestSimplify *req, Node *arg, bool all_columns, Oid *rowtyp
 	ReleaseTupleDesc(td);
 	if (*cols == NIL)
 		return false;
-	if (var != NULL)
+	if (var != NULL && HasOuterJoin(req->root))
 		*present = (Node *) makeVar(var->varno, SelfItemPointerAttributeNumber, TIDOID, -1, InvalidOid, 0);
-	else						/* a ROW(...) value is never NULL */
+	else						/* a ROW(...) value, or a row no outer join nulls, is never NULL */
 		*present = (Node *) makeConst(TIDOID, -1, InvalidOid, sizeof(ItemPointerData),
 									  DirectFunctionCall1(tidin, CStringGetDatum("(0,0)")), false, false);
 	return true;

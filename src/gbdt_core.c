@@ -843,7 +843,8 @@ typedef struct Layout
 				leaves,
 				cut_start,
 				cuts,
-				bin_splits,
+				bin_columns,
+				bin_bounds,
 				size;
 } Layout;
 
@@ -872,8 +873,9 @@ ModelLayout(int n_trees, size_t nnodes, int depth, int p)
 	l.leaves = l.splits + (slots > 0 ? AlignUp(sizeof(GbdtSplit) * (slots - 1) * trees) : 0);
 	l.cut_start = l.leaves + AlignUp(sizeof(double) * slots * trees);
 	l.cuts = l.cut_start + (slots > 0 ? AlignUp(sizeof(uint32_t) * ((size_t) p + 1)) : 0);
-	l.bin_splits = l.cuts + (slots > 0 ? AlignUp(sizeof(double) * nnodes) : 0);
-	l.size = l.bin_splits + (slots > 0 ? sizeof(uint32_t) * (slots - 1) * trees : 0);
+	l.bin_columns = l.cuts + (slots > 0 ? AlignUp(sizeof(double) * nnodes) : 0);
+	l.bin_bounds = l.bin_columns + (slots > 0 ? AlignUp(sizeof(uint16_t) * slots * (size_t) n_trees) : 0);
+	l.size = l.bin_bounds + (slots > 0 ? slots * (size_t) n_trees : 0);
 	return l;
 }
 
@@ -890,7 +892,8 @@ ModelPoint(GbdtModel *m, const Layout *l, int depth)
 	m->leaves = Flat(depth) ? (double *) (block + l->leaves) : NULL;
 	m->cut_start = Flat(depth) ? (uint32_t *) (block + l->cut_start) : NULL;
 	m->cuts = Flat(depth) ? (double *) (block + l->cuts) : NULL;
-	m->bin_splits = Flat(depth) ? (uint32_t *) (block + l->bin_splits) : NULL;
+	m->bin_columns = Flat(depth) ? (uint16_t *) (block + l->bin_columns) : NULL;
+	m->bin_bounds = Flat(depth) ? (uint8_t *) (block + l->bin_bounds) : NULL;
 }
 
 /* One block for the model, its tree offsets, its nodes and their compiled form; NULL when out of memory. */
@@ -1014,13 +1017,14 @@ CutIndex(const GbdtModel *m, int j, double v)
 
 /*
  * Compile node i of a tree into slot k, at the given level, of a perfect tree of the
- * model's depth; the tree's slots are GBDT_FLAT_GROUP apart.  A leaf above the bottom
- * stands for both of its slot's children, so every path below it ends at a copy of its
- * value whatever the padding splits test.
+ * model's depth; the tree's slots are GBDT_FLAT_GROUP apart in splits and leaves, and
+ * adjacent in the binned form (columns and bounds, NULL without one).  A leaf above the
+ * bottom stands for both of its slot's children, so every path below it ends at a copy
+ * of its value whatever the padding splits test.
  */
 static void
 FlattenNode(const GbdtModel *m, const GbdtNode *tree, int32_t i, uint32_t k, int level, GbdtSplit *splits,
-			uint32_t *bin_splits, double *leaves)
+			uint16_t *columns, uint8_t *bounds, double *leaves)
 {
 	int			depth = m->flat_depth;
 	const GbdtNode *nd = tree + i;
@@ -1037,15 +1041,21 @@ FlattenNode(const GbdtModel *m, const GbdtNode *tree, int32_t i, uint32_t k, int
 
 		sp->threshold = nd->threshold;
 		sp->column = 2 * nd->feature + !nd->default_left;
-		if (bin_splits != NULL)
-			bin_splits[(size_t) k * GBDT_FLAT_GROUP] =
-				(uint32_t) sp->column << 8 | (uint32_t) (CutIndex(m, nd->feature, nd->threshold) + 1);
+		if (columns != NULL)
+		{
+			columns[k] = (uint16_t) sp->column;
+			bounds[k] = (uint8_t) (CutIndex(m, nd->feature, nd->threshold) + 1);
+		}
 	}
-	FlattenNode(m, tree, leaf ? i : nd->left, 2 * k + 1, level + 1, splits, bin_splits, leaves);
-	FlattenNode(m, tree, leaf ? i : nd->right, 2 * k + 2, level + 1, splits, bin_splits, leaves);
+	FlattenNode(m, tree, leaf ? i : nd->left, 2 * k + 1, level + 1, splits, columns, bounds, leaves);
+	FlattenNode(m, tree, leaf ? i : nd->right, 2 * k + 2, level + 1, splits, columns, bounds, leaves);
 }
 
-/* Fill the compiled layout of a model that has one (its nodes are in place and checked), binned too if it can be. */
+/*
+ * Fill the compiled layout of a model that has one (its nodes are in place and checked),
+ * binned too if it can be: no feature has more than GBDT_MAX_BIN_CUTS thresholds and a
+ * binned row's columns fit 16 bits.
+ */
 static void
 Flatten(GbdtModel *m)
 {
@@ -1054,16 +1064,20 @@ Flatten(GbdtModel *m)
 
 	if (m->leaves == NULL)
 		return;
-	if (!CollectCuts(m))
+	if (m->p > GBDT_MAX_BIN_FEATURES || !CollectCuts(m))
 	{
 		m->cut_start = NULL;
 		m->cuts = NULL;
-		m->bin_splits = NULL;
+		m->bin_columns = NULL;
+		m->bin_bounds = NULL;
 	}
 	/* padding splits stay zero (column 0, threshold 0; binned: bound 0), as do the last group's spare trees */
 	memset(m->splits, 0, sizeof(GbdtSplit) * ns * groups * GBDT_FLAT_GROUP);
-	if (m->bin_splits != NULL)
-		memset(m->bin_splits, 0, sizeof(uint32_t) * ns * groups * GBDT_FLAT_GROUP);
+	if (m->bin_columns != NULL)
+	{
+		memset(m->bin_columns, 0, sizeof(uint16_t) * (ns + 1) * m->n_trees);
+		memset(m->bin_bounds, 0, (ns + 1) * m->n_trees);
+	}
 	memset(m->leaves, 0, sizeof(double) * (ns + 1) * groups * GBDT_FLAT_GROUP);
 	for (int t = 0; t < m->n_trees; t++)
 	{
@@ -1071,7 +1085,8 @@ Flatten(GbdtModel *m)
 					i = (size_t) t % GBDT_FLAT_GROUP;
 
 		FlattenNode(m, m->nodes + m->tree_start[t], 0, 0, 0, m->splits + g * ns * GBDT_FLAT_GROUP + i,
-					m->bin_splits != NULL ? m->bin_splits + g * ns * GBDT_FLAT_GROUP + i : NULL,
+					m->bin_columns != NULL ? m->bin_columns + (ns + 1) * t : NULL,
+					m->bin_columns != NULL ? m->bin_bounds + (ns + 1) * t : NULL,
 					m->leaves + g * (ns + 1) * GBDT_FLAT_GROUP + i);
 	}
 }
@@ -1221,35 +1236,50 @@ WalkMargin(const GbdtModel *model, const double *x)
 #error "FlatMargin walks eight trees at once"
 #endif
 
-/* What a compiled walk reads: the row itself, a prepared row (see gbdt_predict_margin), a binned row. */
+/* What a compiled walk reads: the row itself or a prepared row (see gbdt_predict_margin). */
 #define FLAT_RAW 0
 #define FLAT_PREPARED 1
-#define FLAT_BINNED 2
 
 /*
- * The slot a row goes to from slot k of a compiled tree, its slot 0 at tree (its splits)
- * or btree (its binned splits): 2k + 1 on the left, 2k + 2 on the right.  A prepared row
- * holds each feature twice with missing values made infinite, so the split's column alone
- * routes them; a binned row (uint8_t) does the same with bins and the binned splits;
- * otherwise x is the row itself and Child's test applies.
+ * The slot a row goes to from slot k of a compiled tree, its slot 0 at tree: 2k + 1 on the
+ * left, 2k + 2 on the right.  A prepared row holds each feature twice with missing values
+ * made infinite, so the split's column alone routes them; otherwise x is the row itself
+ * and Child's test applies.
  */
 static inline uint32_t
-Step(const GbdtSplit *tree, const uint32_t *btree, uint32_t k, const void *x, int mode)
+Step(const GbdtSplit *tree, uint32_t k, const double *x, int mode)
 {
 	size_t		slot = (size_t) k * GBDT_FLAT_GROUP;
 	uint32_t	left;
 
-	if (mode == FLAT_BINNED)
-		left = ((const uint8_t *) x)[btree[slot] >> 8] < (btree[slot] & 0xFF);
-	else if (mode == FLAT_PREPARED)
-		left = ((const double *) x)[tree[slot].column] < tree[slot].threshold;
+	if (mode == FLAT_PREPARED)
+		left = x[tree[slot].column] < tree[slot].threshold;
 	else
 	{
-		double		v = ((const double *) x)[tree[slot].column >> 1];
+		double		v = x[tree[slot].column >> 1];
 
 		left = (v < tree[slot].threshold) | ((v != v) & ~tree[slot].column & 1);	/* v != v: missing */
 	}
 	return 2 * k + 2 - left;
+}
+
+/*
+ * margin plus the leaves a group's eight walks reached (slots k0 .. k7 of a perfect tree
+ * of ns internal slots), in tree order, as the walk adds them, so the margin is the same
+ * to the bit.
+ */
+static inline double
+AddLeaves(double margin, const double *leaf, size_t ns, uint32_t k0, uint32_t k1, uint32_t k2, uint32_t k3,
+		  uint32_t k4, uint32_t k5, uint32_t k6, uint32_t k7)
+{
+	margin += leaf[(size_t) (k0 - ns) * GBDT_FLAT_GROUP];
+	margin += leaf[(size_t) (k1 - ns) * GBDT_FLAT_GROUP + 1];
+	margin += leaf[(size_t) (k2 - ns) * GBDT_FLAT_GROUP + 2];
+	margin += leaf[(size_t) (k3 - ns) * GBDT_FLAT_GROUP + 3];
+	margin += leaf[(size_t) (k4 - ns) * GBDT_FLAT_GROUP + 4];
+	margin += leaf[(size_t) (k5 - ns) * GBDT_FLAT_GROUP + 5];
+	margin += leaf[(size_t) (k6 - ns) * GBDT_FLAT_GROUP + 6];
+	return margin + leaf[(size_t) (k7 - ns) * GBDT_FLAT_GROUP + 7];
 }
 
 /*
@@ -1261,23 +1291,21 @@ Step(const GbdtSplit *tree, const uint32_t *btree, uint32_t k, const void *x, in
  * each caller, so mode is a constant and the tests in Step cost nothing.
  */
 #ifdef __GNUC__
-static inline double FlatMargin(const GbdtModel *model, const void *x, int mode)
+static inline double FlatMargin(const GbdtModel *model, const double *x, int mode)
 			__attribute__((always_inline));
 #endif
 static inline double
-FlatMargin(const GbdtModel *model, const void *x, int mode)
+FlatMargin(const GbdtModel *model, const double *x, int mode)
 {
 	const int	depth = model->flat_depth;
 	const size_t ns = ((size_t) 1 << depth) - 1;
 	const GbdtSplit *s = model->splits;
-	const uint32_t *b = model->bin_splits;
 	const double *leaf = model->leaves;
 	double		margin = model->base_score;
 	int			t = 0;
 
 	for (; t + GBDT_FLAT_GROUP <= model->n_trees;
-		 t += GBDT_FLAT_GROUP, s += ns * GBDT_FLAT_GROUP, b += mode == FLAT_BINNED ? ns * GBDT_FLAT_GROUP : 0,
-		 leaf += (ns + 1) * GBDT_FLAT_GROUP)
+		 t += GBDT_FLAT_GROUP, s += ns * GBDT_FLAT_GROUP, leaf += (ns + 1) * GBDT_FLAT_GROUP)
 	{
 		uint32_t	k0 = 0,
 					k1 = 0,
@@ -1290,24 +1318,16 @@ FlatMargin(const GbdtModel *model, const void *x, int mode)
 
 		for (int d = 0; d < depth; d++)
 		{
-			k0 = Step(s + 0, b + 0, k0, x, mode);
-			k1 = Step(s + 1, b + 1, k1, x, mode);
-			k2 = Step(s + 2, b + 2, k2, x, mode);
-			k3 = Step(s + 3, b + 3, k3, x, mode);
-			k4 = Step(s + 4, b + 4, k4, x, mode);
-			k5 = Step(s + 5, b + 5, k5, x, mode);
-			k6 = Step(s + 6, b + 6, k6, x, mode);
-			k7 = Step(s + 7, b + 7, k7, x, mode);
+			k0 = Step(s + 0, k0, x, mode);
+			k1 = Step(s + 1, k1, x, mode);
+			k2 = Step(s + 2, k2, x, mode);
+			k3 = Step(s + 3, k3, x, mode);
+			k4 = Step(s + 4, k4, x, mode);
+			k5 = Step(s + 5, k5, x, mode);
+			k6 = Step(s + 6, k6, x, mode);
+			k7 = Step(s + 7, k7, x, mode);
 		}
-		/* in tree order, as the walk adds them, so the margin is the same to the bit */
-		margin += leaf[(size_t) (k0 - ns) * GBDT_FLAT_GROUP];
-		margin += leaf[(size_t) (k1 - ns) * GBDT_FLAT_GROUP + 1];
-		margin += leaf[(size_t) (k2 - ns) * GBDT_FLAT_GROUP + 2];
-		margin += leaf[(size_t) (k3 - ns) * GBDT_FLAT_GROUP + 3];
-		margin += leaf[(size_t) (k4 - ns) * GBDT_FLAT_GROUP + 4];
-		margin += leaf[(size_t) (k5 - ns) * GBDT_FLAT_GROUP + 5];
-		margin += leaf[(size_t) (k6 - ns) * GBDT_FLAT_GROUP + 6];
-		margin += leaf[(size_t) (k7 - ns) * GBDT_FLAT_GROUP + 7];
+		margin = AddLeaves(margin, leaf, ns, k0, k1, k2, k3, k4, k5, k6, k7);
 	}
 	/* the last group's trees one at a time: walking its spare trees too would cost a small model dearly */
 	for (int i = 0; t + i < model->n_trees; i++)
@@ -1315,7 +1335,7 @@ FlatMargin(const GbdtModel *model, const void *x, int mode)
 		uint32_t	k = 0;
 
 		for (int d = 0; d < depth; d++)
-			k = Step(s + i, b + i, k, x, mode);
+			k = Step(s + i, k, x, mode);
 		margin += leaf[(size_t) (k - ns) * GBDT_FLAT_GROUP + i];
 	}
 	return margin;
@@ -1348,33 +1368,130 @@ gbdt_predict_margin(const GbdtModel *model, const double *x)
 }
 
 /*
- * How many cuts are <= v, in two short runs of compares that do not wait on each other
- * (a binary search would chain eight loads): first the last cut of each block of 16,
- * which counts the blocks wholly <= v, then the cuts of the next block.
+ * How many cuts are <= v, by a binary search without branches: the trip count depends on
+ * the feature's number of cuts only, and each step's choice is a conditional move, so a
+ * row's values cost no mispredicted branches (an early-exit loop over the cuts did).
  */
 uint8_t
 gbdt_bin(const GbdtModel *model, int j, double v)
 {
-	const double *c = model->cuts + model->cut_start[j];
-	uint32_t	n = model->cut_start[j + 1] - model->cut_start[j],
-				base = 0,
-				end,
-				count;
+	const double *c = model->cuts + model->cut_start[j],
+			   *base = c;
+	uint32_t	n = model->cut_start[j + 1] - model->cut_start[j];
 
-	for (uint32_t i = 15; i < n; i += 16)
-		base += c[i] <= v;
-	base *= 16;
-	end = base + 16 < n ? base + 16 : n;
-	count = base;
-	for (uint32_t i = base; i < end; i++)
-		count += c[i] <= v;
-	return (uint8_t) count;
+	if (n == 0)
+		return 0;
+	/* the last cut <= v, if any, is in [base, base + n) */
+	while (n > 1)
+	{
+		uint32_t	half = n / 2;
+
+		base = base[half] <= v ? base + half : base;
+		n -= half;
+	}
+	return (uint8_t) (base - c + (*base <= v));
 }
+
+/*
+ * The slot a binned row goes to from slot k of a tree's binned form (its columns and
+ * bounds): one 16-bit load, one byte load of the row and a byte compare.
+ */
+static inline uint32_t
+BinnedStep(const uint16_t *columns, const uint8_t *bounds, uint32_t k, const uint8_t *row)
+{
+	return 2 * k + 2 - (row[columns[k]] < bounds[k]);
+}
+
+/*
+ * FlatMargin for a binned row, with the depth D a constant (each depth its own copy, from
+ * the switch below): the D steps of a walk unroll, and a tree's slots, 2^D apart, are at a
+ * fixed offset from the first tree of its group, so eight walks share one base pointer and
+ * the slot index k addresses a step's column and bound directly.  That step is five
+ * instructions; the leaves and the order of the additions are FlatMargin's.
+ */
+#ifdef __GNUC__
+static inline double BinnedMargin(const GbdtModel *model, const uint8_t *row, int depth)
+			__attribute__((always_inline));
+#endif
+static inline double
+BinnedMargin(const GbdtModel *model, const uint8_t *row, int depth)
+{
+	const size_t ns = ((size_t) 1 << depth) - 1;
+	const uint16_t *c = model->bin_columns;
+	const uint8_t *b = model->bin_bounds;
+	const double *leaf = model->leaves;
+	double		margin = model->base_score;
+	int			t = 0;
+
+	for (; t + GBDT_FLAT_GROUP <= model->n_trees;
+		 t += GBDT_FLAT_GROUP, c += (ns + 1) * GBDT_FLAT_GROUP, b += (ns + 1) * GBDT_FLAT_GROUP,
+		 leaf += (ns + 1) * GBDT_FLAT_GROUP)
+	{
+		uint32_t	k0 = 0,
+					k1 = 0,
+					k2 = 0,
+					k3 = 0,
+					k4 = 0,
+					k5 = 0,
+					k6 = 0,
+					k7 = 0;
+
+		for (int d = 0; d < depth; d++)
+		{
+			k0 = BinnedStep(c, b, k0, row);
+			k1 = BinnedStep(c + (ns + 1), b + (ns + 1), k1, row);
+			k2 = BinnedStep(c + 2 * (ns + 1), b + 2 * (ns + 1), k2, row);
+			k3 = BinnedStep(c + 3 * (ns + 1), b + 3 * (ns + 1), k3, row);
+			k4 = BinnedStep(c + 4 * (ns + 1), b + 4 * (ns + 1), k4, row);
+			k5 = BinnedStep(c + 5 * (ns + 1), b + 5 * (ns + 1), k5, row);
+			k6 = BinnedStep(c + 6 * (ns + 1), b + 6 * (ns + 1), k6, row);
+			k7 = BinnedStep(c + 7 * (ns + 1), b + 7 * (ns + 1), k7, row);
+		}
+		margin = AddLeaves(margin, leaf, ns, k0, k1, k2, k3, k4, k5, k6, k7);
+	}
+	for (int i = 0; t + i < model->n_trees; i++)
+	{
+		uint32_t	k = 0;
+
+		for (int d = 0; d < depth; d++)
+			k = BinnedStep(c + i * (ns + 1), b + i * (ns + 1), k, row);
+		margin += leaf[(size_t) (k - ns) * GBDT_FLAT_GROUP + i];
+	}
+	return margin;
+}
+
+#if GBDT_MAX_FLAT_DEPTH != 10
+#error "gbdt_predict_margin_binned has a case for each depth up to 10"
+#endif
 
 double
 gbdt_predict_margin_binned(const GbdtModel *model, const uint8_t *row)
 {
-	return FlatMargin(model, row, FLAT_BINNED);
+	switch (model->flat_depth)
+	{
+		case 0:
+			return BinnedMargin(model, row, 0);
+		case 1:
+			return BinnedMargin(model, row, 1);
+		case 2:
+			return BinnedMargin(model, row, 2);
+		case 3:
+			return BinnedMargin(model, row, 3);
+		case 4:
+			return BinnedMargin(model, row, 4);
+		case 5:
+			return BinnedMargin(model, row, 5);
+		case 6:
+			return BinnedMargin(model, row, 6);
+		case 7:
+			return BinnedMargin(model, row, 7);
+		case 8:
+			return BinnedMargin(model, row, 8);
+		case 9:
+			return BinnedMargin(model, row, 9);
+		default:
+			return BinnedMargin(model, row, 10);
+	}
 }
 
 /* The margin through the logistic function. */

@@ -328,7 +328,7 @@ FindUsedColumns(ModelDef *m)
 static void
 PrepareBins(ModelDef *m)
 {
-	m->binned = m->kind == MODEL_KIND_GBDT && m->gbdt->bin_splits != NULL;
+	m->binned = m->kind == MODEL_KIND_GBDT && m->gbdt->bin_columns != NULL;
 	if (!m->binned)
 		return;
 	for (int c = 0; c < m->ncols; c++)

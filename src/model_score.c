@@ -28,6 +28,7 @@
 #include "utils/snapmgr.h"
 #include "utils/typcache.h"
 
+#include "model_bins.h"
 #include "model_codec.h"
 #include "model_input.h"
 #include "row_reader.h"
@@ -182,6 +183,7 @@ typedef struct ScoreSite
 {
 	struct ScoreSite *next;		/* a call site that scores with several models keeps each */
 	char	   *name;
+	size_t		name_len;
 	CachedModel *cm;
 	/* the snapshot the model was checked under: a PL/pgSQL expression lives for a whole
 	 * transaction, and must see a model retrained by an earlier statement */
@@ -194,10 +196,12 @@ typedef struct ScoreSite
 	TupleDesc	tupdesc;
 	int		   *attnum;			/* per model column, 0-based in the row */
 	ModelInput *in;
-	Datum	   *values;
+	Datum	   *values;			/* row mode: the deformed row */
 	bool	   *nulls;
+	NullableDatum *args;		/* row mode: the same as the columns a rewritten call gets */
 	double	   *x;
 	uint8	   *qx;				/* the binned row, for a binned model */
+	BinPlan		bins;			/* a binned model: how the row becomes qx */
 	double	   *contrib;
 	CategoryKey *cat_key;		/* per model column, for the staged category lookups */
 } ScoreSite;
@@ -217,6 +221,7 @@ BindColumns(ScoreSite *site, MemoryContext mcxt, int natts, const char *const *n
 	site->cat_key = palloc(sizeof(CategoryKey) * m->ncols);
 	site->values = palloc(sizeof(Datum) * Max(natts, 1));
 	site->nulls = palloc(sizeof(bool) * Max(natts, 1));
+	site->args = palloc(sizeof(NullableDatum) * Max(natts, 1));
 	for (int c = 0; c < m->ncols; c++)
 	{
 		const ModelColumn *col = &m->cols[c];
@@ -238,6 +243,8 @@ BindColumns(ScoreSite *site, MemoryContext mcxt, int natts, const char *const *n
 					 errmsg("risk model \"%s\" reads column \"%s\" as a number, but the row's is %s",
 							site->name, col->name, format_type_be(types[a]))));
 	}
+	if (m->binned)
+		BinPlanInit(&site->bins, m, site->attnum, site->in, mcxt);
 	MemoryContextSwitchTo(old);
 }
 
@@ -296,7 +303,7 @@ Site(FunctionCallInfo fcinfo)
 	CachedModel *cm;
 
 	for (site = first; site != NULL; site = site->next)
-		if (strlen(site->name) == len && memcmp(site->name, VARDATA_ANY(name), len) == 0)
+		if (site->name_len == len && memcmp(site->name, VARDATA_ANY(name), len) == 0)
 			break;
 	if (site != NULL && (snap == NULL || (snap->curcid == site->cid && snap->xmin == site->snap_xmin &&
 										  snap->xmax == site->snap_xmax)))
@@ -306,6 +313,7 @@ Site(FunctionCallInfo fcinfo)
 		/* a model this call site has not used yet */
 		site = MemoryContextAllocZero(mcxt, sizeof(ScoreSite));
 		site->name = MemoryContextStrdup(mcxt, text_to_cstring(name));
+		site->name_len = strlen(site->name);
 		site->next = first;
 		fcinfo->flinfo->fn_extra = site;
 	}
@@ -331,7 +339,7 @@ Site(FunctionCallInfo fcinfo)
 	return site;
 }
 
-/* Deform a row value into the site's values and nulls. */
+/* Deform a row value into the site's values and nulls, and args. */
 static void
 DeformRow(ScoreSite *site, HeapTupleHeader rec)
 {
@@ -342,15 +350,20 @@ DeformRow(ScoreSite *site, HeapTupleHeader rec)
 	tuple.t_tableOid = InvalidOid;
 	tuple.t_data = rec;
 	heap_deform_tuple(&tuple, site->tupdesc, site->values, site->nulls);
+	for (int a = 0; a < site->tupdesc->natts; a++)
+	{
+		site->args[a].value = site->values[a];
+		site->args[a].isnull = site->nulls[a];
+	}
 }
 
 /*
- * The row's features, from its columns in the site's values and nulls: the n columns listed
- * in cols (all of them to explain, only those the core reads to score; the features of the
- * others are never read then).  Binned (into qx, not x) to score with a binned model.
+ * The row's features (into x), from its columns in args: the n columns listed in cols (all
+ * of them to explain, only those the core reads to score; the features of the others are
+ * never read then).  A binned model scores from BinPlanRow's binned row instead.
  */
 static void
-RowFeatures(ScoreSite *site, const int *cols, int n, bool binned)
+RowFeatures(ScoreSite *site, const NullableDatum *args, const int *cols, int n)
 {
 	const ModelDef *m = site->cm->def;
 
@@ -359,17 +372,14 @@ RowFeatures(ScoreSite *site, const int *cols, int n, bool binned)
 	{
 		int			c = cols[i];
 		const ModelColumn *col = &m->cols[c];
-		int			a = site->attnum[c];
+		const NullableDatum *arg = &args[site->attnum[c]];
 
-		if (!col->categorical && binned)
-			ModelDefNumberBins(m, col, site->nulls[a] ? 0 : ModelInputNumber(&site->in[c], site->values[a], col->name),
-							   site->nulls[a], site->qx);
-		else if (!col->categorical)
-			site->x[col->feature] = site->nulls[a] ? NAN : ModelInputNumber(&site->in[c], site->values[a], col->name);
-		else if (!site->nulls[a])
+		if (!col->categorical)
+			site->x[col->feature] = arg->isnull ? NAN : ModelInputNumber(&site->in[c], arg->value, col->name);
+		else if (!arg->isnull)
 		{
 			int			len;
-			const char *s = ModelInputCategory(&site->in[c], site->values[a], &len);
+			const char *s = ModelInputCategory(&site->in[c], arg->value, &len);
 
 			ModelDefCategoryStart(col, s, len, &site->cat_key[c]);
 		}
@@ -378,26 +388,33 @@ RowFeatures(ScoreSite *site, const int *cols, int n, bool binned)
 	{
 		int			c = cols[i];
 		const ModelColumn *col = &m->cols[c];
-		bool		isnull = site->nulls[site->attnum[c]];
+		bool		isnull = args[site->attnum[c]].isnull;
 		const CategorySlot *slot;
 
 		if (!col->categorical)
 			continue;
 		slot = isnull ? NULL : ModelDefCategorySlot(col, &site->cat_key[c]);
-		if (binned)
-			ModelDefCategoryBins(col, slot, isnull, site->qx);
-		else
-			ModelDefCategoryFeatures(m, col, slot != NULL ? slot->index : -1, isnull, site->x + col->feature);
+		ModelDefCategoryFeatures(m, col, slot != NULL ? slot->index : -1, isnull, site->x + col->feature);
 	}
 }
 
-/* The probability of a hit for the row RowFeatures read, binned when the model is. */
+/* The probability of a hit for a row's columns in args. */
 static double
-RowScore(ScoreSite *site)
+RowScore(ScoreSite *site, const NullableDatum *args)
 {
 	const ModelDef *m = site->cm->def;
-	double		margin = m->binned ? gbdt_predict_margin_binned(m->gbdt, site->qx) : ModelDefMargin(m, site->x);
+	double		margin;
 
+	if (m->binned)
+	{
+		BinPlanRow(&site->bins, args, site->qx);
+		margin = gbdt_predict_margin_binned(m->gbdt, site->qx);
+	}
+	else
+	{
+		RowFeatures(site, args, m->used, m->nused);
+		margin = ModelDefMargin(m, site->x);
+	}
 	return 1.0 / (1.0 + exp(-margin));
 }
 
@@ -412,8 +429,7 @@ model_score(PG_FUNCTION_ARGS)
 
 	BindRow(site, fcinfo->flinfo->fn_mcxt, rec);
 	DeformRow(site, rec);
-	RowFeatures(site, site->cm->def->used, site->cm->def->nused, site->cm->def->binned);
-	PG_RETURN_FLOAT8(RowScore(site));
+	PG_RETURN_FLOAT8(RowScore(site, site->args));
 }
 
 PG_FUNCTION_INFO_V1(model_score_columns);
@@ -428,12 +444,10 @@ Datum
 model_score_columns(PG_FUNCTION_ARGS)
 {
 	ScoreSite  *site;
-	const ModelDef *m;
 
 	if (PG_ARGISNULL(0) || PG_ARGISNULL(2))
 		PG_RETURN_NULL();
 	site = Site(fcinfo);
-	m = site->cm->def;
 	if (site->attnum == NULL)
 	{
 		ArgColumns	ac;
@@ -441,15 +455,7 @@ model_score_columns(PG_FUNCTION_ARGS)
 		ArgColumnsInit(&ac, fcinfo, fcinfo->flinfo->fn_mcxt, 1, 3, 4);
 		BindColumns(site, fcinfo->flinfo->fn_mcxt, ac.n, (const char *const *) ac.names, ac.types);
 	}
-	for (int i = 0; i < m->nused; i++)
-	{
-		int			a = site->attnum[m->used[i]];
-
-		site->values[a] = fcinfo->args[4 + a].value;
-		site->nulls[a] = fcinfo->args[4 + a].isnull;
-	}
-	RowFeatures(site, m->used, m->nused, m->binned);
-	PG_RETURN_FLOAT8(RowScore(site));
+	PG_RETURN_FLOAT8(RowScore(site, fcinfo->args + 4));
 }
 
 /* Order of explanation rows: largest effect first. */
@@ -494,7 +500,7 @@ model_explain(PG_FUNCTION_ARGS)
 
 		for (int c = 0; c < m->ncols; c++)
 			all[c] = c;
-		RowFeatures(site, all, m->ncols, false);
+		RowFeatures(site, site->args, all, m->ncols);
 	}
 	ModelDefContributions(m, site->x, site->contrib);
 	rows = palloc(sizeof(Contribution) * (m->ncols + 1));

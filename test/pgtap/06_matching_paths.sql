@@ -2,7 +2,7 @@
 -- guards and exact entries, numbers read without text, the batch's C summaries.
 BEGIN;
 SET search_path = customs_risk, public;
-SELECT plan(53);
+SELECT plan(54);
 
 -- Profiles shaped for each path of the matcher: exact entries (one leaf), guards on a code,
 -- an HS prefix and a number, two guards, bounds met exactly, a validity window, a scope.
@@ -65,8 +65,11 @@ BEGIN
     RETURN result;
 END $$;
 SELECT ok(pg_temp.plan_text('SELECT match_profiles(f) FROM flat f')
-          LIKE '%match_profiles_columns(''flat''::regtype, %ctid, ''{declaration_id,declared_on,%',
+          LIKE '%match_profiles_columns(''flat''::regtype, ''(0,0)''::tid, ''{declaration_id,declared_on,%',
           'match_profiles(t) over a table is planned as match_profiles_columns with its columns');
+SELECT ok(pg_temp.plan_text('SELECT match_profiles(f) FROM (VALUES (1)) o(n) LEFT JOIN flat f ON true')
+          LIKE '%match_profiles_columns(''flat''::regtype, f.ctid, ''{declaration_id,declared_on,%',
+          '... and under an outer join with its ctid, NULL for a row the join made up');
 SELECT ok(pg_temp.plan_text($q$SELECT * FROM declaration_line_v v WHERE v @@ 'origin = CN'$q$)
           LIKE '%criteria_match_columns(''declaration_line_v''::regtype, ''(0,0)''::tid,%',
           'v @@ c over the view is planned as criteria_match_columns');

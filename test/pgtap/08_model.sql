@@ -3,7 +3,7 @@
 BEGIN;
 SET search_path = customs_risk, public;
 SET client_min_messages = warning;
-SELECT plan(51);
+SELECT plan(52);
 
 CREATE TEMP TABLE rows AS
 SELECT l.declared_on, o.hit, l.office, l.process_type, l.import_type, l.transport, l.departure, l.hs, l.origin,
@@ -87,8 +87,10 @@ SELECT ok(abs(:parallel_sum - (SELECT sum(score('t_gbdt', v)) * 4 FROM valid_row
 RESET max_parallel_workers_per_gather;
 
 -- over a table, score(m, t) is planned on the scan's columns, with the same scores
-SELECT ok(pg_temp.plan_text('SELECT score(''t_gbdt'', b) FROM public.model_test_big b') LIKE '%score_columns(''t_gbdt''::text, ''model_test_big''::regtype, %ctid, %',
-          'score(m, t) over a table is planned as score_columns with its columns');
+SELECT ok(pg_temp.plan_text('SELECT score(''t_gbdt'', b) FROM public.model_test_big b') LIKE '%score_columns(''t_gbdt''::text, ''model_test_big''::regtype, ''(0,0)''::tid, %',
+          'score(m, t) over a table is planned as score_columns with its columns (no outer join: the row is never NULL)');
+SELECT ok(pg_temp.plan_text('SELECT score(''t_gbdt'', b) FROM (SELECT 1) x LEFT JOIN public.model_test_big b ON true') LIKE '%score_columns(''t_gbdt''::text, ''model_test_big''::regtype, b.ctid, %',
+          'under an outer join, score_columns tests the row for NULL by its ctid');
 SELECT ok((SELECT bool_and(a.s = b.s) FROM
              (SELECT row_number() OVER () AS i, score('t_gbdt', t) AS s FROM (SELECT * FROM public.model_test_big LIMIT 500) t) a
              JOIN (SELECT row_number() OVER () AS i, score('t_gbdt', t) AS s FROM (SELECT * FROM public.model_test_big OFFSET 0 LIMIT 500) t) b USING (i)),

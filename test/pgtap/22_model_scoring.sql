@@ -4,7 +4,7 @@
 BEGIN;
 SET search_path = customs_risk, public;
 SET client_min_messages = warning;
-SELECT plan(7);
+SELECT plan(13);
 
 -- one category spelt two ways: short ('A', 'B', 'C', '') and long (a 16-byte prefix, then
 -- the short code: 17 bytes, or exactly the 16-byte prefix for ''); each category with its
@@ -53,6 +53,31 @@ SELECT ok((SELECT bool_and(abs(e.total - ln(s / (1 - s))) < 1e-9)
 -- NaN and infinity are still refused when binned
 SELECT throws_ok($$SELECT score('t_long', r) FROM (SELECT 'x'::text AS code, 'infinity'::float8 AS x) r$$, '22003',
                  NULL, 'an infinite number is an error, not a bin');
+
+-- a table scan reads the columns directly (score_columns, binned by a plan per call site):
+-- codes as varchar and char(n), numbers as numeric, score as the row form does
+CREATE TEMP TABLE typed AS SELECT i, short_code::varchar AS code, x::numeric AS x FROM spelt;
+CREATE TEMP TABLE padded AS SELECT i, short_code::char(20) AS code, x FROM spelt;
+SELECT is((SELECT count(*) FROM typed t JOIN spelt s USING (i)
+            WHERE score('t_short', t) IS DISTINCT FROM score('t_short', (SELECT r FROM (SELECT s.short_code AS code, s.x) r))),
+          0::bigint, 'a table of varchar codes and numeric numbers scores as the row form, to the bit');
+SELECT is((SELECT count(*) FROM padded t JOIN spelt s USING (i)
+            WHERE score('t_short', t) IS DISTINCT FROM score('t_short', (SELECT r FROM (SELECT s.short_code AS code, s.x) r))),
+          0::bigint, '... and char(n) codes, without their padding');
+-- codes too long for a short header (stored with a 4-byte one) take the general path
+CREATE TEMP TABLE wide AS
+SELECT i, hit, repeat('0123456789', 20) || short_code AS code, x FROM spelt;
+SELECT lives_ok($$SELECT train_model('t_wide', 'SELECT hit, code, x FROM wide ORDER BY i', 'hit', '{"trees": 20, "depth": 3}')$$,
+                'a model on 200-byte codes');
+SELECT is((SELECT count(*) FROM wide w
+            WHERE score('t_wide', w) IS DISTINCT FROM score('t_wide', (SELECT r FROM (SELECT w.code, w.x) r))),
+          0::bigint, 'a table of 200-byte codes scores as the row form');
+-- bad numbers in a table scan are the same errors
+CREATE TEMP TABLE bad_numbers AS SELECT 'A'::text AS code, v AS x FROM (VALUES ('NaN'::float8), ('-infinity')) b(v);
+SELECT throws_ok($$SELECT score('t_short', b) FROM bad_numbers b WHERE x::text = 'NaN'$$, '22003',
+                 'column "x" is NaN', 'a NaN in a scanned float8 column is an error');
+SELECT throws_ok($$SELECT score('t_short', b) FROM bad_numbers b WHERE x < 0$$, '22003',
+                 'column "x" is infinite', '... and so is an infinite one');
 
 SELECT * FROM finish();
 ROLLBACK;

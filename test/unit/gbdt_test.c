@@ -772,7 +772,8 @@ WalkOnly(const GbdtModel *m)
 
 	w.splits = NULL;
 	w.leaves = NULL;
-	w.bin_splits = NULL;
+	w.bin_columns = NULL;
+	w.bin_bounds = NULL;
 	return w;
 }
 
@@ -837,7 +838,7 @@ Mismatches(const GbdtModel *m, const double *rows, size_t n)
 		double		f = gbdt_predict_margin(m, x);
 
 		bad += !SameBits(f, RefMargin(m, x)) || !SameBits(f, gbdt_predict_margin(&w, x)) ||
-			(m->bin_splits != NULL && !SameBits(f, BinnedMargin(m, x)));
+			(m->bin_columns != NULL && !SameBits(f, BinnedMargin(m, x)));
 	}
 	return bad;
 }
@@ -942,13 +943,13 @@ CheckCompiled(const char *what, const Set *s, const GbdtParams *pr, int depth, i
 	snprintf(name, sizeof(name), "%s: compiled to depth %d (%s, %s), missing goes left at %d splits, right at %d; "
 			 "%zu of %zu margins differ from the node walk",
 			 what, m ? m->flat_depth : -1, m && m->leaves ? "compiled" : "not compiled",
-			 m && m->bin_splits ? "binned" : "not binned",
+			 m && m->bin_columns ? "binned" : "not binned",
 			 m ? DefaultsCount(m, 1) : 0, m ? DefaultsCount(m, 0) : 0, bad, n);
-	ok(m && m->flat_depth == depth && m->leaves != NULL && m->bin_splits != NULL &&
+	ok(m && m->flat_depth == depth && m->leaves != NULL && m->bin_columns != NULL &&
 	   DefaultsCount(m, 1) > 0 && DefaultsCount(m, 0) > 0 &&
 	   (!unbalanced || Unbalanced(m)) && bad == 0, name);
 	snprintf(name, sizeof(name), "%s: deserialized, compiled to the same depth, %zu of %zu margins differ", what, differ, n);
-	ok(back && back->flat_depth == m->flat_depth && back->leaves != NULL && back->bin_splits != NULL && differ == 0 &&
+	ok(back && back->flat_depth == m->flat_depth && back->leaves != NULL && back->bin_columns != NULL && differ == 0 &&
 	   Mismatches(back, rows, n) == 0,
 	   name);
 	free(rows);
@@ -1132,14 +1133,63 @@ TestBinLimit(void)
 		bad = rc == GBDT_OK ? Mismatches(m, rows, n) : n;
 		snprintf(name, sizeof(name), "%d stumps at %d distinct thresholds: %.100s, %s, %zu of %zu margins differ",
 				 counts[c], counts[c] - zero[c], rc == GBDT_OK ? "read" : err,
-				 rc == GBDT_OK && m->bin_splits ? "binned" : "not binned", bad, n);
-		ok(rc == GBDT_OK && m->leaves != NULL && (m->bin_splits != NULL) == binned &&
+				 rc == GBDT_OK && m->bin_columns ? "binned" : "not binned", bad, n);
+		ok(rc == GBDT_OK && m->leaves != NULL && (m->bin_columns != NULL) == binned &&
 		   (!binned || m->cut_start[1] - m->cut_start[0] == (uint32_t) (counts[c] - zero[c])) && bad == 0, name);
 		free(rows);
 		free(b);
 		if (rc == GBDT_OK)
 			gbdt_free(m, &mem);
 	}
+}
+
+/*
+ * gbdt_bin against counting: for features with 1 to 254 cuts, every cut, the double just
+ * below it, values between, outside and the signed zeros get the number of cuts <= them.
+ */
+static void
+TestBinCount(void)
+{
+	const int	counts[] = {1, 2, 3, 7, 16, 17, 100, 253, 254};
+	int			bad = 0,
+				probes = 0;
+	char		name[128];
+
+	for (size_t c = 0; c < sizeof(counts) / sizeof(counts[0]); c++)
+	{
+		size_t		len;
+		unsigned char *b = Stumps(counts[c], counts[c] > 2, &len);
+		GbdtModel  *m = NULL;
+		char		err[256] = "";
+
+		if (gbdt_deserialize(b, len, &mem, &m, err, sizeof(err)) != GBDT_OK || m->cut_start == NULL)
+		{
+			bad++;
+			free(b);
+			continue;
+		}
+		for (uint32_t i = 0; i < m->cut_start[1]; i++)
+		{
+			double		cut = m->cuts[i],
+						probe[4] = {cut, nextafter(cut, -INFINITY), nextafter(cut, INFINITY), -cut};
+
+			for (int k = 0; k < 4; k++)
+			{
+				uint32_t	count = 0;
+
+				for (uint32_t q = 0; q < m->cut_start[1]; q++)
+					count += m->cuts[q] <= probe[k];
+				bad += gbdt_bin(m, 0, probe[k]) != count;
+				probes++;
+			}
+		}
+		bad += gbdt_bin(m, 0, -1e300) != 0 || gbdt_bin(m, 0, 1e300) != m->cut_start[1];
+		probes += 2;
+		gbdt_free(m, &mem);
+		free(b);
+	}
+	snprintf(name, sizeof(name), "gbdt_bin counts the cuts at or below a value: %d of %d probes wrong", bad, probes);
+	ok(bad == 0, name);
 }
 
 /* Hand-built chains of depth 10 (compiled) and 11 and 40 (walked), and a trained model deeper than 10. */
@@ -1346,6 +1396,7 @@ main(void)
 	TestCompiled();
 	TestDeep();
 	TestBinLimit();
+	TestBinCount();
 	TestCompiledTiming();
 	return done_testing();
 }
