@@ -22,7 +22,7 @@ CREATE INDEX ON bench_lines (value);
 CREATE INDEX ON bench_lines (transport, net_mass);
 CREATE INDEX ON bench_lines (transport, unit_value);
 CREATE INDEX ON bench_lines (unit_value);
-ANALYZE bench_lines;
+VACUUM ANALYZE bench_lines;
 CREATE UNLOGGED TABLE bench_result (what text, profiles int, seconds float8, hits bigint);
 
 -- 10,000 rules the way real profiles look, each narrow: 40% goods (an HS heading or subheading
