@@ -4,6 +4,7 @@
  */
 #include "sha256_core.h"
 
+#include <stdbool.h>
 #include <string.h>
 
 static const uint32_t K[64] = {
@@ -19,9 +20,9 @@ static const uint32_t K[64] = {
 
 #define ROTR(x, n) (((x) >> (n)) | ((x) << (32 - (n))))
 
-/* One 64-byte block into the state. */
+/* One 64-byte block into the state, in portable C. */
 static void
-Compress(uint32_t h[8], const uint8_t *p)
+CompressPortable(uint32_t h[8], const uint8_t *p)
 {
 	uint32_t	w[64];
 	uint32_t	a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], k = h[7];
@@ -58,6 +59,84 @@ Compress(uint32_t h[8], const uint8_t *p)
 	h[5] += f;
 	h[6] += g;
 	h[7] += k;
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <cpuid.h>
+#include <immintrin.h>
+
+/*
+ * The same with the SHA extensions of x86 (Intel since Goldmont and Ice Lake, AMD since Zen):
+ * a block in about a tenth of the time.  The state is kept as ABEF and CDGH, the order the
+ * round instruction wants; each round pair adds four schedule words and their constants.
+ */
+__attribute__((target("sha,sse4.1")))
+static void
+CompressShaNi(uint32_t h[8], const uint8_t *p)
+{
+	const __m128i bswap = _mm_set_epi64x(0x0c0d0e0f08090a0bULL, 0x0405060700010203ULL);
+	__m128i		w[16];
+	__m128i		tmp = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *) &h[0]), 0xB1);	/* CDAB */
+	__m128i		s1 = _mm_shuffle_epi32(_mm_loadu_si128((const __m128i *) &h[4]), 0x1B);	/* EFGH */
+	__m128i		s0 = _mm_alignr_epi8(tmp, s1, 8);	/* ABEF */
+	__m128i		abef,
+				cdgh;
+
+	s1 = _mm_blend_epi16(s1, tmp, 0xF0);	/* CDGH */
+	abef = s0;
+	cdgh = s1;
+	for (int i = 0; i < 4; i++)
+		w[i] = _mm_shuffle_epi8(_mm_loadu_si128((const __m128i *) (p + 16 * i)), bswap);
+	for (int i = 4; i < 16; i++)
+		w[i] = _mm_sha256msg2_epu32(_mm_add_epi32(_mm_sha256msg1_epu32(w[i - 4], w[i - 3]),
+												  _mm_alignr_epi8(w[i - 1], w[i - 2], 4)),
+									w[i - 1]);
+	for (int i = 0; i < 16; i++)
+	{
+		__m128i		m = _mm_add_epi32(w[i], _mm_loadu_si128((const __m128i *) &K[4 * i]));
+
+		s1 = _mm_sha256rnds2_epu32(s1, s0, m);
+		s0 = _mm_sha256rnds2_epu32(s0, s1, _mm_shuffle_epi32(m, 0x0E));
+	}
+	s0 = _mm_add_epi32(s0, abef);
+	s1 = _mm_add_epi32(s1, cdgh);
+	tmp = _mm_shuffle_epi32(s0, 0x1B);	/* FEBA */
+	s1 = _mm_shuffle_epi32(s1, 0xB1);	/* DCHG */
+	_mm_storeu_si128((__m128i *) &h[0], _mm_blend_epi16(tmp, s1, 0xF0));	/* DCBA */
+	_mm_storeu_si128((__m128i *) &h[4], _mm_alignr_epi8(s1, tmp, 8));	/* HGFE */
+}
+
+static bool
+HaveShaNi(void)
+{
+	unsigned int a,
+				b,
+				c,
+				d;
+
+	if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_SSE4_1) || !(c & bit_SSSE3))
+		return false;
+	return __get_cpuid_count(7, 0, &a, &b, &c, &d) && (b & bit_SHA);
+}
+#endif
+
+bool		cr_sha256_portable_only = false;
+
+static void
+Compress(uint32_t h[8], const uint8_t *p)
+{
+#if defined(__x86_64__) && defined(__GNUC__)
+	static int	have_sha_ni = -1;
+
+	if (have_sha_ni < 0)
+		have_sha_ni = HaveShaNi();
+	if (have_sha_ni && !cr_sha256_portable_only)
+	{
+		CompressShaNi(h, p);
+		return;
+	}
+#endif
+	CompressPortable(h, p);
 }
 
 void

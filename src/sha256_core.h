@@ -8,6 +8,7 @@
 #ifndef CR_SHA256_CORE_H
 #define CR_SHA256_CORE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -20,6 +21,12 @@ typedef struct CrSha256
 	uint8_t		buf[64];		/* the block being filled */
 	size_t		nbuf;
 } CrSha256;
+
+/*
+ * Blocks go through the CPU's SHA instructions where it has them, else through portable C;
+ * set true, the portable C always (the unit test compares the two).
+ */
+extern bool cr_sha256_portable_only;
 
 extern void cr_sha256_init(CrSha256 *s);
 extern void cr_sha256_update(CrSha256 *s, const void *data, size_t len);

@@ -48,25 +48,58 @@ main(void)
 	char		out[2 * CR_SHA256_LEN + 1];
 	char		name[160];
 
-	for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++)
+	/* each example through the CPU's SHA instructions (where it has them), then portable C */
+	for (int portable = 0; portable <= 1; portable++)
 	{
-		size_t		len = strlen(cases[k].msg);
-		int			good = 1;
+		const char *how = portable ? "portable C" : "the default path";
 
-		/* whole, byte by byte, and in pieces that straddle the 64-byte blocks */
-		for (size_t step = 1; step <= 70; step += (step < 8 ? 1 : 31))
+		cr_sha256_portable_only = portable;
+		for (size_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++)
 		{
-			digest_in_steps(cases[k].msg, len, step, out);
+			size_t		len = strlen(cases[k].msg);
+			int			good = 1;
+
+			/* whole, byte by byte, and in pieces that straddle the 64-byte blocks */
+			for (size_t step = 1; step <= 70; step += (step < 8 ? 1 : 31))
+			{
+				digest_in_steps(cases[k].msg, len, step, out);
+				good &= strcmp(out, cases[k].digest) == 0;
+			}
+			digest_in_steps(cases[k].msg, len, len + 1, out);
 			good &= strcmp(out, cases[k].digest) == 0;
+			snprintf(name, sizeof(name), "SHA-256 of the %zu-byte FIPS example, whole and in pieces (%s)", len, how);
+			ok(good, name);
 		}
-		digest_in_steps(cases[k].msg, len, len + 1, out);
-		good &= strcmp(out, cases[k].digest) == 0;
-		snprintf(name, sizeof(name), "SHA-256 of the %zu-byte FIPS example, whole and in pieces", len);
-		ok(good, name);
+		memset(million, 'a', sizeof(million));
+		digest_in_steps(million, sizeof(million), 4096 + 17, out);
+		snprintf(name, sizeof(name), "SHA-256 of a million 'a's (%s)", how);
+		ok(strcmp(out, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0") == 0, name);
 	}
-	memset(million, 'a', sizeof(million));
-	digest_in_steps(million, sizeof(million), 4096 + 17, out);
-	ok(strcmp(out, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0") == 0,
-	   "SHA-256 of a million 'a's");
+
+	/* both paths agree on pseudo-random messages of 0 to 300 bytes */
+	{
+		int			same = 1;
+		uint32_t	x = 2463534242u;
+
+		for (size_t len = 0; len <= 300; len++)
+		{
+			char		a[2 * CR_SHA256_LEN + 1];
+
+			for (size_t i = 0; i < len; i++)
+			{
+				x ^= x << 13;
+				x ^= x >> 17;
+				x ^= x << 5;
+				million[i] = (char) x;
+			}
+			cr_sha256_portable_only = false;
+			digest_in_steps(million, len, 64, a);
+			cr_sha256_portable_only = true;
+			digest_in_steps(million, len, 64, out);
+			same &= strcmp(a, out) == 0;
+		}
+		cr_sha256_portable_only = false;
+		ok(same, "the default path and portable C give the same digests for 0 to 300 random bytes");
+	}
 	return done_testing();
 }
