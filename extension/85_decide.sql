@@ -230,6 +230,14 @@ BEGIN
     END;
     with_model := EXISTS (SELECT 1 FROM customs_risk.channel_policy cp WHERE cp.model_name IS NOT NULL);
 
+    -- The policy of each customs house, once (every step reads the same one): sel keeps
+    -- per declaration only what differs between declarations.
+    CREATE TEMP TABLE sel_pol ON COMMIT DROP AS
+    SELECT h.office_code AS code, p.*
+      FROM customs_risk.office h, LATERAL customs_risk.effective_policy(h.office_code) p
+     WHERE h.level = 'house' AND (select_for_day.office IS NULL OR h.office_code = select_for_day.office);
+    ANALYZE sel_pol;
+
     -- 1. one statement matches every line of the day, scores each declaration and gives its
     --    first channel from profile hits, the model, the importer's grade and the random draw:
     --    the matcher, the scores and the version come from one snapshot, so they agree.  It is
@@ -269,10 +277,6 @@ BEGIN
                  ORDER BY l.declaration_id OFFSET 0) m
          GROUP BY m.declaration_id
          ORDER BY m.declaration_id OFFSET 0)
-    ), pol AS MATERIALIZED (      -- once per customs house, not once per declaration
-        SELECT h.office_code AS code, p.*
-          FROM customs_risk.office h, LATERAL customs_risk.effective_policy(h.office_code) p
-         WHERE h.level = 'house' AND (select_for_day.office IS NULL OR h.office_code = select_for_day.office)
     ), gp AS MATERIALIZED (
         SELECT * FROM customs_risk.grade_policies()     -- four rows, computed once
     ), graded AS (
@@ -295,28 +299,26 @@ BEGIN
                                     ELSE hg.min_rate END AS min_rate) g
         OFFSET 0    -- a fence: inlined, each draw and score would be computed once per use
     ), s AS (
-        SELECT d.*, p.model_name, p.topup_by, p.random_channel, p.share_red, p.share_yellow, p.share_blue,
-               p.daily_capacity AS cap,
+        SELECT d.*, p.model_name, p.topup_by = 'model' OR NULL AS topup_model, p.random_channel,
                cardinality(d.ids) > p.max_hits_green AS hit,
                customs_risk.model_channel(d.model_score, p.model_yellow, p.model_red) > 'green' AS by_model,
                d.draw < p.random_rate * coalesce(d.rate_factor, 1) AS rnd,
                greatest(CASE WHEN cardinality(d.ids) > p.max_hits_green THEN d.profile_channel
                              ELSE 'green'::customs_risk.channel END,
                         customs_risk.model_channel(d.model_score, p.model_yellow, p.model_red)) AS selected
-          FROM graded d JOIN pol p ON p.code = d.office_code
+          FROM graded d JOIN sel_pol p ON p.code = d.office_code
         OFFSET 0
     )
-    SELECT s.declaration_id, s.office_code, s.ids, s.score, s.draw, s.model_score, s.model_name, s.topup_by,
+    SELECT s.declaration_id, s.office_code, s.ids, s.score, s.draw, s.model_score, s.model_name, s.topup_model,
            s.hit, s.by_model, s.rnd, s.rate_factor, s.gdraw,
            customs_risk.grade_channel(s.selected, s.gdraw, s.rate_factor, s.min_rate) <> s.selected AS by_grade,
            greatest(customs_risk.grade_channel(s.selected, s.gdraw, s.rate_factor, s.min_rate),
                     CASE WHEN s.rnd THEN s.random_channel ELSE 'green'::customs_risk.channel END) AS ch0,
-           s.share_red, s.share_yellow, s.share_blue, s.cap,
            (SELECT customs_risk.profile_set_version()) AS version      -- once, not per row
       FROM s;
     -- temp tables have no statistics until analysed; the columns the later steps filter,
     -- join and group on (the id arrays' element statistics would cost more than the rest)
-    ANALYZE sel (declaration_id, office_code, ch0, rnd, cap, score, topup_by, rate_factor);
+    ANALYZE sel (declaration_id, office_code, ch0, rnd, score, topup_model, rate_factor);
     RAISE DEBUG 'select_for_day: matched, scored and first channels in % ms', round(extract(epoch FROM clock_timestamp() - t) * 1000); t := clock_timestamp();
 
     -- 2. capacity per office: random selections are kept (the control sample) and counted
@@ -324,15 +326,19 @@ BEGIN
     --    (post-clearance audit).  Only the held-back ids are written.
     CREATE TEMP TABLE sel_held ON COMMIT DROP AS
     SELECT r.declaration_id
-      FROM (SELECT f.declaration_id, f.office_code, f.cap,
+      FROM (SELECT f.declaration_id, f.office_code,
                    row_number() OVER (PARTITION BY f.office_code
                                       ORDER BY f.score DESC, f.model_score DESC NULLS LAST, f.draw,
                                                f.declaration_id) AS k
               FROM sel f
-             WHERE f.ch0 IN ('yellow', 'red') AND NOT f.rnd AND f.cap IS NOT NULL) r
+             WHERE f.ch0 IN ('yellow', 'red') AND NOT f.rnd
+               AND f.office_code IN (SELECT p.code FROM sel_pol p WHERE p.daily_capacity IS NOT NULL)) r
       JOIN (SELECT f.office_code, count(*) FILTER (WHERE f.rnd AND f.ch0 IN ('yellow', 'red')) AS n_rnd_inspect
-              FROM sel f WHERE f.cap IS NOT NULL GROUP BY f.office_code) o ON o.office_code = r.office_code
-     WHERE o.n_rnd_inspect + r.k > r.cap;
+              FROM sel f
+             WHERE f.office_code IN (SELECT p.code FROM sel_pol p WHERE p.daily_capacity IS NOT NULL)
+             GROUP BY f.office_code) o ON o.office_code = r.office_code
+      JOIN sel_pol p ON p.code = r.office_code
+     WHERE o.n_rnd_inspect + r.k > p.daily_capacity;
     ANALYZE sel_held;
     RAISE DEBUG 'select_for_day: capacity in % ms', round(extract(epoch FROM clock_timestamp() - t) * 1000); t := clock_timestamp();
 
@@ -346,8 +352,7 @@ BEGIN
     CREATE TEMP TABLE sel_counts ON COMMIT DROP AS
     SELECT a.office_code, c.ch1, c.eligible, a.score > 0 AS scored,
            CASE WHEN c.ch1 = 'green' AND c.eligible AND a.score = 0 THEN floor(a.draw * 4096)::int END AS bucket,
-           count(*) AS n, min(a.share_red) AS share_red, min(a.share_yellow) AS share_yellow,
-           min(a.share_blue) AS share_blue, min(a.cap) AS cap,
+           count(*) AS n,
            count(*) FILTER (WHERE a.hit AND NOT h.held) AS n_hit,
            count(*) FILTER (WHERE a.rnd) AS n_rnd,
            count(*) FILTER (WHERE h.held) AS n_held,
@@ -370,16 +375,17 @@ BEGIN
                        greatest(0, least(round(r.share_red * r.n)::bigint - r.n_red, r.room)) AS red_up,
                        greatest(0, least(round(r.share_yellow * r.n)::bigint - r.n_yellow,
                                          r.room - greatest(0, least(round(r.share_red * r.n)::bigint - r.n_red, r.room)))) AS yellow_up
-                  FROM (SELECT c.office_code, min(c.share_red) AS share_red, min(c.share_yellow) AS share_yellow,
-                               min(c.share_blue) AS share_blue, sum(c.n)::bigint AS n,
-                               coalesce(sum(c.n) FILTER (WHERE c.ch1 = 'red'), 0)::bigint AS n_red,
-                               coalesce(sum(c.n) FILTER (WHERE c.ch1 = 'yellow'), 0)::bigint AS n_yellow,
-                               coalesce(sum(c.n) FILTER (WHERE c.ch1 = 'blue'), 0)::bigint AS n_blue,
-                               coalesce(sum(c.n) FILTER (WHERE c.ch1 = 'green' AND c.eligible AND c.scored), 0)::bigint AS n_scored,
-                               coalesce(sum(c.n) FILTER (WHERE c.ch1 = 'green' AND c.eligible AND NOT c.scored), 0)::bigint AS n_unscored,
-                               coalesce(min(c.cap)::bigint - coalesce(sum(c.n) FILTER (WHERE c.ch1 IN ('red', 'yellow')), 0)::bigint,
-                                        sum(c.n)::bigint) AS room
-                          FROM sel_counts c GROUP BY c.office_code) r) q
+                  FROM (SELECT k.*, p.share_red, p.share_yellow, p.share_blue,
+                               coalesce(p.daily_capacity::bigint - k.n_inspected, k.n) AS room
+                          FROM (SELECT c.office_code, sum(c.n)::bigint AS n,
+                                       coalesce(sum(c.n) FILTER (WHERE c.ch1 = 'red'), 0)::bigint AS n_red,
+                                       coalesce(sum(c.n) FILTER (WHERE c.ch1 = 'yellow'), 0)::bigint AS n_yellow,
+                                       coalesce(sum(c.n) FILTER (WHERE c.ch1 = 'blue'), 0)::bigint AS n_blue,
+                                       coalesce(sum(c.n) FILTER (WHERE c.ch1 = 'green' AND c.eligible AND c.scored), 0)::bigint AS n_scored,
+                                       coalesce(sum(c.n) FILTER (WHERE c.ch1 = 'green' AND c.eligible AND NOT c.scored), 0)::bigint AS n_unscored,
+                                       coalesce(sum(c.n) FILTER (WHERE c.ch1 IN ('red', 'yellow')), 0)::bigint AS n_inspected
+                                  FROM sel_counts c GROUP BY c.office_code) k
+                          JOIN sel_pol p ON p.code = k.office_code) r) q
     ), cut AS (
         -- the first draw bucket by which an office has one unscored candidate more than it
         -- can take; none (NULL): it may take them all
@@ -398,12 +404,12 @@ BEGIN
                 ELSE 'blue' END::customs_risk.channel AS ch2
       FROM (SELECT a.declaration_id, a.office_code,
                    row_number() OVER (PARTITION BY a.office_code
-                                      ORDER BY CASE WHEN a.topup_by = 'model' THEN a.model_score END DESC NULLS LAST,
+                                      ORDER BY CASE WHEN a.topup_model THEN a.model_score END DESC NULLS LAST,
                                                a.score DESC, a.draw, a.declaration_id) AS k
               FROM sel a
               LEFT JOIN cut c ON c.office_code = a.office_code
              WHERE a.ch0 = 'green' AND a.declaration_id NOT IN (SELECT x.declaration_id FROM sel_held x)
-               AND (a.score > 0 OR a.topup_by = 'model' OR c.bucket_cut IS NULL OR floor(a.draw * 4096)::int <= c.bucket_cut)
+               AND (a.score > 0 OR a.topup_model IS TRUE OR c.bucket_cut IS NULL OR floor(a.draw * 4096)::int <= c.bucket_cut)
                AND (a.rate_factor IS NULL OR a.gdraw < a.rate_factor)) g
       JOIN quota q ON q.office_code = g.office_code
      WHERE g.k <= q.red_up + q.yellow_up + q.blue_up;
@@ -431,7 +437,7 @@ BEGIN
     RETURN QUERY
     SELECT c.office_code::text, c.n, c.n_red + coalesce(t.up_red, 0), c.n_yellow + coalesce(t.up_yellow, 0),
            c.n_blue + coalesce(t.up_blue, 0), c.n_green - coalesce(t.up, 0), c.n_hit, c.n_rnd,
-           coalesce(t.up, 0), c.n_held, (customs_risk.effective_policy(c.office_code)).daily_capacity, c.n_model
+           coalesce(t.up, 0), c.n_held, (SELECT p.daily_capacity FROM sel_pol p WHERE p.code = c.office_code), c.n_model
       FROM (SELECT k.office_code, sum(k.n)::bigint AS n,
                    coalesce(sum(k.n) FILTER (WHERE k.ch1 = 'red'), 0)::bigint AS n_red,
                    coalesce(sum(k.n) FILTER (WHERE k.ch1 = 'yellow'), 0)::bigint AS n_yellow,
@@ -445,7 +451,7 @@ BEGIN
                         count(*) FILTER (WHERE u.ch2 = 'blue') AS up_blue
                    FROM sel_topup u GROUP BY u.office_code) t ON t.office_code = c.office_code
      ORDER BY c.office_code;
-    DROP TABLE sel, sel_held, sel_counts, sel_topup;
+    DROP TABLE sel, sel_held, sel_counts, sel_topup, sel_pol;
 END
 $fn$;
 COMMENT ON FUNCTION customs_risk.select_for_day(date, text) IS
