@@ -353,16 +353,17 @@ BEGIN
     SELECT a.office_code, c.ch1, c.eligible, a.score > 0 AS scored,
            CASE WHEN c.ch1 = 'green' AND c.eligible AND a.score = 0 THEN floor(a.draw * 4096)::int END AS bucket,
            count(*) AS n,
-           count(*) FILTER (WHERE a.hit AND NOT h.held) AS n_hit,
+           count(*) FILTER (WHERE a.hit AND NOT a.held) AS n_hit,
            count(*) FILTER (WHERE a.rnd) AS n_rnd,
-           count(*) FILTER (WHERE h.held) AS n_held,
-           count(*) FILTER (WHERE a.by_model AND NOT a.hit AND NOT h.held) AS n_model
-      FROM sel a,
-           -- held back, asked of a hashed subplan: when capacity held none back (the common
-           -- case) it answers without hashing the declaration, which a join would do
-           LATERAL (SELECT a.declaration_id IN (SELECT x.declaration_id FROM sel_held x) AS held) h,
+           count(*) FILTER (WHERE a.held) AS n_held,
+           count(*) FILTER (WHERE a.by_model AND NOT a.hit AND NOT a.held) AS n_model
+      -- held back, asked once a declaration (the fence) of a hashed subplan: when capacity held
+      -- none back (the common case) it answers without hashing the id, which a join would do
+      FROM (SELECT f.office_code, f.score, f.draw, f.hit, f.rnd, f.by_model, f.ch0, f.rate_factor, f.gdraw,
+                   f.declaration_id IN (SELECT x.declaration_id FROM sel_held x) AS held
+              FROM sel f OFFSET 0) a,
            -- greens a certified importer's grade draw keeps out of the top-up are not candidates
-           LATERAL (SELECT CASE WHEN h.held THEN 'blue'::customs_risk.channel ELSE a.ch0 END AS ch1,
+           LATERAL (SELECT CASE WHEN a.held THEN 'blue'::customs_risk.channel ELSE a.ch0 END AS ch1,
                            (a.rate_factor IS NULL OR a.gdraw < a.rate_factor) AS eligible) c
      GROUP BY 1, 2, 3, 4, 5;
     ANALYZE sel_counts;
