@@ -270,8 +270,7 @@ BEGIN
           FROM (SELECT l.declaration_id, l.office, l.importer, l.model_score, customs_risk.match_profiles(l) AS ids
                   FROM (SELECT v.*, CASE WHEN p.model_name IS NOT NULL THEN customs_risk.score(p.model_name, v) END AS model_score
                           FROM customs_risk.model_line_v v
-                          JOIN (SELECT h.office_code AS code, (customs_risk.effective_policy(h.office_code)).model_name
-                                  FROM customs_risk.office h WHERE h.level = 'house') p ON p.code = v.office
+                          JOIN sel_pol p ON p.code = v.office
                          WHERE with_model AND v.declared_on = select_for_day.day
                            AND (select_for_day.office IS NULL OR v.office = select_for_day.office)) l
                  ORDER BY l.declaration_id OFFSET 0) m
