@@ -1103,7 +1103,7 @@ FindProfile(const Matcher *m, int64 id, int from)
 
 int
 ActiveProfilesSummary(FunctionCallInfo fcinfo, const int64 *ids, int n, double *score, int *channel,
-					  int64 *version)
+					  int64 *version, const char **descriptions)
 {
 	Matcher    *m = GetMatchState(fcinfo)->m;
 	int			at = 0;
@@ -1117,23 +1117,11 @@ ActiveProfilesSummary(FunctionCallInfo fcinfo, const int64 *ids, int n, double *
 			return i;
 		*score += m->p[at].weight;
 		*channel = Max(*channel, m->p[at].channel);
+		if (descriptions != NULL)
+			descriptions[i] = m->p[at].description;
 		at++;
 	}
 	return -1;
-}
-
-void
-ActiveProfileDescriptions(FunctionCallInfo fcinfo, const int64 *ids, int n, const char **out)
-{
-	Matcher    *m = GetMatchState(fcinfo)->m;
-	int			at = 0;
-
-	for (int i = 0; i < n; i++)
-	{
-		at = FindProfile(m, ids[i], at);
-		Assert(at >= 0);
-		out[i] = m->p[at++].description;
-	}
 }
 
 Oid

@@ -11,14 +11,12 @@
 /*
  * The sum of the weights and the most intrusive channel (0 none, 1 blue, 2 yellow, 3 red) of
  * the active profiles ids[0..n) (ascending, without repeats), and the profile-set version,
- * from the matcher this call site's statement uses.  Returns -1, or the position of the
- * first id that is not active there.
+ * from the matcher this call site's statement uses; their descriptions too when descriptions
+ * (n entries) is not NULL.  Returns -1, or the position of the first id that is not active
+ * there.
  */
 extern int	ActiveProfilesSummary(FunctionCallInfo fcinfo, const int64 *ids, int n, double *score,
-								  int *channel, int64 *version);
-
-/* The description of active profile ids[i] for i < n, after ActiveProfilesSummary found them all. */
-extern void ActiveProfileDescriptions(FunctionCallInfo fcinfo, const int64 *ids, int n, const char **out);
+								  int *channel, int64 *version, const char **descriptions);
 
 /*
  * The OID of channel label 0 green .. 3 red of enum type enumtype (the same at every call of

@@ -86,13 +86,14 @@ profile_union_merge(PG_FUNCTION_ARGS)
 }
 
 /*
- * Sum of weights, the most intrusive channel and the profile-set version of ids[0..n);
- * errors on an id not active.
+ * Sum of weights, the most intrusive channel and the profile-set version of ids[0..n), and
+ * their descriptions when descriptions is not NULL; errors on an id not active.
  */
 static void
-Summarise(FunctionCallInfo fcinfo, const int64 *ids, int n, double *score, int *channel, int64 *version)
+Summarise(FunctionCallInfo fcinfo, const int64 *ids, int n, double *score, int *channel, int64 *version,
+		  const char **descriptions)
 {
-	int			missing = ActiveProfilesSummary(fcinfo, ids, n, score, channel, version);
+	int			missing = ActiveProfilesSummary(fcinfo, ids, n, score, channel, version, descriptions);
 
 	if (missing >= 0)
 		ereport(ERROR,
@@ -119,7 +120,7 @@ profile_score(PG_FUNCTION_ARGS)
 	int			channel;
 	int64		version;
 
-	Summarise(fcinfo, ids, n, &score, &channel, &version);
+	Summarise(fcinfo, ids, n, &score, &channel, &version, NULL);
 	PG_RETURN_FLOAT8(score);
 }
 
@@ -134,7 +135,7 @@ profile_channel(PG_FUNCTION_ARGS)
 	int			channel;
 	int64		version;
 
-	Summarise(fcinfo, ids, n, &score, &channel, &version);
+	Summarise(fcinfo, ids, n, &score, &channel, &version, NULL);
 	if (channel == 0)
 		PG_RETURN_NULL();
 	return ObjectIdGetDatum(ChannelLabelOid(fcinfo, channel, get_fn_expr_rettype(fcinfo->flinfo)));
@@ -161,10 +162,9 @@ profile_summary(PG_FUNCTION_ARGS)
 
 	if (get_call_result_type(fcinfo, NULL, &td) != TYPEFUNC_COMPOSITE)
 		elog(ERROR, "return type must be a row type");
-	Summarise(fcinfo, ids, n, &score, &channel, &version);
 	desc = palloc(sizeof(char *) * Max(n, 1));
 	texts = palloc(sizeof(Datum) * Max(n, 1));
-	ActiveProfileDescriptions(fcinfo, ids, n, desc);
+	Summarise(fcinfo, ids, n, &score, &channel, &version, desc);
 	for (int i = 0; i < n; i++)
 		texts[i] = CStringGetTextDatum(desc[i]);
 	values[0] = Float8GetDatum(score);
