@@ -217,7 +217,7 @@ SELECT l.decision_id,
   FROM customs_risk.decision_log l;
 COMMENT ON VIEW customs_risk.decision_reason_v IS
     'channel decisions with their reasons (the matched profiles'' descriptions), as the caller may see them: an officer sees its house''s';
-COMMENT ON COLUMN customs_risk.decision_reason_v.decision_id IS 'order of the decisions';
+COMMENT ON COLUMN customs_risk.decision_reason_v.decision_id IS 'order of the decisions; one per decide() call, one per batch';
 COMMENT ON COLUMN customs_risk.decision_reason_v.declaration_id IS 'the declaration decided';
 COMMENT ON COLUMN customs_risk.decision_reason_v.office_code IS 'its customs house';
 COMMENT ON COLUMN customs_risk.decision_reason_v.channel IS 'the channel given';
@@ -369,6 +369,8 @@ GRANT SELECT (profile_id, name, channel, weight, description, status, valid_from
 GRANT SELECT ON customs_risk.profile_history TO customs_risk_admin, customs_risk_national, customs_risk_district;
 GRANT SELECT ON customs_risk.profile_set TO customs_risk_admin, customs_risk_national, customs_risk_district;
 GRANT SELECT, INSERT ON customs_risk.decision_log TO customs_risk_admin, customs_risk_national, customs_risk_district;
+-- a batch takes one decision_id for all its decisions (select_for_day runs as its caller)
+GRANT USAGE ON SEQUENCE customs_risk.decision_log_decision_id_seq TO customs_risk_admin, customs_risk_national, customs_risk_district;
 GRANT SELECT ON customs_risk.decision_log TO customs_risk_officer;
 GRANT SELECT ON customs_risk.decision_reason_v
     TO customs_risk_admin, customs_risk_national, customs_risk_district, customs_risk_officer;

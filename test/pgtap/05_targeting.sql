@@ -1,7 +1,7 @@
 -- Targeting on the bundled sample: profiles and their history, matching, decide(), batch selection.
 BEGIN;
 SET search_path = customs_risk, public;
-SELECT plan(35);
+SELECT plan(36);
 
 INSERT INTO profile (name, criteria, channel, weight, description, status, valid_from, owner_office, scope_offices) VALUES
  ('computers', 'hs <@ 8471 and origin in (CN, VN)', 'yellow', 2, 'check the unit price against the reference', 'active', '2020-01-01', 'NRC', NULL),
@@ -130,6 +130,11 @@ CREATE FUNCTION pg_temp.summary_mismatches() RETURNS bigint LANGUAGE sql AS $$
            IS DISTINCT FROM (g.n, g.red, g.yellow, g.blue, g.green, g.by_profile, g.by_random, g.topped_up, g.held_back)
 $$;
 SELECT is(pg_temp.summary_mismatches(), 0::bigint, 'the batch summary counts what the decision log holds, office by office');
+-- a batch is one decision event: its rows share one decision_id, later than every decision before it
+SELECT is((SELECT count(DISTINCT decision_id) || ' ' || count(*) || ' ' || (min(decision_id) > (SELECT max(decision_id) FROM decision_log WHERE selected_by = 'decide'))
+             FROM decision_log WHERE selected_by LIKE 'batch-%'),
+          '1 ' || (SELECT sum(declarations) FROM day) || ' true',
+          'the batch''s decisions share one decision_id, later than the decide() calls before it');
 -- again with office 40 able to inspect only 2 a day: inspections are held back, and counted
 UPDATE channel_policy SET daily_capacity = 2 WHERE office_code = '40';
 DROP TABLE day;
