@@ -342,7 +342,12 @@ GRANT INSERT, UPDATE, DELETE ON customs_risk.user_scope TO customs_risk_admin;
 GRANT SELECT, INSERT, UPDATE, DELETE ON customs_risk.declaration, customs_risk.declaration_line,
     customs_risk.inspection, customs_risk.trader TO customs_risk_admin;
 GRANT SELECT, INSERT, UPDATE, DELETE ON customs_risk.declaration, customs_risk.trader
-    TO customs_risk_national, customs_risk_district;
+    TO customs_risk_national;
+GRANT SELECT, INSERT, UPDATE, DELETE ON customs_risk.declaration TO customs_risk_district;
+-- Traders work across districts: the national level keeps the register.  A district may add a
+-- trader (its declarations must name registered ones), not change or remove one another
+-- district's declarations name.
+GRANT SELECT, INSERT ON customs_risk.trader TO customs_risk_district;
 GRANT SELECT, DELETE ON customs_risk.declaration_line, customs_risk.inspection
     TO customs_risk_national, customs_risk_district;
 -- every column but office_code, which follows the declaration

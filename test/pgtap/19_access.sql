@@ -3,7 +3,7 @@
 -- transaction and vanish with its rollback.
 BEGIN;
 SET search_path = customs_risk, public;
-SELECT plan(99);
+SELECT plan(102);
 
 -- Logins: one per role; two district analysts (Busan, Seoul) and an officer at a Busan house.
 CREATE ROLE customs_risk_t_admin LOGIN IN ROLE customs_risk_admin;
@@ -146,6 +146,13 @@ SELECT is((SELECT count(*) FROM u), 1::bigint, 'a district analyst edits its own
 SELECT is((SELECT array_agg(DISTINCT profile_row ->> 'owner_office') FROM profile_history), '{RC-BUSAN}',
           'the profile history (criteria included) shows a district only its own profiles');
 SELECT throws_ok('SELECT * FROM customs_risk.selection_secret', '42501', NULL, 'a district analyst cannot read the random-selection key');
+-- traders: a national register; a district adds traders, it does not change or remove them
+SELECT lives_ok($$INSERT INTO customs_risk.trader (trader_id, roles) VALUES ('T-BUSAN-NEW', '{importer}')$$,
+                'a district analyst registers a new trader (its declarations must name registered ones)');
+SELECT throws_ok($$UPDATE customs_risk.trader SET name = 'renamed' WHERE trader_id = 'T-BUSAN-NEW'$$, '42501', NULL,
+                 '... but cannot change a trader, which every district''s declarations name');
+SELECT throws_ok($$DELETE FROM customs_risk.trader WHERE trader_id = 'T-BUSAN-NEW'$$, '42501', NULL,
+                 '... nor remove one');
 
 -- functions: decide() sees only what its caller may see
 SELECT throws_ok(format('SELECT customs_risk.decide(%L)', :'seoul_decl'), 'P0002', NULL,
