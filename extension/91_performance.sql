@@ -429,7 +429,7 @@ BEGIN
       FROM (SELECT 1 AS s_ord, t.band_order AS b_ord, 'band' AS scope, t.band, t.district::text AS district_code,
                    t.n AS declarations, t.k AS inspected, t.k::float8 / t.n AS inspection_rate, t.e AS expected,
                    t.k / nullif(t.e, 0) AS ratio, NULL::float8 AS ratio_ci_low, NULL::float8 AS ratio_ci_high,
-                   t.z, t.pv AS p_value, coalesce(t.pv < alpha / t.tests, false) AS deviates,
+                   t.z, t.pv AS p_value, coalesce(t.pv < alpha / nullif(t.tests, 0), false) AS deviates,
                    NULL::float8 AS statistic, NULL::bigint AS df, NULL::float8 AS harmonisation_index
               FROM band_tested t
             UNION ALL

@@ -6,8 +6,15 @@
 -- well-formed XML, so it can be checked with xpath().
 -- ===========================================================================
 
+-- The page is the national picture, for the roles that see it (administrator, national analysts,
+-- BI): it runs with its owner's rights, as the report views do, because its hit-rate and
+-- harmonisation sections come from performance_report() and harmonisation_report(), which read
+-- the tables that the BI role may not.  District analysts and officers do not see the national
+-- report views either, so they may not call it (they use the report functions, under their
+-- row-level security).  Its only inputs are two dates; every query in it is fixed text.
 CREATE FUNCTION customs_risk.report_html(from_date date, to_date date) RETURNS text
 LANGUAGE plpgsql STABLE CALLED ON NULL INPUT PARALLEL RESTRICTED
+SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
@@ -143,3 +150,5 @@ END
 $fn$;
 COMMENT ON FUNCTION customs_risk.report_html(date, date) IS
     'a self-contained HTML page (inline SVG charts, no script or external resource) for declarations lodged in [from_date, to_date]: key figures, monthly trend, hit rate by channel and customs house, harmonisation by district, monitoring alerts, trader grades';
+REVOKE EXECUTE ON FUNCTION customs_risk.report_html(date, date) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION customs_risk.report_html(date, date) TO customs_risk_admin, customs_risk_national, customs_risk_bi;

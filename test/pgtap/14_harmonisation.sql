@@ -5,7 +5,7 @@
 BEGIN;
 SET search_path = customs_risk, public;
 SET client_min_messages = warning;
-SELECT plan(17);
+SELECT plan(18);
 
 \ir ../evaluation_data.sql
 -- 2031: officers in RC-SEOUL send a further 5% of the declarations the rules leave green to yellow
@@ -77,6 +77,15 @@ SELECT is((SELECT count(*) FROM mix WHERE scope = 'district' AND deviates), 0::b
           'normalised for band x HS chapter (indirect standardisation) no district deviates');
 SELECT ok((SELECT abs(ratio - 1) < 0.05 FROM mix WHERE scope = 'district' AND district_code = 'RC-JEJU'),
           'its observed / expected inspections ratio is close to 1');
+
+-- a period in which one district alone has decisions: nothing to compare, so nothing deviates
+-- (the band tests' Bonferroni divisor is then 0; this once raised division by zero)
+SELECT count(*) FROM generate_declarations(300, n_importers => 20, seed => 5, label => 'h1', first_day => '2035-01-02', n_days => 1) \gset
+SELECT count(decide(d.declaration_id)) FROM declaration d JOIN office o ON o.office_code = d.office_code
+ WHERE d.source = 'h1' AND o.parent_code = 'RC-BUSAN' \gset
+SELECT is((SELECT string_agg(district_code, ',') FILTER (WHERE scope = 'district') || ' ' || count(*) FILTER (WHERE deviates)
+             FROM harmonisation_report('2035-01-02', '2035-01-02')),
+          'RC-BUSAN 0', 'one district alone: its row, and no row deviates');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -46,9 +46,11 @@ SELECT is(pg_temp.n(report_html('1900-01-01', '1900-12-31'), 'count(//s:text[@cl
           'an empty period: every period chart says no data (the grades remain)');
 SELECT throws_ok($$SELECT customs_risk.report_html(NULL, '2020-01-01')$$, '22004', NULL, 'a NULL bound is an error');
 SELECT throws_ok($$SELECT customs_risk.report_html('2020-02-01', '2020-01-01')$$, '22023', NULL, 'from_date after to_date is an error');
-SELECT ok(has_function_privilege('public', 'customs_risk.report_html(date, date)', 'EXECUTE')
-          AND NOT has_table_privilege('public', 'customs_risk.declaration', 'SELECT'),
-          'anyone may call report_html, which reads only what the caller may read');
+SELECT ok(NOT has_function_privilege('public', 'customs_risk.report_html(date, date)', 'EXECUTE')
+          AND has_function_privilege('customs_risk_bi', 'customs_risk.report_html(date, date)', 'EXECUTE')
+          AND has_function_privilege('customs_risk_national', 'customs_risk.report_html(date, date)', 'EXECUTE')
+          AND NOT has_function_privilege('customs_risk_district', 'customs_risk.report_html(date, date)', 'EXECUTE'),
+          'report_html is the national report: national analysts and BI may call it, not PUBLIC or a district');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -3,7 +3,7 @@
 -- transaction and vanish with its rollback.
 BEGIN;
 SET search_path = customs_risk, public;
-SELECT plan(102);
+SELECT plan(104);
 
 -- Logins: one per role; two district analysts (Busan, Seoul) and an officer at a Busan house.
 CREATE ROLE customs_risk_t_admin LOGIN IN ROLE customs_risk_admin;
@@ -329,11 +329,18 @@ SELECT throws_ok($$UPDATE customs_risk.user_scope SET office_code = 'NRC' WHERE 
 SELECT throws_ok($$UPDATE customs_risk.user_scope SET office_code = 'NO-SUCH' WHERE role_name = 'customs_risk_t_seoul'$$, '22023', NULL,
                  '... nor an unknown office');
 RESET ROLE;
+SELECT md5(customs_risk.report_html('2020-01-01', '2020-03-31')) AS national_report \gset
 SET LOCAL ROLE customs_risk_t_bi;
 SELECT throws_ok('SELECT count(*) FROM customs_risk.declaration', '42501', NULL, 'the BI role cannot read declarations');
 SELECT throws_ok('SELECT count(*) FROM customs_risk.declaration_line_v', '42501', NULL, '... nor the line view');
 SELECT is((SELECT sum(declarations) FROM office_daily_v), :all_decl::numeric, 'the BI role reads the report views, over every district');
+SELECT is(md5(customs_risk.report_html('2020-01-01', '2020-03-31')), :'national_report',
+          '... and makes the HTML report, the same page as the national level''s');
 SELECT throws_ok('SELECT * FROM customs_risk.selection_secret', '42501', NULL, '... but not the key');
+RESET ROLE;
+SET LOCAL ROLE customs_risk_t_busan;
+SELECT throws_ok($$SELECT customs_risk.report_html('2020-01-01', '2020-03-31')$$, '42501', NULL,
+                 'a district analyst cannot make the national HTML report');
 RESET ROLE;
 
 -- Risk actions: a district assigns them within its district only
