@@ -349,8 +349,8 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON customs_risk.declaration, customs_risk.t
     TO customs_risk_national;
 GRANT SELECT, INSERT, UPDATE, DELETE ON customs_risk.declaration TO customs_risk_district;
 -- Traders work across districts: the national level keeps the register.  A district may add a
--- trader (its declarations must name registered ones), not change or remove one another
--- district's declarations name.
+-- trader (its declarations must name registered ones), not change or remove one (other
+-- districts' declarations name the same traders).
 GRANT SELECT, INSERT ON customs_risk.trader TO customs_risk_district;
 GRANT SELECT, DELETE ON customs_risk.declaration_line, customs_risk.inspection
     TO customs_risk_national, customs_risk_district;
