@@ -269,20 +269,23 @@ CREATE POLICY district_rows ON customs_risk.inspection TO customs_risk_district,
     WITH CHECK (office_code = ANY ((SELECT customs_risk.my_houses())::pg_catalog.text[]));
 
 -- the log is append-only (triggers); a district logs decisions on its own declarations only
--- a decision is logged under the session user that made it (a check per row, not a trigger:
--- batches log a million rows), with a decision_id the sequence has given out: INSERT ...
--- OVERRIDING SYSTEM VALUE could otherwise plant a decision with an id no later decision
--- reaches, which would stay the declaration's decision in force for good (0.4 us a row)
+-- a decision is logged under the session user that made it, at the time it is made (within a
+-- minute of the inserting transaction, for clock adjustments), and with a decision_id the
+-- sequence has given out: INSERT ... OVERRIDING SYSTEM VALUE could otherwise plant a decision
+-- with an id no later decision reaches, which would stay the declaration's decision in force for
+-- good.  Checks per row, not a trigger: batches log a million rows (0.4 us a row for the id)
 ALTER TABLE customs_risk.decision_log ENABLE ROW LEVEL SECURITY;
 CREATE POLICY admin_all ON customs_risk.decision_log TO customs_risk_admin USING (true) WITH CHECK (true);
 CREATE POLICY national_read ON customs_risk.decision_log FOR SELECT TO customs_risk_national USING (true);
 CREATE POLICY national_log ON customs_risk.decision_log FOR INSERT TO customs_risk_national
     WITH CHECK (decided_by = session_user
+                AND decided_at BETWEEN pg_catalog.now() - interval '1 minute' AND pg_catalog.clock_timestamp() + interval '1 minute'
                 AND decision_id <= pg_catalog.pg_sequence_last_value('customs_risk.decision_log_decision_id_seq'::pg_catalog.regclass));
 CREATE POLICY district_read ON customs_risk.decision_log FOR SELECT TO customs_risk_district, customs_risk_officer
     USING (office_code = ANY ((SELECT customs_risk.my_houses())::pg_catalog.text[]));
 CREATE POLICY district_log ON customs_risk.decision_log FOR INSERT TO customs_risk_district
     WITH CHECK (decided_by = session_user
+                AND decided_at BETWEEN pg_catalog.now() - interval '1 minute' AND pg_catalog.clock_timestamp() + interval '1 minute'
                 AND decision_id <= pg_catalog.pg_sequence_last_value('customs_risk.decision_log_decision_id_seq'::pg_catalog.regclass)
                 AND office_code = ANY ((SELECT customs_risk.my_houses())::pg_catalog.text[])
                 AND EXISTS (SELECT 1 FROM customs_risk.declaration d

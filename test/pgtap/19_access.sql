@@ -3,7 +3,7 @@
 -- transaction and vanish with its rollback.
 BEGIN;
 SET search_path = customs_risk, public;
-SELECT plan(105);
+SELECT plan(106);
 
 -- Logins: one per role; two district analysts (Busan, Seoul) and an officer at a Busan house.
 CREATE ROLE customs_risk_t_admin LOGIN IN ROLE customs_risk_admin;
@@ -172,6 +172,10 @@ SELECT throws_ok(format($$INSERT INTO customs_risk.decision_log (decision_id, de
                           VALUES (9000000000000000000, %L, %L, 'green', 0, '{}', false, 'decide', 0)$$,
                         :'house_decl_id', :'house'),
                  '42501', NULL, '... nor plant a decision with an id the sequence has not given out (it would stay in force)');
+SELECT throws_ok(format($$INSERT INTO customs_risk.decision_log (declaration_id, office_code, channel, score, profile_ids,
+                          random, selected_by, profile_set_version, decided_at) VALUES (%L, %L, 'green', 0, '{}', false, 'decide', 0, '2020-01-01')$$,
+                        :'house_decl_id', :'house'),
+                 '42501', NULL, '... nor log a decision as made at another time');
 SELECT is((SELECT count(*) FILTER (WHERE o.parent_code = 'RC-BUSAN') || '/' || count(*)
              FROM select_for_day('2020-03-02') s JOIN office o ON o.office_code = s.office_code),
           (SELECT count(DISTINCT d.office_code) || '/' || count(DISTINCT d.office_code)
