@@ -1,7 +1,7 @@
 -- The bundled Korea Customs sample, as bin/load-kcs loads it: counts, labels and the office tree.
 BEGIN;
 SET search_path = customs_risk, public;
-SELECT plan(22);
+SELECT plan(27);
 
 SELECT is((SELECT count(*) FROM declaration), 45519::bigint, '45,519 declarations (train + valid)');
 SELECT is((SELECT count(*) FROM declaration WHERE source = 'kcs-train'), 37385::bigint, '37,385 from the train split');
@@ -36,6 +36,17 @@ SELECT is((SELECT count(*) FROM trader WHERE 'importer' = ANY (roles)), 13676::b
 SELECT is((SELECT count(*) FROM trader WHERE 'declarant' = ANY (roles)), 1236::bigint, '1,236 declarants');
 SELECT is((SELECT count(*) FROM declaration_outcome_v WHERE hit), 9818::bigint, 'the outcome view agrees on the hits');
 SELECT is((SELECT min(declared_on) || ' ' || max(declared_on) FROM declaration), '2020-01-01 2021-03-31', 'dates span 2020-01 to 2021-03');
+
+-- a line's district: the office tree's, through district_of()
+SELECT is((SELECT count(*) FROM declaration_line_v v JOIN office o ON o.office_code = v.office
+            WHERE v.district IS DISTINCT FROM o.parent_code), 0::bigint,
+          'every line''s district is its house''s parent in the office tree');
+SELECT is(district_of('30') || ' ' || district_of('RC-BUSAN') || ' ' || coalesce(district_of('NRC'), 'none'),
+          'RC-BUSAN RC-BUSAN none', 'district_of: a house''s district, a district itself, none for the national centre');
+SELECT is(district_of(NULL), NULL, 'district_of(NULL) is NULL');
+SELECT throws_ok($$SELECT customs_risk.district_of('NO-SUCH')$$, '22023', 'office ''NO-SUCH'' does not exist',
+                 'district_of: an unknown office is an error');
+SELECT throws_ok($$SELECT customs_risk.district_of('')$$, '22023', NULL, '... so is the empty code');
 
 SELECT * FROM finish();
 ROLLBACK;
