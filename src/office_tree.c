@@ -4,7 +4,8 @@
  * declaration_line_v gives every line its district.  As a join to office that was a nested
  * loop step per line, about 0.3 s per million lines; the tree is a few dozen rows, so each
  * call site reads it once per query (the query's snapshot, as a join would) into a sorted
- * array and finds an office by binary search.
+ * array and finds an office by binary search.  The reading query is planned once per
+ * session: decide() reads the view for one declaration, and must not pay a parse and plan.
  */
 #include "postgres.h"
 
@@ -24,6 +25,18 @@ typedef struct OfficeTree
 	OfficeEntry *rows;			/* by code, bytewise (office_code is COLLATE "C") */
 } OfficeTree;
 
+static SPIPlanPtr office_plan = NULL;
+
+static int
+CompareEntries(const void *a, const void *b)
+{
+	const OfficeEntry *x = a,
+			   *y = b;
+	int			c = memcmp(x->code, y->code, Min(x->len, y->len));
+
+	return c != 0 ? c : (x->len > y->len) - (x->len < y->len);
+}
+
 /* Every office with its district (a house's parent, a district itself), into mcxt. */
 static OfficeTree *
 LoadOfficeTree(MemoryContext mcxt)
@@ -32,9 +45,17 @@ LoadOfficeTree(MemoryContext mcxt)
 
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	if (SPI_execute("SELECT office_code, CASE WHEN level OPERATOR(pg_catalog.=) 'house'::customs_risk.office_level THEN parent_code "
-					"WHEN level OPERATOR(pg_catalog.=) 'district'::customs_risk.office_level THEN office_code END "
-					"FROM customs_risk.office ORDER BY office_code", true, 0) != SPI_OK_SELECT)
+	if (office_plan == NULL)
+	{
+		SPIPlanPtr	plan = SPI_prepare("SELECT office_code, CASE WHEN level OPERATOR(pg_catalog.=) 'house'::customs_risk.office_level "
+									   "THEN parent_code WHEN level OPERATOR(pg_catalog.=) 'district'::customs_risk.office_level "
+									   "THEN office_code END FROM customs_risk.office", 0, NULL);
+
+		if (plan == NULL || SPI_keepplan(plan) != 0)
+			elog(ERROR, "district_of(): planning the office tree's query failed");
+		office_plan = plan;
+	}
+	if (SPI_execute_plan(office_plan, NULL, NULL, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "district_of(): reading the office tree failed");
 	tree->n = (int) SPI_processed;
 	tree->rows = MemoryContextAlloc(mcxt, sizeof(OfficeEntry) * Max(tree->n, 1));
@@ -55,6 +76,7 @@ LoadOfficeTree(MemoryContext mcxt)
 			memcpy(e->district, DatumGetPointer(district), VARSIZE_ANY(DatumGetPointer(district)));
 	}
 	SPI_finish();
+	qsort(tree->rows, tree->n, sizeof(OfficeEntry), CompareEntries);
 	return tree;
 }
 

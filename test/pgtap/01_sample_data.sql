@@ -1,7 +1,7 @@
 -- The bundled Korea Customs sample, as bin/load-kcs loads it: counts, labels and the office tree.
 BEGIN;
 SET search_path = customs_risk, public;
-SELECT plan(27);
+SELECT plan(28);
 
 SELECT is((SELECT count(*) FROM declaration), 45519::bigint, '45,519 declarations (train + valid)');
 SELECT is((SELECT count(*) FROM declaration WHERE source = 'kcs-train'), 37385::bigint, '37,385 from the train split');
@@ -47,6 +47,10 @@ SELECT is(district_of(NULL), NULL, 'district_of(NULL) is NULL');
 SELECT throws_ok($$SELECT customs_risk.district_of('NO-SUCH')$$, '22023', 'office ''NO-SUCH'' does not exist',
                  'district_of: an unknown office is an error');
 SELECT throws_ok($$SELECT customs_risk.district_of('')$$, '22023', NULL, '... so is the empty code');
+-- the tree is read per query (its plan is kept for the session): a new house is found at once
+SELECT district_of('30') AS warm \gset
+INSERT INTO office (office_code, name, level, parent_code) VALUES ('T-NEW', 'new house', 'house', 'RC-SEOUL');
+SELECT is(district_of('T-NEW'), 'RC-SEOUL', 'district_of sees an office added after its first use in the session');
 
 SELECT * FROM finish();
 ROLLBACK;
