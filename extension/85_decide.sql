@@ -118,23 +118,17 @@ BEGIN
                LATERAL customs_risk.profile_summary(coalesce(x.ids, '{}')) s;
     ELSE
         -- with a model, lines are matched with their model score, so profiles can use it
+        -- (the declaration's model score is its highest line's); then as above
         WITH scored AS MATERIALIZED (
             SELECT v.*, customs_risk.score(pol.model_name, v) AS model_score
               FROM customs_risk.model_line_v v WHERE v.declaration_id = decl.declaration_id
-        ), hits AS (
-            SELECT DISTINCT ON (r.profile_id) r.*
-              FROM scored v, LATERAL customs_risk.match_profile_rows(v) r
-             ORDER BY r.profile_id
         )
-        SELECT (SELECT count(*) FROM scored) AS lines,
-               coalesce(array_agg(x.profile_id ORDER BY x.profile_id), '{}') AS ids,
-               coalesce(array_agg(x.description ORDER BY x.profile_id), '{}') AS reasons,
-               coalesce(sum(x.weight), 0) AS score,
-               max(x.channel::customs_risk.channel) AS channel,
-               coalesce(max(x.profile_set_version), customs_risk.profile_set_version()) AS version,
-               (SELECT max(v.model_score) FROM scored v) AS model_score
+        SELECT x.lines, x.ids, s.reasons, s.score, s.channel, s.profile_set_version AS version, x.model_score
           INTO m
-          FROM hits x;
+          FROM (SELECT count(*) AS lines, customs_risk.profile_union(customs_risk.match_profiles(v)) AS ids,
+                       max(v.model_score) AS model_score
+                  FROM scored v) x,
+               LATERAL customs_risk.profile_summary(coalesce(x.ids, '{}')) s;
     END IF;
     IF m.lines = 0 THEN
         RAISE EXCEPTION 'declaration % has no lines to decide on', quote_literal(declaration_id)

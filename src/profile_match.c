@@ -1066,10 +1066,6 @@ match_profiles_columns(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(MatchedIds(st, MatchLine(st)));
 }
 
-/*
- * The weight and channel (1 blue, 2 yellow, 3 red) of an active profile of the profile
- * set this statement matches against; false when it is not one of them.
- */
 /* Index of profile id in the matcher, searched for from index from on; -1 when not active. */
 static int
 FindProfile(const Matcher *m, int64 id, int from)
@@ -1101,6 +1097,7 @@ FindProfile(const Matcher *m, int64 id, int from)
 	return lo < m->n && m->ids[lo] == id ? lo : -1;
 }
 
+/* See profile_match.h: ids ascending, each found from where the previous one was. */
 int
 ActiveProfilesSummary(FunctionCallInfo fcinfo, const int64 *ids, int n, double *score, int *channel,
 					  int64 *version, const char **descriptions)

@@ -2,7 +2,7 @@
 -- guards and exact entries, numbers read without text, the batch's C summaries.
 BEGIN;
 SET search_path = customs_risk, public;
-SELECT plan(54);
+SELECT plan(55);
 
 -- Profiles shaped for each path of the matcher: exact entries (one leaf), guards on a code,
 -- an HS prefix and a number, two guards, bounds met exactly, a validity window, a scope.
@@ -186,6 +186,17 @@ SELECT ok((SELECT s.score IS NULL AND s.channel IS NULL AND s.reasons IS NULL AN
              FROM profile_summary(NULL) s), 'profile_summary of NULL is NULL');
 SELECT throws_ok($$SELECT * FROM customs_risk.profile_summary('{-5}')$$, 'P0002', NULL, 'profile_summary: an id that is not active is an error');
 SELECT throws_ok($$SELECT * FROM customs_risk.profile_summary('{3,1}')$$, '22023', NULL, 'profile_summary: ids out of order are an error');
+-- match_profile_rows: one row per matched profile, what match_profiles and profile_summary say
+SELECT ok((SELECT count(*) FILTER (WHERE coalesce(r.ids, '{}') IS DISTINCT FROM match_profiles(v)
+                                      OR coalesce(r.reasons, '{}') IS DISTINCT FROM
+                                         (SELECT s.reasons FROM profile_summary(match_profiles(v)) s)) = 0
+                  AND count(r.ids) > 0
+             FROM (SELECT v.declaration_id, v.line_no FROM declaration_line_v v ORDER BY 1, 2 LIMIT 3000) k
+             JOIN declaration_line_v v USING (declaration_id, line_no),
+             LATERAL (SELECT array_agg(r.profile_id ORDER BY r.profile_id) AS ids,
+                             array_agg(r.description ORDER BY r.profile_id) AS reasons
+                        FROM match_profile_rows(v) r) r),
+          'match_profile_rows gives the profiles match_profiles finds, with their descriptions');
 -- the version is where the matcher reads it, also after many changes moved the profile-set row
 UPDATE profile SET weight = weight + 0 WHERE status = 'active';
 SELECT is(profile_set_version(), (SELECT version FROM profile_set), 'profile_set_version() is the current version');
