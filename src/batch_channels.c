@@ -491,6 +491,9 @@ LogDecisions(Batch *b, TimestampTz batch_at)
 		elog(ERROR, "batch_channels(): logging the batch's decisions failed");
 	if (SPI_processed != (uint64) b->nrows)
 		elog(ERROR, "batch_channels(): logged " UINT64_FORMAT " decisions of %d", SPI_processed, b->nrows);
+	if (SPI_unregister_relation(enr->md.name) != SPI_OK_REL_UNREGISTER)
+		elog(ERROR, "batch_channels(): unregistering the batch's decisions failed");
+	tuplestore_end(ts);			/* and its temp file, if it spilled */
 }
 
 /* The summary, one row per office with declarations, by office code. */

@@ -1,7 +1,7 @@
 -- Targeting on the bundled sample: profiles and their history, matching, decide(), batch selection.
 BEGIN;
 SET search_path = customs_risk, public;
-SELECT plan(36);
+SELECT plan(43);
 
 INSERT INTO profile (name, criteria, channel, weight, description, status, valid_from, owner_office, scope_offices) VALUES
  ('computers', 'hs <@ 8471 and origin in (CN, VN)', 'yellow', 2, 'check the unit price against the reference', 'active', '2020-01-01', 'NRC', NULL),
@@ -154,6 +154,52 @@ SELECT is((SELECT count(*)
           0::bigint, 'no green declaration outranks one the top-up took');
 SELECT cmp_ok((SELECT count(*) FROM decision_log WHERE selected_by = 'batch-topup' AND office_code = '20'), '>', 0::bigint,
               'office 20 needed a top-up');
+-- capacity keeps the best-ranked inspections: none held back outranks one kept (random ones
+-- aside, always kept; top-ups come after capacity): score, model score, draw, id
+SELECT is((SELECT count(*)
+             FROM decision_log h
+             JOIN decision_log k ON k.office_code = h.office_code AND k.decided_at = h.decided_at
+              AND k.channel >= 'yellow' AND NOT k.random AND k.selected_by <> 'batch-topup'
+            WHERE h.selected_by = 'batch-capacity'
+              AND (h.score > k.score OR (h.score = k.score AND (random_draw(h.declaration_id), h.declaration_id)
+                                                              < (random_draw(k.declaration_id), k.declaration_id)))),
+          0::bigint, 'no inspection held back by capacity outranks one kept');
+-- The batch's decisions reach the log through a tuplestore: past work_mem it spills to disk, and
+-- a table of the same name as the relation the INSERT reads it as changes nothing.  A generated
+-- day of 3,000 declarations (about 400 kB of log rows), decided twice: with the default
+-- work_mem, then with 64 kB.
+CREATE TEMP TABLE spill_day AS SELECT * FROM generate_declarations(3000, seed => 5, label => 'spill', first_day => '2023-05-02', n_days => 1);
+CREATE TEMP TABLE batch_decisions (declaration_id text, office_code text, channel channel, score float8,
+                                   profile_ids bigint[], random boolean, selected_by text, model_name text, model_score float8);
+INSERT INTO batch_decisions SELECT 'planted', '40', 'red', 99, '{}', false, 'batch-green', NULL, NULL;
+DROP TABLE day;
+CREATE TEMP TABLE day AS SELECT * FROM select_for_day('2023-05-02');
+SET LOCAL work_mem = '64kB';
+DROP TABLE day;
+CREATE TEMP TABLE day AS SELECT * FROM select_for_day('2023-05-02');
+RESET work_mem;
+CREATE TEMP TABLE last2 AS
+SELECT dense_rank() OVER (ORDER BY decision_id DESC) AS k, declaration_id, office_code, channel, score, profile_ids, random,
+       selected_by, profile_set_version
+  FROM decision_log WHERE decision_id >= (SELECT max(decision_id) FROM decision_log WHERE decision_id < (SELECT max(decision_id) FROM decision_log));
+SELECT is((SELECT count(*) FILTER (WHERE k = 1) || ' ' || count(*) FILTER (WHERE k = 2) || ' ' ||
+                  (SELECT count(*) FROM ((SELECT declaration_id, office_code, channel, score, profile_ids, random, selected_by, profile_set_version FROM last2 WHERE k = 1
+                                          EXCEPT ALL
+                                          SELECT declaration_id, office_code, channel, score, profile_ids, random, selected_by, profile_set_version FROM last2 WHERE k = 2)
+                                         UNION ALL
+                                         (SELECT declaration_id, office_code, channel, score, profile_ids, random, selected_by, profile_set_version FROM last2 WHERE k = 2
+                                          EXCEPT ALL
+                                          SELECT declaration_id, office_code, channel, score, profile_ids, random, selected_by, profile_set_version FROM last2 WHERE k = 1)) x)
+             FROM last2),
+          '3000 3000 0', 'the same batch again, its log spilling past a 64 kB work_mem, makes the same 3,000 decisions');
+SELECT is((SELECT count(*) FROM decision_log WHERE declaration_id = 'planted'), 0::bigint,
+          'a table named batch_decisions is not what the batch logs');
+SELECT is(pg_temp.summary_mismatches(), 0::bigint, 'and its summary counts what the log holds');
+SELECT throws_ok($$SELECT * FROM customs_risk.select_for_day(NULL)$$, '22004', NULL, 'a batch needs a day');
+SELECT throws_ok($$SELECT * FROM customs_risk.batch_channels(NULL, NULL)$$, '22004', NULL,
+                 'so does the batch''s body called on its own');
+SELECT throws_ok($$SELECT * FROM customs_risk.select_for_day('2020-03-02', 'nowhere')$$, 'P0002', NULL,
+                 'an office that is not a customs house is an error');
 
 SELECT * FROM finish();
 ROLLBACK;
