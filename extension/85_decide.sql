@@ -301,7 +301,8 @@ CREATE FUNCTION customs_risk.batch_channels(day date, office text)
 RETURNS TABLE (office_code text, declarations bigint, red bigint, yellow bigint, blue bigint, green bigint,
                by_profile bigint, by_random bigint, topped_up bigint, held_back bigint, daily_capacity integer,
                by_model bigint)
-    AS 'MODULE_PATHNAME', 'batch_channels' LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE;
+    AS 'MODULE_PATHNAME', 'batch_channels' LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+    SET search_path = pg_catalog, pg_temp;
 COMMENT ON FUNCTION customs_risk.batch_channels(date, text) IS
     'the body of select_for_day() (call that: it checks its arguments and makes sure the selection secret exists)';
 
