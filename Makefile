@@ -10,13 +10,14 @@ OBJS = src/customs_risk.o src/office_tree.o src/hscode_core.o src/hscode.o src/h
        src/beta_core.o src/hit_evidence.o src/ranking_eval.o src/price_ref.o \
        src/gbdt_core.o src/logit_core.o src/model_input.o src/model_codec.o src/model_bins.o \
        src/model_train.o src/model_score.o src/normal_core.o src/compliance.o \
-       src/control_chart_core.o src/control_chart.o src/batch_rank.o src/batch_channels.o \
+       src/control_chart_core.o src/control_chart.o src/select_first_core.o src/batch_rank.o src/batch_channels.o \
        src/gamma_core.o src/chi_square.o
 
 # The install script has one source: the numbered fragments in extension/.
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql
 EXTRA_CLEAN = test/unit/hscode_test test/unit/criteria_test test/unit/beta_test test/unit/gbdt_test \
-             test/unit/logit_test test/unit/control_chart_test test/unit/gamma_test test/unit/sha256_test
+             test/unit/logit_test test/unit/control_chart_test test/unit/gamma_test test/unit/sha256_test \
+             test/unit/select_first_test
 
 REGRESS = setup hscode hscode_index reference data_model loader_errors criteria selection indicators evaluation price_ref compliance monitoring performance risk_register
 ISOLATION = profile_consistency
@@ -62,6 +63,9 @@ test/unit/control_chart_test: test/unit/control_chart_test.c test/unit/tap.h src
 
 test/unit/sha256_test: test/unit/sha256_test.c test/unit/tap.h src/sha256_core.c src/sha256_core.h
 	$(CC) -std=c99 -O2 -g -Wall -Wextra $(WERROR) -Isrc -o $@ test/unit/sha256_test.c src/sha256_core.c
+
+test/unit/select_first_test: test/unit/select_first_test.c test/unit/tap.h src/select_first_core.c src/select_first_core.h
+	$(CC) -std=c99 -O2 -g -Wall -Wextra $(WERROR) -Isrc -o $@ test/unit/select_first_test.c src/select_first_core.c
 
 test/unit/gamma_test: test/unit/gamma_test.c test/unit/tap.h src/gamma_core.c src/gamma_core.h
 	$(CC) -std=c99 -O2 -g -Wall -Wextra $(WERROR) -Isrc -o $@ test/unit/gamma_test.c src/gamma_core.c -lm

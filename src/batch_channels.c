@@ -28,6 +28,7 @@
 #include "utils/tuplestore.h"
 
 #include "batch_rank.h"
+#include "select_first_core.h"
 
 /* the columns of batch_first_channels(), in order */
 enum
@@ -328,7 +329,7 @@ ApplyCapacity(Batch *b, int32 *order)
 
 		if (!of->has_capacity || keep >= n)
 			continue;
-		SelectFirst(order + start[o], n, (int32) keep, CapacityOrder, &cx);
+		cr_select_first(order + start[o], n, (int32) keep, CapacityOrder, &cx);
 		for (int32 k = (int32) keep; k < n; k++)
 		{
 			BatchRow   *r = &b->rows[order[start[o] + k]];
@@ -386,7 +387,7 @@ ApplyTopUp(Batch *b, int32 *order)
 		quota = Min(want[CH_RED] + want[CH_YELLOW] + want[CH_BLUE], n);
 		if (quota == 0)
 			continue;
-		SelectFirst(order + start[o], n, (int32) quota, TopUpOrder, &cx);
+		cr_select_first(order + start[o], n, (int32) quota, TopUpOrder, &cx);
 		qsort_arg(order + start[o], quota, sizeof(int32), TopUpOrder, &cx);
 		for (int32 k = 0; k < quota; k++)
 		{

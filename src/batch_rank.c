@@ -8,7 +8,6 @@
  */
 #include "postgres.h"
 
-#include "miscadmin.h"
 #include "utils/float.h"
 
 #include "batch_rank.h"
@@ -62,67 +61,6 @@ TopUpOrder(const void *pa, const void *pb, void *arg)
 	if (c == 0)
 		c = float8_cmp_internal(a->draw, b->draw);
 	return c != 0 ? c : CompareIds(a, b);
-}
-
-static inline void
-Swap(int32 *a, int32 i, int32 j)
-{
-	int32		t = a[i];
-
-	a[i] = a[j];
-	a[j] = t;
-}
-
-/*
- * Puts the k first of a[0..n-1] (by cmp, a total order) in a[0..k-1], in no particular order:
- * quickselect, linear on average.  A top-up takes a tenth of an office's greens; sorting them
- * all would cost several times more.
- */
-void
-SelectFirst(int32 *a, int32 n, int32 k, int (*cmp) (const void *, const void *, void *), void *arg)
-{
-	int32		lo = 0;
-	int32		hi = n - 1;
-
-	if (k <= 0 || k >= n)
-		return;
-	while (lo < hi)
-	{
-		int32		mid = lo + (hi - lo) / 2;
-		int32		pivot;
-		int32		i = lo;
-		int32		j = hi;
-
-		/* the median of three as the pivot; it also keeps both scans inside lo..hi */
-		if (cmp(&a[mid], &a[lo], arg) < 0)
-			Swap(a, lo, mid);
-		if (cmp(&a[hi], &a[lo], arg) < 0)
-			Swap(a, lo, hi);
-		if (cmp(&a[hi], &a[mid], arg) < 0)
-			Swap(a, mid, hi);
-		pivot = a[mid];
-		while (i <= j)
-		{
-			while (cmp(&a[i], &pivot, arg) < 0)
-				i++;
-			while (cmp(&a[j], &pivot, arg) > 0)
-				j--;
-			if (i <= j)
-			{
-				Swap(a, i, j);
-				i++;
-				j--;
-			}
-		}
-		/* now a[lo..j] <= pivot <= a[i..hi], and what lies between equals the pivot */
-		if (k - 1 <= j)
-			hi = j;
-		else if (k - 1 >= i)
-			lo = i;
-		else
-			break;
-		CHECK_FOR_INTERRUPTS();
-	}
 }
 
 /*

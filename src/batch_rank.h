@@ -42,7 +42,6 @@ typedef struct RankContext
 extern int	CapacityOrder(const void *a, const void *b, void *arg);
 extern int	TopUpOrder(const void *a, const void *b, void *arg);
 
-extern void SelectFirst(int32 *a, int32 n, int32 k, int (*cmp) (const void *, const void *, void *), void *arg);
 extern void GroupByOffice(const BatchRow *rows, int32 nrows, int32 *order, int32 *start, int32 noffices,
 						  bool (*keep) (const BatchRow *, const void *), const void *arg);
 
