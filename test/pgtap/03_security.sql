@@ -1,7 +1,7 @@
 -- Security and catalogue hygiene of the installed extension.
 BEGIN;
 SET search_path = customs_risk, public;
-SELECT plan(11);
+SELECT plan(12);
 
 SELECT is((SELECT count(*) FROM pg_proc p WHERE p.pronamespace = 'customs_risk'::regnamespace AND p.prosecdef
             AND NOT coalesce(p.proconfig @> '{"search_path=pg_catalog, pg_temp"}', false)), 0::bigint,
@@ -17,8 +17,10 @@ SELECT ok((SELECT NOT prosecdef FROM pg_proc WHERE oid = 'customs_risk.train_mod
           'train_model, which keeps the caller''s search_path for the training query, is not SECURITY DEFINER');
 SELECT is((SELECT count(*) FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
             WHERE p.pronamespace = 'customs_risk'::regnamespace AND l.lanname = 'c' AND p.proparallel <> 's'
-              AND p.proname <> 'model_train_body'), 0::bigint,
-          'every C function is PARALLEL SAFE but model_train_body, which runs the training query');
+              AND p.proname NOT IN ('model_train_body', 'batch_channels')), 0::bigint,
+          'every C function is PARALLEL SAFE but model_train_body, which runs the training query, and batch_channels, which writes the log');
+SELECT is((SELECT proparallel || provolatile FROM pg_proc WHERE oid = 'customs_risk.batch_channels(date, text)'::regprocedure), 'uv',
+          'batch_channels, which writes the decision log, is PARALLEL UNSAFE and VOLATILE');
 SELECT is((SELECT count(*) FROM pg_depend d JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'customs_risk'
             JOIN pg_class c ON d.classid = 'pg_class'::regclass AND c.oid = d.objid
            WHERE d.deptype = 'e' AND c.relnamespace <> 'customs_risk'::regnamespace), 0::bigint,
