@@ -19,7 +19,7 @@ SELECT is((SELECT count(*) FROM pg_proc p JOIN pg_language l ON l.oid = p.prolan
             WHERE p.pronamespace = 'customs_risk'::regnamespace AND l.lanname = 'c' AND p.proparallel <> 's'
               AND p.proname NOT IN ('model_train_body', 'batch_channels')), 0::bigint,
           'every C function is PARALLEL SAFE but model_train_body, which runs the training query, and batch_channels, which writes the log');
-SELECT is((SELECT proparallel || provolatile FROM pg_proc WHERE oid = 'customs_risk.batch_channels(date, text)'::regprocedure), 'uv',
+SELECT is((SELECT proparallel::text || provolatile::text FROM pg_proc WHERE oid = 'customs_risk.batch_channels(date, text)'::regprocedure), 'uv',
           'batch_channels, which writes the decision log, is PARALLEL UNSAFE and VOLATILE');
 SELECT is((SELECT count(*) FROM pg_depend d JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'customs_risk'
             JOIN pg_class c ON d.classid = 'pg_class'::regclass AND c.oid = d.objid
