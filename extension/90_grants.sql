@@ -12,3 +12,7 @@ REVOKE EXECUTE ON FUNCTION customs_risk.generate_declarations(bigint, integer, b
 REVOKE EXECUTE ON FUNCTION customs_risk.random_draw(text) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION customs_risk.random_draws(text[]) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION customs_risk.grade_draw(text) FROM PUBLIC;
+-- the batch's two parts give and use the draws too: for the same roles (select_for_day() runs
+-- as its caller)
+REVOKE EXECUTE ON FUNCTION customs_risk.batch_first_channels(date, text, boolean) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION customs_risk.batch_channels(date, text) FROM PUBLIC;

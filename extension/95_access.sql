@@ -394,7 +394,8 @@ GRANT INSERT, UPDATE, DELETE ON customs_risk.code_list, customs_risk.code_list_e
 GRANT SELECT ON customs_risk.channel_policy TO customs_risk_admin, customs_risk_national, customs_risk_district;
 GRANT INSERT, UPDATE, DELETE ON customs_risk.channel_policy TO customs_risk_admin, customs_risk_national;
 -- deciding draws under the key (never reading it): analysts who decide may draw
-GRANT EXECUTE ON FUNCTION customs_risk.random_draw(text), customs_risk.grade_draw(text)
+GRANT EXECUTE ON FUNCTION customs_risk.random_draw(text), customs_risk.grade_draw(text),
+                          customs_risk.batch_first_channels(date, text, boolean), customs_risk.batch_channels(date, text)
     TO customs_risk_admin, customs_risk_national, customs_risk_district;
 GRANT EXECUTE ON FUNCTION customs_risk.random_draws(text[]) TO customs_risk_admin;
 -- the key itself: the administrator only

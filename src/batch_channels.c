@@ -121,6 +121,8 @@ ArenaCopy(Batch *b, Datum d)
 	memcpy(copy, v, len);
 	b->arena += need;
 	b->arena_left -= need;
+	if ((Pointer) v != DatumGetPointer(d))
+		pfree(v);				/* a detoasted copy */
 	return copy;
 }
 
@@ -172,9 +174,20 @@ StartupReceiver(DestReceiver *self, int operation, TupleDesc typeinfo)
 	Batch	   *b = ((BatchReceiver *) self)->batch;
 	static const char *const labels[CH_COUNT] = {"green", "blue", "yellow", "red"};
 
+	/* the types the receiver reads them as (the channel is an enum: its OID is looked up) */
+	static const Oid types[N_FIRST_COLUMNS] = {
+		TEXTOID, INT8OID, TEXTOID, INT8ARRAYOID, FLOAT8OID, FLOAT8OID, FLOAT8OID, TEXTOID,
+		BOOLOID, BOOLOID, BOOLOID, BOOLOID, FLOAT8OID, FLOAT8OID, BOOLOID, InvalidOid,
+		INT8OID, INT4OID, FLOAT8OID, FLOAT8OID, FLOAT8OID
+	};
+
 	if (typeinfo->natts != N_FIRST_COLUMNS)
 		elog(ERROR, "batch_channels(): batch_first_channels() returns %d columns, not %d",
 			 typeinfo->natts, N_FIRST_COLUMNS);
+	for (int i = 0; i < N_FIRST_COLUMNS; i++)
+		if (OidIsValid(types[i]) && TupleDescAttr(typeinfo, i)->atttypid != types[i])
+			elog(ERROR, "batch_channels(): column %d of batch_first_channels() has type %u, not %u",
+				 i + 1, TupleDescAttr(typeinfo, i)->atttypid, types[i]);
 	b->channel_type = TupleDescAttr(typeinfo, C_CH0)->atttypid;
 	for (int c = 0; c < CH_COUNT; c++)
 		b->channel_oids[c] = DatumGetObjectId(DirectFunctionCall2(enum_in, CStringGetDatum(labels[c]),
@@ -201,12 +214,17 @@ ReceiveRow(TupleTableSlot *slot, DestReceiver *self)
 	Datum	   *v;
 	bool	   *isnull;
 	BatchRow   *r;
+	BatchOffice *of;
 	static const int required[] = {C_DECL, C_OFFICE_NO, C_IDS, C_SCORE, C_DRAW, C_HIT, C_BY_MODEL,
 	C_RND, C_BY_GRADE, C_CH0, C_VERSION};
 
 	slot_getallattrs(slot);
 	v = slot->tts_values;
 	isnull = slot->tts_isnull;
+	if (isnull[C_DRAW])
+		ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+						errmsg("a batch needs the selection secret for its random draws"),
+						errhint("Run select_for_day(), which creates it, not batch_channels().")));
 	for (int i = 0; i < (int) lengthof(required); i++)
 		if (isnull[required[i]])
 			elog(ERROR, "batch_channels(): the first pass gave a NULL in column %d", required[i] + 1);
@@ -223,7 +241,8 @@ ReceiveRow(TupleTableSlot *slot, DestReceiver *self)
 	}
 	r = &b->rows[b->nrows];
 	memset(r, 0, sizeof(BatchRow));
-	r->office = (int32) (OfficeOf(b, DatumGetInt64(v[C_OFFICE_NO]), v, isnull) - b->offices);
+	of = OfficeOf(b, DatumGetInt64(v[C_OFFICE_NO]), v, isnull);	/* may move b->offices */
+	r->office = (int32) (of - b->offices);
 	r->declaration_id = ArenaCopy(b, v[C_DECL]);
 	r->ids = ArenaCopy(b, v[C_IDS]);
 	r->score = DatumGetFloat8(v[C_SCORE]);

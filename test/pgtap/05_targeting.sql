@@ -1,7 +1,7 @@
 -- Targeting on the bundled sample: profiles and their history, matching, decide(), batch selection.
 BEGIN;
 SET search_path = customs_risk, public;
-SELECT plan(43);
+SELECT plan(44);
 
 INSERT INTO profile (name, criteria, channel, weight, description, status, valid_from, owner_office, scope_offices) VALUES
  ('computers', 'hs <@ 8471 and origin in (CN, VN)', 'yellow', 2, 'check the unit price against the reference', 'active', '2020-01-01', 'NRC', NULL),
@@ -200,6 +200,13 @@ SELECT throws_ok($$SELECT * FROM customs_risk.batch_channels(NULL, NULL)$$, '220
                  'so does the batch''s body called on its own');
 SELECT throws_ok($$SELECT * FROM customs_risk.select_for_day('2020-03-02', 'nowhere')$$, 'P0002', NULL,
                  'an office that is not a customs house is an error');
+-- the batch's body on its own, before the selection secret exists: a clear error, nothing logged
+SAVEPOINT no_secret;
+DELETE FROM selection_secret;
+SELECT throws_ok($$SELECT * FROM customs_risk.batch_channels('2020-03-02', NULL)$$, '55000',
+                 'a batch needs the selection secret for its random draws',
+                 'batch_channels() without the selection secret says what is missing');
+ROLLBACK TO SAVEPOINT no_secret;
 
 SELECT * FROM finish();
 ROLLBACK;
