@@ -198,7 +198,8 @@ COMMENT ON FUNCTION customs_risk.decide(text) IS
 -- every line, scores each declaration and gives its first channel from profile hits, the
 -- model, the importer's grade and the random draw.  batch_channels() (C) reads that pass's
 -- rows into memory as they come, ranks them for capacity and the top-up, and logs them from
--- there: a work table written and read three times had been half of a batch.
+-- there: a work table written and read three times, with a counting pass and two ranking
+-- queries, had been about a fifth of a batch (10.1-10.4 against 8.2-8.8 s for a million).
 
 -- The first pass: one row per declaration of the day, with its office's policy.  One statement,
 -- so the matcher, the scores, the version and the policy come from one snapshot and agree.

@@ -5,7 +5,7 @@
  * its first channel.  The rest of a batch needs those rows three times: to hold inspections
  * past an office's capacity back, to rank the would-be-greens for the top-up, and to log them.
  * Kept in a temp table they were written once and read three times, with a counting pass and
- * two ranking queries besides: about a third of a million-declaration batch.  Here they are
+ * two ranking queries besides: about a fifth of a million-declaration batch.  Here they are
  * read once, as the pass produces them, into an array; capacity and the top-up rank in memory;
  * and the log's INSERT reads the decisions from a tuplestore, as an ephemeral named relation,
  * so the log is still written by an ordinary INSERT under the caller's rights and policies.
@@ -274,14 +274,13 @@ DestroyReceiver(DestReceiver *self)
 {
 }
 
-static Datum
+static void
 ConstParam(ParamListInfo params, int i, Oid type, Datum value, bool isnull)
 {
 	params->params[i].value = value;
 	params->params[i].isnull = isnull;
 	params->params[i].pflags = PARAM_FLAG_CONST;	/* plan for these values */
 	params->params[i].ptype = type;
-	return value;
 }
 
 /* The first pass, read into b.  Constant parameters: the planner drops the unused branch. */
