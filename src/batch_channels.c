@@ -126,12 +126,6 @@ ArenaCopy(Batch *b, Datum d)
 	return copy;
 }
 
-static Datum
-CopyText(Batch *b, Datum d)
-{
-	return PointerGetDatum(ArenaCopy(b, d));
-}
-
 /* The office of office_no, its policy taken from the first of its rows. */
 static BatchOffice *
 OfficeOf(Batch *b, int64 office_no, Datum *v, bool *isnull)
@@ -155,8 +149,8 @@ OfficeOf(Batch *b, int64 office_no, Datum *v, bool *isnull)
 	{
 		if (isnull[C_OFFICE] || isnull[C_SHARE_RED] || isnull[C_SHARE_YELLOW] || isnull[C_SHARE_BLUE])
 			elog(ERROR, "batch_channels(): an office's policy came without its code or shares");
-		o->office_code = CopyText(b, v[C_OFFICE]);
-		o->model_name = isnull[C_MODEL_NAME] ? (Datum) 0 : CopyText(b, v[C_MODEL_NAME]);
+		o->office_code = PointerGetDatum(ArenaCopy(b, v[C_OFFICE]));
+		o->model_name = isnull[C_MODEL_NAME] ? (Datum) 0 : PointerGetDatum(ArenaCopy(b, v[C_MODEL_NAME]));
 		o->topup_model = !isnull[C_TOPUP_MODEL] && DatumGetBool(v[C_TOPUP_MODEL]);
 		o->has_capacity = !isnull[C_CAPACITY];
 		o->capacity = o->has_capacity ? DatumGetInt32(v[C_CAPACITY]) : 0;
@@ -172,7 +166,6 @@ static void
 StartupReceiver(DestReceiver *self, int operation, TupleDesc typeinfo)
 {
 	Batch	   *b = ((BatchReceiver *) self)->batch;
-	static const char *const labels[CH_COUNT] = {"green", "blue", "yellow", "red"};
 
 	/* the types the receiver reads them as (the channel is an enum: its OID is looked up) */
 	static const Oid types[N_FIRST_COLUMNS] = {
@@ -190,7 +183,7 @@ StartupReceiver(DestReceiver *self, int operation, TupleDesc typeinfo)
 				 i + 1, TupleDescAttr(typeinfo, i)->atttypid, types[i]);
 	b->channel_type = TupleDescAttr(typeinfo, C_CH0)->atttypid;
 	for (int c = 0; c < CH_COUNT; c++)
-		b->channel_oids[c] = DatumGetObjectId(DirectFunctionCall2(enum_in, CStringGetDatum(labels[c]),
+		b->channel_oids[c] = DatumGetObjectId(DirectFunctionCall2(enum_in, CStringGetDatum(ChannelLabel(c)),
 																  ObjectIdGetDatum(b->channel_type)));
 }
 
@@ -325,19 +318,12 @@ ReadFirstPass(Batch *b, Datum day, Datum office, bool office_null)
 static void
 ApplyCapacity(Batch *b, int32 *order)
 {
-	int32	   *start = palloc0(sizeof(int32) * (b->noffices + 1));
+	int32	   *start = GroupByOffice(b->rows, b->nrows, order, b->noffices, CapacityCandidate, b->offices);
 	int64	   *rnd_inspect = palloc0(sizeof(int64) * b->noffices);
 
 	for (int32 i = 0; i < b->nrows; i++)
-	{
-		BatchRow   *r = &b->rows[i];
-
-		if (CapacityCandidate(r, b->offices))
-			start[r->office + 1]++;
-		else if (r->ch0 >= CH_YELLOW && r->rnd)
-			rnd_inspect[r->office]++;
-	}
-	GroupByOffice(b->rows, b->nrows, order, start, b->noffices, CapacityCandidate, b->offices);
+		if (b->rows[i].ch0 >= CH_YELLOW && b->rows[i].rnd)
+			rnd_inspect[b->rows[i].office]++;
 	for (int32 o = 0; o < b->noffices; o++)
 	{
 		BatchOffice *of = &b->offices[o];
@@ -369,7 +355,7 @@ ApplyCapacity(Batch *b, int32 *order)
 static void
 ApplyTopUp(Batch *b, int32 *order)
 {
-	int32	   *start = palloc0(sizeof(int32) * (b->noffices + 1));
+	int32	   *start = GroupByOffice(b->rows, b->nrows, order, b->noffices, TopUpCandidate, NULL);
 
 	for (int32 i = 0; i < b->nrows; i++)
 	{
@@ -382,10 +368,7 @@ ApplyTopUp(Batch *b, int32 *order)
 		of->n_held += r->held;
 		of->n_hit += r->hit && !r->held;
 		of->n_model += r->by_model && !r->hit && !r->held;
-		if (TopUpCandidate(r, NULL))
-			start[r->office + 1]++;
 	}
-	GroupByOffice(b->rows, b->nrows, order, start, b->noffices, TopUpCandidate, NULL);
 	for (int32 o = 0; o < b->noffices; o++)
 	{
 		BatchOffice *of = &b->offices[o];

@@ -64,15 +64,19 @@ TopUpOrder(const void *pa, const void *pb, void *arg)
 }
 
 /*
- * The row numbers that keep() keeps, grouped by office in order[]: on entry start[o + 1]
- * counts office o's; on return office o's are order[start[o] .. start[o + 1] - 1], in row order.
+ * The row numbers that keep() keeps, grouped by office in order[].  Returns start[0..noffices]:
+ * office o's are order[start[o] .. start[o + 1] - 1], in row order.
  */
-void
-GroupByOffice(const BatchRow *rows, int32 nrows, int32 *order, int32 *start, int32 noffices,
+int32 *
+GroupByOffice(const BatchRow *rows, int32 nrows, int32 *order, int32 noffices,
 			  bool (*keep) (const BatchRow *, const void *), const void *arg)
 {
+	int32	   *start = palloc0(sizeof(int32) * (noffices + 1));
 	int32	   *next = palloc(sizeof(int32) * Max(noffices, 1));
 
+	for (int32 i = 0; i < nrows; i++)
+		if (keep(&rows[i], arg))
+			start[rows[i].office + 1]++;
 	for (int32 o = 0; o < noffices; o++)
 		start[o + 1] += start[o];
 	memcpy(next, start, sizeof(int32) * noffices);
@@ -80,4 +84,5 @@ GroupByOffice(const BatchRow *rows, int32 nrows, int32 *order, int32 *start, int
 		if (keep(&rows[i], arg))
 			order[next[rows[i].office]++] = i;
 	pfree(next);
+	return start;
 }

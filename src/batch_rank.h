@@ -4,11 +4,7 @@
 #ifndef BATCH_RANK_H
 #define BATCH_RANK_H
 
-/* channels, in the enum's order */
-enum
-{
-	CH_GREEN, CH_BLUE, CH_YELLOW, CH_RED, CH_COUNT
-};
+#include "channel.h"
 
 /* One declaration of a batch: its first pass, then what capacity and the top-up made of it. */
 typedef struct BatchRow
@@ -42,7 +38,7 @@ typedef struct RankContext
 extern int	CapacityOrder(const void *a, const void *b, void *arg);
 extern int	TopUpOrder(const void *a, const void *b, void *arg);
 
-extern void GroupByOffice(const BatchRow *rows, int32 nrows, int32 *order, int32 *start, int32 noffices,
-						  bool (*keep) (const BatchRow *, const void *), const void *arg);
+extern int32 *GroupByOffice(const BatchRow *rows, int32 nrows, int32 *order, int32 noffices,
+							bool (*keep) (const BatchRow *, const void *), const void *arg);
 
 #endif

@@ -37,6 +37,7 @@
 #include "utils/rls.h"
 
 #include "anchor_table.h"
+#include "channel.h"
 #include "code_list.h"
 #include "criteria_core.h"
 #include "hscode.h"
@@ -555,7 +556,8 @@ BuildMatcher(int64 version, TransactionId xmin, Oid rls_user)
 							errmsg("profile " INT64_FORMAT " has invalid stored criteria", mp->id)));
 		mp->weight = DatumGetFloat8(SPI_getbinval(tup, td, 3, &isnull));
 		channel = SPI_getvalue(tup, td, 4);
-		mp->channel = strcmp(channel, "red") == 0 ? 3 : strcmp(channel, "yellow") == 0 ? 2 : 1;
+		mp->channel = strcmp(channel, ChannelLabel(CH_RED)) == 0 ? CH_RED
+			: strcmp(channel, ChannelLabel(CH_YELLOW)) == 0 ? CH_YELLOW : CH_BLUE;
 		mp->valid_from = DatumGetDateADT(SPI_getbinval(tup, td, 5, &isnull));
 		d = SPI_getbinval(tup, td, 6, &isnull);
 		mp->valid_to = isnull ? DATEVAL_NOEND : DatumGetDateADT(d);
@@ -677,7 +679,7 @@ typedef struct MatchState
 	CodeListCache lists;
 	LocalTransactionId lxid;	/* statement the matcher was checked in */
 	CommandId	cid;
-	Oid			channel_oids[4];	/* profile_channel: the labels' OIDs, once looked up */
+	Oid			channel_oids[CH_COUNT];	/* profile_channel: the labels' OIDs, once looked up */
 } MatchState;
 
 /* Is the line's office in the profile's scope? */
@@ -1124,13 +1126,12 @@ ActiveProfilesSummary(FunctionCallInfo fcinfo, const int64 *ids, int n, double *
 Oid
 ChannelLabelOid(FunctionCallInfo fcinfo, int channel, Oid enumtype)
 {
-	static const char *const labels[] = {"green", "blue", "yellow", "red"};
 	MatchState *st = GetMatchState(fcinfo);
 
-	Assert(channel >= 0 && channel < (int) lengthof(labels));
+	Assert(channel >= CH_GREEN && channel < CH_COUNT);
 	if (!OidIsValid(st->channel_oids[channel]))
 		st->channel_oids[channel] =
-			DatumGetObjectId(DirectFunctionCall2(enum_in, CStringGetDatum(labels[channel]),
+			DatumGetObjectId(DirectFunctionCall2(enum_in, CStringGetDatum(ChannelLabel(channel)),
 												 ObjectIdGetDatum(enumtype)));
 	return st->channel_oids[channel];
 }
@@ -1145,7 +1146,6 @@ match_profile_rows(PG_FUNCTION_ARGS)
 	MatchState *st = GetMatchState(fcinfo);
 	int		   *matched = st->m->matched;
 	int			n;
-	static const char *const channels[] = {"green", "blue", "yellow", "red"};
 
 	LoadRow(st, rec);
 	n = MatchLine(st);
@@ -1157,7 +1157,7 @@ match_profile_rows(PG_FUNCTION_ARGS)
 		bool		nulls[5] = {false, false, false, false, false};
 
 		values[0] = Int64GetDatum(mp->id);
-		values[1] = CStringGetTextDatum(channels[mp->channel]);
+		values[1] = CStringGetTextDatum(ChannelLabel(mp->channel));
 		values[2] = Float8GetDatum(mp->weight);
 		values[3] = CStringGetTextDatum(mp->description);
 		values[4] = Int64GetDatum(st->m->version);
