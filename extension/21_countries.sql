@@ -252,3 +252,28 @@ INSERT INTO customs_risk.country (code, name) VALUES
     ('ZM', 'Zambia'),
     ('ZW', 'Zimbabwe'),
     ('ZZ', 'Unknown or unspecified (user-assigned code)');
+
+-- Countries are the extension's rows, and an administrator may add or rename some.  All of
+-- them go into a dump; on restore CREATE EXTENSION seeds the built-in rows first, so while a
+-- dump is replayed a row whose code exists sets its name instead of failing on the key.
+-- (A built-in country an administrator deleted comes back after a restore.)
+CREATE FUNCTION customs_risk.country_set() RETURNS trigger
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+    IF NOT customs_risk.restoring() THEN
+        RETURN NEW;     -- an ordinary INSERT of an existing code fails on the key, as it should
+    END IF;
+    UPDATE customs_risk.country SET name = NEW.name WHERE code = NEW.code;
+    IF FOUND THEN
+        RETURN NULL;    -- the code exists: renamed, not added
+    END IF;
+    RETURN NEW;
+END
+$fn$;
+COMMENT ON FUNCTION customs_risk.country_set() IS
+    'trigger: while a dump is replayed, an INSERT of a country code that exists sets its name (how pg_restore brings back renamed countries)';
+CREATE TRIGGER country_set BEFORE INSERT ON customs_risk.country
+    FOR EACH ROW EXECUTE FUNCTION customs_risk.country_set();
+SELECT pg_catalog.pg_extension_config_dump('customs_risk.country', '');

@@ -97,6 +97,27 @@ $fn$;
 COMMENT ON FUNCTION customs_risk.restoring() IS
     'true in a session that replays a dump (row_security and check_function_bodies both off, as pg_restore sets them) logged in as a superuser, a BYPASSRLS role or the extension owner';
 
+-- The version goes into a dump with the profiles.  CREATE EXTENSION makes the row before a
+-- restore, so the dumped row sets it: decisions after a restore carry the version they had
+-- before it, never a number that meant another profile set.
+CREATE FUNCTION customs_risk.profile_set_restore() RETURNS trigger
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+    IF NOT customs_risk.restoring() THEN
+        RAISE EXCEPTION 'profile_set has one row, which moves with the profiles'
+            USING ERRCODE = 'feature_not_supported';
+    END IF;
+    UPDATE customs_risk.profile_set SET version = NEW.version, changed_at = NEW.changed_at;
+    RETURN NULL;
+END
+$fn$;
+COMMENT ON FUNCTION customs_risk.profile_set_restore() IS
+    'trigger: while a dump is replayed, an INSERT into profile_set sets its one row; otherwise refused';
+CREATE TRIGGER profile_set_restore BEFORE INSERT ON customs_risk.profile_set
+    FOR EACH ROW EXECUTE FUNCTION customs_risk.profile_set_restore();
+
 -- Row trigger: stamp the row and write its history.
 CREATE FUNCTION customs_risk.profile_audit() RETURNS trigger
 LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE SECURITY DEFINER
@@ -170,6 +191,9 @@ LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
+    IF customs_risk.restoring() THEN
+        RETURN NULL;    -- the restored offices are the dumped ones: the dumped version stands
+    END IF;
     UPDATE customs_risk.profile_set
        SET version = nextval('customs_risk.profile_set_version_seq'), changed_at = now();
     RETURN NULL;
@@ -319,6 +343,7 @@ SELECT pg_catalog.pg_extension_config_dump('customs_risk.profile_profile_id_seq'
 SELECT pg_catalog.pg_extension_config_dump('customs_risk.profile_history', '');
 SELECT pg_catalog.pg_extension_config_dump('customs_risk.profile_history_history_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('customs_risk.profile_set_version_seq', '');
+SELECT pg_catalog.pg_extension_config_dump('customs_risk.profile_set', '');
 SELECT pg_catalog.pg_extension_config_dump('customs_risk.selection_secret', '');
 SELECT pg_catalog.pg_extension_config_dump('customs_risk.channel_policy', '');
 SELECT pg_catalog.pg_extension_config_dump('customs_risk.decision_log', '');

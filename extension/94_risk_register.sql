@@ -117,14 +117,16 @@ CREATE TABLE customs_risk.risk_transition (
     from_status text COLLATE "C" NOT NULL,
     to_status text COLLATE "C" NOT NULL,
     meaning text NOT NULL,
+    allowed boolean NOT NULL DEFAULT true,
     PRIMARY KEY (workflow, from_status, to_status)
 );
 COMMENT ON TABLE customs_risk.risk_transition IS
-    'the status changes the risk workflows allow (risk items and treatment actions); any other change is refused with SQLSTATE 55000';
+    'the status changes of the risk workflows (risk items and treatment actions); a change not listed, or listed with allowed = false, is refused with SQLSTATE 55000';
 COMMENT ON COLUMN customs_risk.risk_transition.workflow IS 'risk_item or risk_action';
 COMMENT ON COLUMN customs_risk.risk_transition.from_status IS 'status before';
 COMMENT ON COLUMN customs_risk.risk_transition.to_status IS 'status after';
 COMMENT ON COLUMN customs_risk.risk_transition.meaning IS 'what the change means';
+COMMENT ON COLUMN customs_risk.risk_transition.allowed IS 'false: the change is refused (transitions are switched off, never deleted)';
 INSERT INTO customs_risk.risk_transition VALUES
     ('risk_item', 'reported', 'analysed', 'likelihood and consequence assessed'),
     ('risk_item', 'reported', 'closed', 'dismissed: unfounded or a duplicate'),
@@ -136,6 +138,35 @@ INSERT INTO customs_risk.risk_transition VALUES
     ('risk_action', 'open', 'cancelled', 'not needed any more'),
     ('risk_action', 'in_progress', 'done', 'completed'),
     ('risk_action', 'in_progress', 'cancelled', 'abandoned');
+
+-- The table is in a dump with every row.  A built-in transition is switched off, not deleted:
+-- CREATE EXTENSION seeds the built-in rows again before a restore, and a deleted one would come
+-- back allowed.  While a dump is replayed, a row whose key exists sets it instead.
+CREATE FUNCTION customs_risk.risk_transition_set() RETURNS trigger
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+    IF TG_OP IN ('DELETE', 'TRUNCATE') THEN
+        RAISE EXCEPTION 'risk workflow transitions cannot be deleted'
+            USING ERRCODE = 'feature_not_supported', HINT = 'UPDATE it with allowed = false instead.';
+    END IF;
+    IF customs_risk.restoring() THEN
+        UPDATE customs_risk.risk_transition SET meaning = NEW.meaning, allowed = NEW.allowed
+         WHERE workflow = NEW.workflow AND from_status = NEW.from_status AND to_status = NEW.to_status;
+        IF FOUND THEN
+            RETURN NULL;    -- a built-in transition: set, not added
+        END IF;
+    END IF;
+    RETURN NEW;
+END
+$fn$;
+COMMENT ON FUNCTION customs_risk.risk_transition_set() IS
+    'trigger: refuse deleting a workflow transition (switch it off); while a dump is replayed, an INSERT of an existing one sets it';
+CREATE TRIGGER risk_transition_set BEFORE INSERT OR DELETE ON customs_risk.risk_transition
+    FOR EACH ROW EXECUTE FUNCTION customs_risk.risk_transition_set();
+CREATE TRIGGER risk_transition_no_truncate BEFORE TRUNCATE ON customs_risk.risk_transition
+    FOR EACH STATEMENT EXECUTE FUNCTION customs_risk.risk_transition_set();
 
 -- Refuse a status change the workflow does not allow.
 CREATE FUNCTION customs_risk.check_risk_transition(workflow text, what text, from_status text, to_status text)
@@ -151,12 +182,13 @@ BEGIN
     END IF;
     IF EXISTS (SELECT 1 FROM customs_risk.risk_transition t
                 WHERE t.workflow = check_risk_transition.workflow
-                  AND t.from_status = check_risk_transition.from_status AND t.to_status = check_risk_transition.to_status) THEN
+                  AND t.from_status = check_risk_transition.from_status AND t.to_status = check_risk_transition.to_status
+                  AND t.allowed) THEN
         RETURN;
     END IF;
     SELECT string_agg(t.to_status, ', ' ORDER BY t.to_status) INTO allowed
       FROM customs_risk.risk_transition t
-     WHERE t.workflow = check_risk_transition.workflow AND t.from_status = check_risk_transition.from_status;
+     WHERE t.workflow = check_risk_transition.workflow AND t.from_status = check_risk_transition.from_status AND t.allowed;
     RAISE EXCEPTION '% cannot go from % to %', what, coalesce(from_status, 'NULL'), coalesce(to_status, 'NULL')
         USING ERRCODE = 'object_not_in_prerequisite_state',
               HINT = CASE WHEN allowed IS NULL THEN format('%s is final.', from_status)
@@ -479,6 +511,7 @@ COMMENT ON FUNCTION customs_risk.related_risk_items(bigint) IS
     'the items linked to an item, whichever side of the link it is on';
 
 SELECT pg_catalog.pg_extension_config_dump('customs_risk.risk_matrix', '');
+SELECT pg_catalog.pg_extension_config_dump('customs_risk.risk_transition', '');
 SELECT pg_catalog.pg_extension_config_dump('customs_risk.risk_item', '');
 SELECT pg_catalog.pg_extension_config_dump('customs_risk.risk_item_item_id_seq', '');
 SELECT pg_catalog.pg_extension_config_dump('customs_risk.risk_item_link', '');

@@ -1,7 +1,7 @@
 -- Targeting on the bundled sample: profiles and their history, matching, decide(), batch selection.
 BEGIN;
 SET search_path = customs_risk, public;
-SELECT plan(44);
+SELECT plan(45);
 
 INSERT INTO profile (name, criteria, channel, weight, description, status, valid_from, owner_office, scope_offices) VALUES
  ('computers', 'hs <@ 8471 and origin in (CN, VN)', 'yellow', 2, 'check the unit price against the reference', 'active', '2020-01-01', 'NRC', NULL),
@@ -79,6 +79,8 @@ SELECT ok((SELECT n_after = n_before + 1 FROM loop_result),
 UPDATE office SET name = name WHERE office_code = '40';
 SELECT cmp_ok((SELECT version FROM profile_set), '>', (SELECT max(profile_set_version) FROM profile_history),
               'a change to the office tree moves the profile-set version');
+SELECT throws_ok($$INSERT INTO customs_risk.profile_set VALUES (true, 1)$$, '0A000', 'profile_set has one row, which moves with the profiles',
+                 'the profile-set version cannot be set back by an INSERT (only a restore sets it)');
 
 -- decide()
 INSERT INTO channel_policy (office_code, random_rate) VALUES ('NRC', 0.05);

@@ -3,7 +3,7 @@
 BEGIN;
 SET search_path = customs_risk, public;
 SET client_min_messages = warning;
-SELECT plan(86);
+SELECT plan(91);
 
 CREATE FUNCTION pg_temp.new_item(owner text DEFAULT 'NRC', scope criteria DEFAULT NULL) RETURNS bigint
 LANGUAGE sql AS $$
@@ -93,6 +93,17 @@ SELECT throws_ok(format('SELECT customs_risk.set_risk_status(pg_temp.item_at(%L)
  WHERE f <> t AND NOT EXISTS (SELECT 1 FROM risk_transition r WHERE r.workflow = 'risk_item'
                                  AND r.from_status = f::text AND r.to_status = t::text)
  ORDER BY f, t;
+-- an administrator switches a transition off (rows are kept, so a restore cannot revive it)
+UPDATE risk_transition SET allowed = false WHERE workflow = 'risk_item' AND from_status = 'reported' AND to_status = 'closed';
+SELECT throws_ok($$SELECT set_risk_status(pg_temp.item_at('reported'), 'closed')$$, '55000', NULL,
+                 'a transition switched off (allowed = false) is refused');
+SELECT throws_like($$SELECT set_risk_status(pg_temp.item_at('reported'), 'closed')$$, '%cannot go from reported to closed',
+                   '... with a message naming both statuses');
+SELECT lives_ok($$SELECT pg_temp.item_at('monitored')$$, '... while the other transitions still work');
+UPDATE risk_transition SET allowed = true WHERE workflow = 'risk_item' AND from_status = 'reported' AND to_status = 'closed';
+SELECT throws_ok($$DELETE FROM risk_transition WHERE workflow = 'risk_item'$$, '0A000', 'risk workflow transitions cannot be deleted',
+                 'transitions cannot be deleted (they are switched off)');
+SELECT throws_ok($$TRUNCATE risk_transition$$, '0A000', NULL, 'nor truncated');
 SELECT throws_ok($$SELECT set_risk_status(NULL, 'analysed')$$, '22004', NULL, 'a NULL item id');
 SELECT throws_ok($$SELECT set_risk_status(-1, 'analysed')$$, 'P0002', 'risk item -1 does not exist', 'an unknown item id');
 
