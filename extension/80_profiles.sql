@@ -411,7 +411,7 @@ COMMENT ON FUNCTION customs_risk.profile_set_version() IS
 
 CREATE FUNCTION customs_risk.profile_matcher_stats(
     OUT profile_set_version bigint, OUT active_profiles integer, OUT code_keys bigint, OUT hs_keys bigint,
-    OUT range_anchored integer, OUT unanchored integer, OUT decided_by_lookup integer)
+    OUT range_anchored integer, OUT unanchored integer, OUT decided_by_lookup integer, OUT largest_key integer)
     AS 'MODULE_PATHNAME', 'profile_matcher_stats' LANGUAGE C STABLE PARALLEL SAFE;
 COMMENT ON FUNCTION customs_risk.profile_matcher_stats() IS
-    'how the in-memory matcher filed the active profiles: by code, by HS code, by range, or tested for every line; and how many a line matches by finding them and passing their guards, with no evaluation';
+    'how the in-memory matcher filed the active profiles: by code, by HS code, by range, or tested for every line; how many a line matches by finding them and passing their guards, with no evaluation; and the most profiles filed under one code or HS key (from 16 they are searched by guard, not read one by one)';

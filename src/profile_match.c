@@ -93,12 +93,20 @@ typedef struct Guard
 typedef struct Entry
 {
 	int			idx;
-	uint32		fieldmask;		/* the fields the profile reads, without touching it */
+	uint32		fieldmask:31;	/* the fields the profile reads, without touching it */
+	uint32		exact:1;		/* the anchor and the guards are the whole criteria: finding decides */
 	DateADT		valid_from;
 	DateADT		valid_to;
-	bool		exact;			/* the anchor and the guards are the whole criteria: finding decides */
 	Guard		g[CR_MAX_GUARDS];
 } Entry;
+
+/*
+ * A line reads the entries it finds at random: one cache line each (bucket entries are laid
+ * out on 64-byte boundaries), not two.
+ */
+#define ENTRY_ALIGN 64
+StaticAssertDecl(sizeof(Entry) == ENTRY_ALIGN, "Entry is one cache line");
+StaticAssertDecl(CR_NFIELDS <= 31, "a field mask fits Entry.fieldmask");
 
 /*
  * The entries filed under one key, while the matcher is built.  tag[k] packs entry k's
@@ -152,6 +160,7 @@ typedef struct Matcher
 	AnchorTable codes;			/* field and code → bucket */
 	AnchorTable hs;				/* HS code → bucket */
 	int			nbuckets;
+	int			largest_bucket; /* the most entries under one key */
 	int			bucket_cap;
 	Bucket	   *buckets;		/* while building */
 	/*
@@ -475,6 +484,22 @@ IndexProfile(Matcher *m, int i, int *free_cap)
 	}
 }
 
+/*
+ * A bucket this large (an origin most origin-and-chapter profiles name) is laid out sorted
+ * by tag, TAG_ANY last, and a line looks its tags up rather than reading them all.
+ */
+#define BUCKET_SEARCH_MIN 16
+
+static int
+TagOrder(const void *a, const void *b, void *arg)
+{
+	const uint32 *tag = arg;
+	uint32		x = tag[*(const int *) a],
+				y = tag[*(const int *) b];
+
+	return x < y ? -1 : x > y;
+}
+
 /* Lay the buckets out in one array (Matcher.bucket_words) and point the anchors there. */
 static void
 PackBuckets(Matcher *m)
@@ -491,16 +516,34 @@ PackBuckets(Matcher *m)
 		nentries += m->buckets[b].n;
 	}
 	m->bucket_words = palloc(sizeof(uint32) * Max(nwords, 1));
-	m->bucket_entries = palloc(sizeof(Entry) * Max(nentries, 1));
+	m->bucket_entries = (Entry *) TYPEALIGN(ENTRY_ALIGN, palloc(sizeof(Entry) * Max(nentries, 1) + ENTRY_ALIGN - 1));
 	for (int b = 0; b < m->nbuckets; b++)
 	{
 		Bucket	   *bk = &m->buckets[b];
 
 		map[b] = w;
+		m->largest_bucket = Max(m->largest_bucket, bk->n);
 		m->bucket_words[w] = bk->n;
 		m->bucket_words[w + 1] = e;
-		memcpy(&m->bucket_words[w + 2], bk->tag, sizeof(uint32) * bk->n);
-		memcpy(&m->bucket_entries[e], bk->e, sizeof(Entry) * bk->n);
+		if (bk->n >= BUCKET_SEARCH_MIN)
+		{
+			int		   *order = palloc(sizeof(int) * bk->n);
+
+			for (int k = 0; k < bk->n; k++)
+				order[k] = k;
+			qsort_arg(order, bk->n, sizeof(int), TagOrder, bk->tag);
+			for (int k = 0; k < bk->n; k++)
+			{
+				m->bucket_words[w + 2 + k] = bk->tag[order[k]];
+				m->bucket_entries[e + k] = bk->e[order[k]];
+			}
+			pfree(order);
+		}
+		else
+		{
+			memcpy(&m->bucket_words[w + 2], bk->tag, sizeof(uint32) * bk->n);
+			memcpy(&m->bucket_entries[e], bk->e, sizeof(Entry) * bk->n);
+		}
 		w += 2 + bk->n;
 		e += bk->n;
 		pfree(bk->tag);
@@ -753,6 +796,22 @@ AddCandidate(Matcher *m, const LineKeys *lk, const Entry *e, bool decided)
 	}
 }
 
+/* The first of tag[lo..hi) not below x (tag[] sorted). */
+static inline uint32
+TagLowerBound(const uint32 *tag, uint32 lo, uint32 hi, uint32 x)
+{
+	while (lo < hi)
+	{
+		uint32		mid = lo + (hi - lo) / 2;
+
+		if (tag[mid] < x)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
 /* The candidates of the bucket at bucket_words[w]. */
 static void
 AddCandidates(Matcher *m, const LineKeys *lk, uint32 w)
@@ -761,6 +820,25 @@ AddCandidates(Matcher *m, const LineKeys *lk, uint32 w)
 	const uint32 *tag = &m->bucket_words[w + 2];
 	const Entry *e = &m->bucket_entries[m->bucket_words[w + 1]];
 
+	if (n >= BUCKET_SEARCH_MIN)
+	{
+		uint32		k = 0;
+
+		/* sorted: field by field, the entries whose tag is the line's, then the TAG_ANY ones */
+		while (k < n && tag[k] != TAG_ANY)
+		{
+			uint32		f = tag[k] >> TAG_HASH_BITS;
+			uint32		end = TagLowerBound(tag, k, n, (f + 1) << TAG_HASH_BITS);
+			uint32		want = lk->tag[f];
+
+			for (uint32 j = TagLowerBound(tag, k, end, want); j < end && tag[j] == want; j++)
+				AddCandidate(m, lk, &e[j], true);
+			k = end;
+		}
+		for (; k < n; k++)
+			AddCandidate(m, lk, &e[k], true);
+		return;
+	}
 	for (uint32 k = 0; k < n; k++)
 	{
 		uint32		t = tag[k];
@@ -1185,8 +1263,8 @@ profile_matcher_stats(PG_FUNCTION_ARGS)
 {
 	Matcher    *m = CurrentMatcher();
 	TupleDesc	td;
-	Datum		values[7];
-	bool		nulls[7] = {false, false, false, false, false, false, false};
+	Datum		values[8];
+	bool		nulls[8] = {false, false, false, false, false, false, false, false};
 	int			nrange = 0;
 
 	if (get_call_result_type(fcinfo, NULL, &td) != TYPEFUNC_COMPOSITE)
@@ -1200,5 +1278,6 @@ profile_matcher_stats(PG_FUNCTION_ARGS)
 	values[4] = Int32GetDatum(nrange);
 	values[5] = Int32GetDatum(m->nfree);
 	values[6] = Int32GetDatum(m->nexact);
+	values[7] = Int32GetDatum(m->largest_bucket);
 	PG_RETURN_DATUM(HeapTupleGetDatum(heap_form_tuple(td, values, nulls)));
 }

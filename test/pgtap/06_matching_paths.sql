@@ -2,7 +2,7 @@
 -- guards and exact entries, numbers read without text, the batch's C summaries.
 BEGIN;
 SET search_path = customs_risk, public;
-SELECT plan(55);
+SELECT plan(58);
 
 -- Profiles shaped for each path of the matcher: exact entries (one leaf), guards on a code,
 -- an HS prefix and a number, two guards, bounds met exactly, a validity window, a scope.
@@ -134,6 +134,30 @@ SELECT is(pg_temp.lines_matched_otherwise(), 0::bigint,
 SELECT is((SELECT count(*) FROM flat f WHERE match_profiles(f) IS DISTINCT FROM (SELECT match_profiles(x) FROM (SELECT f.*) x)), 0::bigint,
           '... as columns and as row values');
 UPDATE profile SET status = 'retired' WHERE name LIKE 'threshold %' OR name = 'guard code, hash alike';
+
+-- a crowded key: heading 3926 with a profile per origin, per common tax and payment type and
+-- per value bound, so its entries are sorted by their code guards (three fields) and searched
+INSERT INTO profile (name, criteria, channel, weight, description, status, valid_from, owner_office)
+SELECT 'crowded ' || k, c::criteria, 'yellow', 1, 'k', 'active', '2020-01-01', 'NRC'
+  FROM (SELECT row_number() OVER (ORDER BY c) AS k, c FROM (
+        SELECT DISTINCT format('hs <@ 3926 and origin = %s', origin) AS c FROM flat WHERE hs OPERATOR(<@) '3926'
+        UNION ALL
+        (SELECT format('hs <@ 3926 and tax_type = %s', tax_type) FROM flat WHERE hs OPERATOR(<@) '3926'
+          GROUP BY tax_type ORDER BY count(*) DESC, tax_type LIMIT 3)
+        UNION ALL
+        (SELECT format('hs <@ 3926 and payment_type = %s', payment_type) FROM flat WHERE hs OPERATOR(<@) '3926'
+          GROUP BY payment_type ORDER BY count(*) DESC, payment_type LIMIT 3)
+        UNION ALL
+        SELECT format('hs <@ 3926 and value > %s', b) FROM (VALUES (1000), (100000), (10000000)) v(b)
+        UNION ALL
+        SELECT 'hs <@ 3926 and origin = ZZ and unit_value < 10') x) y;
+SELECT cmp_ok((SELECT largest_key FROM profile_matcher_stats()), '>=', 40, 'at least 40 profiles are filed under one key');
+SELECT cmp_ok((SELECT count(*) FROM flat f WHERE EXISTS (SELECT 1 FROM profile p WHERE p.name LIKE 'crowded %'
+                                                          AND p.profile_id = ANY (match_profiles(f)))), '>', 2000::bigint,
+              'the crowded key''s profiles match most 3926 lines');
+SELECT is(pg_temp.lines_matched_otherwise(), 0::bigint,
+          'with a crowded key searched by guard, match_profiles still equals testing every profile');
+UPDATE profile SET status = 'retired' WHERE name LIKE 'crowded %';
 
 -- the view's derived values: doubles where they hold, numeric arithmetic (and its errors) where not
 SELECT throws_ok($$SELECT customs_risk.unit_value_of(1, 1e-400)$$, '22003', NULL,
