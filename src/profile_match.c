@@ -171,6 +171,11 @@ typedef struct Matcher
 	uint32	   *bucket_words;
 	Entry	   *bucket_entries;
 	int64	   *ids;			/* ids[i] = p[i].id, dense for building results */
+	double	   *weights;		/* p[i].weight and p[i].channel, dense: a batch sums them per */
+	uint8	   *channels;		/* declaration, and reading p[i] for them missed the cache */
+	int32	   *index_of;		/* index_of[id - id_base]: the profile's index, or -1; NULL */
+	int64		id_base;		/* when the ids are too sparse for it (a search then) */
+	int64		id_span;		/* ids[n - 1] - ids[0] + 1 */
 	uint64	   *bits;			/* scratch: a bit per profile, for sorting many matches */
 	uint32		hs_levels;		/* bit d / 2: some profile is filed under a d-digit code */
 	uint32		code_fields;
@@ -635,8 +640,24 @@ BuildMatcher(int64 version, TransactionId xmin, Oid rls_user)
 	}
 	PackBuckets(m);
 	m->ids = palloc(sizeof(int64) * Max(m->n, 1));
+	m->weights = palloc(sizeof(double) * Max(m->n, 1));
+	m->channels = palloc(sizeof(uint8) * Max(m->n, 1));
 	for (int i = 0; i < m->n; i++)
+	{
 		m->ids[i] = m->p[i].id;
+		m->weights[i] = m->p[i].weight;
+		m->channels[i] = (uint8) m->p[i].channel;
+	}
+	/* active profiles are mostly the recent ids: look them up directly while that is compact */
+	if (m->n > 0 && (uint64) m->ids[m->n - 1] - (uint64) m->ids[0] < (uint64) 8 * m->n + 64)
+	{
+		m->id_base = m->ids[0];
+		m->id_span = (int64) ((uint64) m->ids[m->n - 1] - (uint64) m->ids[0]) + 1;
+		m->index_of = palloc(sizeof(int32) * m->id_span);
+		memset(m->index_of, -1, sizeof(int32) * m->id_span);
+		for (int i = 0; i < m->n; i++)
+			m->index_of[m->ids[i] - m->id_base] = i;
+	}
 	/* each profile is a candidate at most once, so there are at most n */
 	m->cand = (int *) palloc(sizeof(int) * (m->n + 2)) + 1;
 	m->matched = palloc(sizeof(int) * (m->n + 1));
@@ -1154,6 +1175,9 @@ FindProfile(const Matcher *m, int64 id, int from)
 				hi,
 				step = 1;
 
+	if (m->index_of != NULL)
+		return (uint64) id - (uint64) m->id_base < (uint64) m->id_span ?
+			m->index_of[(uint64) id - (uint64) m->id_base] : -1;
 	/*
 	 * Profiles are loaded in id order and callers look for ascending ids, each from where
 	 * the last was found: gallop to a range that holds it, then halve.  A line with
@@ -1192,8 +1216,8 @@ ActiveProfilesSummary(FunctionCallInfo fcinfo, const int64 *ids, int n, double *
 	{
 		if ((at = FindProfile(m, ids[i], at)) < 0)
 			return i;
-		*score += m->p[at].weight;
-		*channel = Max(*channel, m->p[at].channel);
+		*score += m->weights[at];
+		*channel = Max(*channel, m->channels[at]);
 		if (descriptions != NULL)
 			descriptions[i] = m->p[at].description;
 		at++;

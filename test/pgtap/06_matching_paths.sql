@@ -2,7 +2,7 @@
 -- guards and exact entries, numbers read without text, the batch's C summaries.
 BEGIN;
 SET search_path = customs_risk, public;
-SELECT plan(58);
+SELECT plan(63);
 
 -- Profiles shaped for each path of the matcher: exact entries (one leaf), guards on a code,
 -- an HS prefix and a number, two guards, bounds met exactly, a validity window, a scope.
@@ -210,6 +210,27 @@ SELECT ok((SELECT s.score IS NULL AND s.channel IS NULL AND s.reasons IS NULL AN
              FROM profile_summary(NULL) s), 'profile_summary of NULL is NULL');
 SELECT throws_ok($$SELECT * FROM customs_risk.profile_summary('{-5}')$$, 'P0002', NULL, 'profile_summary: an id that is not active is an error');
 SELECT throws_ok($$SELECT * FROM customs_risk.profile_summary('{3,1}')$$, '22023', NULL, 'profile_summary: ids out of order are an error');
+-- ids are looked up directly while the active ones are compact, and searched when they are
+-- sparse: the same answers either way, inside, between and outside the active ids
+CREATE TEMP TABLE ids_probe AS
+SELECT array_agg(profile_id ORDER BY profile_id) AS active, min(profile_id) AS lo, max(profile_id) AS hi,
+       sum(weight) AS total FROM profile WHERE status = 'active';
+SELECT is(profile_score((SELECT active FROM ids_probe)), (SELECT total FROM ids_probe),
+          'compact active ids: the score of them all is the sum of their weights');
+SELECT throws_ok(format('SELECT customs_risk.profile_score(%L)', ARRAY[(SELECT hi + 1 FROM ids_probe)]), 'P0002', NULL,
+                 'compact active ids: an id just past them is not active');
+INSERT INTO profile (name, criteria, channel, weight, description, status, valid_from, owner_office)
+SELECT 'sparse ' || k, 'origin = CN', 'blue', 0.5, 's', CASE WHEN k = 400 THEN 'active' ELSE 'retired' END::profile_status,
+       '2020-01-01', 'NRC'
+  FROM generate_series(1, 400) k;
+SELECT is(profile_score((SELECT active FROM ids_probe) || (SELECT profile_id FROM profile WHERE name = 'sparse 400')),
+          (SELECT total + 0.5 FROM ids_probe), 'sparse active ids: the same sum, the far one included');
+SELECT throws_ok(format('SELECT customs_risk.profile_score(%L)', ARRAY[(SELECT profile_id FROM profile WHERE name = 'sparse 200')]),
+                 'P0002', NULL, 'sparse active ids: a retired id between them is not active');
+SELECT is((SELECT channel::text FROM profile_summary(ARRAY[(SELECT lo FROM ids_probe), (SELECT profile_id FROM profile WHERE name = 'sparse 400')])),
+          (SELECT greatest(channel, 'blue')::text FROM profile WHERE profile_id = (SELECT lo FROM ids_probe)),
+          'sparse active ids: profile_summary finds the first and the last');
+UPDATE profile SET status = 'retired' WHERE name = 'sparse 400';
 -- match_profile_rows: one row per matched profile, what match_profiles and profile_summary say
 SELECT ok((SELECT count(*) FILTER (WHERE coalesce(r.ids, '{}') IS DISTINCT FROM match_profiles(v)
                                       OR coalesce(r.reasons, '{}') IS DISTINCT FROM
