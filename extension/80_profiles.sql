@@ -110,6 +110,9 @@ BEGIN
             USING ERRCODE = 'feature_not_supported';
     END IF;
     UPDATE customs_risk.profile_set SET version = NEW.version, changed_at = NEW.changed_at;
+    IF NOT FOUND THEN
+        RETURN NEW;     -- the row was missing: the dumped one is it
+    END IF;
     RETURN NULL;
 END
 $fn$;

@@ -151,6 +151,15 @@ BEGIN
         RAISE EXCEPTION 'risk workflow transitions cannot be deleted'
             USING ERRCODE = 'feature_not_supported', HINT = 'UPDATE it with allowed = false instead.';
     END IF;
+    -- a renamed transition is a deleted one too: its old key would be seeded again on restore
+    IF TG_OP = 'UPDATE' THEN
+        IF (NEW.workflow, NEW.from_status, NEW.to_status) IS DISTINCT FROM (OLD.workflow, OLD.from_status, OLD.to_status) THEN
+            RAISE EXCEPTION 'a risk workflow transition cannot change its statuses'
+                USING ERRCODE = 'feature_not_supported',
+                      HINT = 'Switch it off (allowed = false) and INSERT the new transition.';
+        END IF;
+        RETURN NEW;
+    END IF;
     IF customs_risk.restoring() THEN
         UPDATE customs_risk.risk_transition SET meaning = NEW.meaning, allowed = NEW.allowed
          WHERE workflow = NEW.workflow AND from_status = NEW.from_status AND to_status = NEW.to_status;
@@ -162,8 +171,8 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION customs_risk.risk_transition_set() IS
-    'trigger: refuse deleting a workflow transition (switch it off); while a dump is replayed, an INSERT of an existing one sets it';
-CREATE TRIGGER risk_transition_set BEFORE INSERT OR DELETE ON customs_risk.risk_transition
+    'trigger: refuse deleting a workflow transition or changing its statuses (switch it off); while a dump is replayed, an INSERT of an existing one sets it';
+CREATE TRIGGER risk_transition_set BEFORE INSERT OR UPDATE OR DELETE ON customs_risk.risk_transition
     FOR EACH ROW EXECUTE FUNCTION customs_risk.risk_transition_set();
 CREATE TRIGGER risk_transition_no_truncate BEFORE TRUNCATE ON customs_risk.risk_transition
     FOR EACH STATEMENT EXECUTE FUNCTION customs_risk.risk_transition_set();
@@ -191,8 +200,12 @@ BEGIN
      WHERE t.workflow = check_risk_transition.workflow AND t.from_status = check_risk_transition.from_status AND t.allowed;
     RAISE EXCEPTION '% cannot go from % to %', what, coalesce(from_status, 'NULL'), coalesce(to_status, 'NULL')
         USING ERRCODE = 'object_not_in_prerequisite_state',
-              HINT = CASE WHEN allowed IS NULL THEN format('%s is final.', from_status)
-                          ELSE format('From %s it may go to: %s.', from_status, allowed) END;
+              HINT = CASE WHEN allowed IS NOT NULL THEN format('From %s it may go to: %s.', from_status, allowed)
+                          WHEN EXISTS (SELECT 1 FROM customs_risk.risk_transition t
+                                        WHERE t.workflow = check_risk_transition.workflow
+                                          AND t.from_status = check_risk_transition.from_status)
+                          THEN format('Every change from %s is switched off (risk_transition.allowed).', from_status)
+                          ELSE format('%s is final.', from_status) END;
 END
 $fn$;
 COMMENT ON FUNCTION customs_risk.check_risk_transition(text, text, text, text) IS

@@ -2,7 +2,7 @@
 -- guards and exact entries, numbers read without text, the batch's C summaries.
 BEGIN;
 SET search_path = customs_risk, public;
-SELECT plan(63);
+SELECT plan(64);
 
 -- Profiles shaped for each path of the matcher: exact entries (one leaf), guards on a code,
 -- an HS prefix and a number, two guards, bounds met exactly, a validity window, a scope.
@@ -142,10 +142,10 @@ SELECT 'crowded ' || k, c::criteria, 'yellow', 1, 'k', 'active', '2020-01-01', '
   FROM (SELECT row_number() OVER (ORDER BY c) AS k, c FROM (
         SELECT DISTINCT format('hs <@ 3926 and origin = %s', origin) AS c FROM flat WHERE hs OPERATOR(<@) '3926'
         UNION ALL
-        (SELECT format('hs <@ 3926 and tax_type = %s', tax_type) FROM flat WHERE hs OPERATOR(<@) '3926'
+        (SELECT format('hs <@ 3926 and tax_type = %s', tax_type) FROM flat WHERE hs OPERATOR(<@) '3926' AND tax_type IS NOT NULL
           GROUP BY tax_type ORDER BY count(*) DESC, tax_type LIMIT 3)
         UNION ALL
-        (SELECT format('hs <@ 3926 and payment_type = %s', payment_type) FROM flat WHERE hs OPERATOR(<@) '3926'
+        (SELECT format('hs <@ 3926 and payment_type = %s', payment_type) FROM flat WHERE hs OPERATOR(<@) '3926' AND payment_type IS NOT NULL
           GROUP BY payment_type ORDER BY count(*) DESC, payment_type LIMIT 3)
         UNION ALL
         SELECT format('hs <@ 3926 and value > %s', b) FROM (VALUES (1000), (100000), (10000000)) v(b)
@@ -219,6 +219,10 @@ SELECT is(profile_score((SELECT active FROM ids_probe)), (SELECT total FROM ids_
           'compact active ids: the score of them all is the sum of their weights');
 SELECT throws_ok(format('SELECT customs_risk.profile_score(%L)', ARRAY[(SELECT hi + 1 FROM ids_probe)]), 'P0002', NULL,
                  'compact active ids: an id just past them is not active');
+UPDATE profile SET status = 'suspended' WHERE name = 'guard hs';
+SELECT throws_ok(format('SELECT customs_risk.profile_score(%L)', ARRAY[(SELECT profile_id FROM profile WHERE name = 'guard hs')]),
+                 'P0002', NULL, 'compact active ids: a suspended id among them is not active');
+UPDATE profile SET status = 'active' WHERE name = 'guard hs';
 INSERT INTO profile (name, criteria, channel, weight, description, status, valid_from, owner_office)
 SELECT 'sparse ' || k, 'origin = CN', 'blue', 0.5, 's', CASE WHEN k = 400 THEN 'active' ELSE 'retired' END::profile_status,
        '2020-01-01', 'NRC'

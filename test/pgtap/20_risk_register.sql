@@ -3,7 +3,7 @@
 BEGIN;
 SET search_path = customs_risk, public;
 SET client_min_messages = warning;
-SELECT plan(91);
+SELECT plan(93);
 
 CREATE FUNCTION pg_temp.new_item(owner text DEFAULT 'NRC', scope criteria DEFAULT NULL) RETURNS bigint
 LANGUAGE sql AS $$
@@ -103,7 +103,14 @@ SELECT lives_ok($$SELECT pg_temp.item_at('monitored')$$, '... while the other tr
 UPDATE risk_transition SET allowed = true WHERE workflow = 'risk_item' AND from_status = 'reported' AND to_status = 'closed';
 SELECT throws_ok($$DELETE FROM risk_transition WHERE workflow = 'risk_item'$$, '0A000', 'risk workflow transitions cannot be deleted',
                  'transitions cannot be deleted (they are switched off)');
-SELECT throws_ok($$TRUNCATE risk_transition$$, '0A000', NULL, 'nor truncated');
+SELECT throws_ok($$TRUNCATE risk_transition$$, '0A000', 'risk workflow transitions cannot be deleted', 'nor truncated');
+SELECT throws_ok($$UPDATE risk_transition SET to_status = 'analysed' WHERE workflow = 'risk_item' AND from_status = 'reported' AND to_status = 'closed'$$,
+                 '0A000', 'a risk workflow transition cannot change its statuses',
+                 'nor renamed (the old one would come back on restore)');
+UPDATE risk_transition SET allowed = false WHERE workflow = 'risk_item' AND from_status = 'monitored';
+SELECT throws_like($$SELECT set_risk_status(pg_temp.item_at('monitored'), 'closed')$$, '%cannot go from monitored to closed',
+                   'every change from a status switched off: refused');
+UPDATE risk_transition SET allowed = true WHERE workflow = 'risk_item' AND from_status = 'monitored';
 SELECT throws_ok($$SELECT set_risk_status(NULL, 'analysed')$$, '22004', NULL, 'a NULL item id');
 SELECT throws_ok($$SELECT set_risk_status(-1, 'analysed')$$, 'P0002', 'risk item -1 does not exist', 'an unknown item id');
 
