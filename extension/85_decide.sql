@@ -195,34 +195,33 @@ COMMENT ON FUNCTION customs_risk.decide(text) IS
 -- expected shares; inspections (yellow, red) never exceed the office's daily capacity.
 --
 -- Two parts.  batch_first_channels() is the one pass over the day's lines, in SQL: it matches
--- every line, scores each declaration and gives its first channel from profile hits, the
--- model, the importer's grade and the random draw.  batch_channels() (C) reads that pass's
--- rows into memory as they come, ranks them for capacity and the top-up, and logs them from
--- there: a work table written and read three times, with a counting pass and two ranking
--- queries, had been about a fifth of a batch (10.1-10.4 against 8.2-8.8 s for a million).
+-- every line and gives each declaration its matched profiles, its model score and its
+-- importer's grade policy.  batch_channels() (C) reads the offices' policies and then that
+-- pass's rows as they come, in the same snapshot; gives each declaration its score, draws and
+-- first channel; ranks them for capacity and the top-up; and logs them.  A work table written
+-- and read three times had been about a fifth of a batch; the per-declaration expressions in
+-- SQL (three more plan levels and a join to the policies) about a fifth of what was left.
 
--- The first pass: one row per declaration of the day, with its office's policy.  One statement,
--- so the matcher, the scores, the version and the policy come from one snapshot and agree.
--- In declaration order, which the log keeps (its index then grows at one end).  Written for
--- batch_channels(); LANGUAGE sql without SET clauses, so the planner inlines it there.
+-- The first pass: one row per declaration of the day, in declaration order, which the log
+-- keeps (its index then grows at one end).  Written for batch_channels(); LANGUAGE sql without
+-- SET clauses, so the planner inlines it there.  graded: the importer has a grade on the day
+-- (rate_factor and min_rate are then its grade's, else general credit's apply).
 CREATE FUNCTION customs_risk.batch_first_channels(day date, office text, with_model boolean)
-RETURNS TABLE (declaration_id text, office_no bigint, office_code text, ids bigint[], score float8, draw float8,
-               model_score float8, model_name text, topup_model boolean, hit boolean, by_model boolean,
-               rnd boolean, rate_factor float8, gdraw float8, by_grade boolean, ch0 customs_risk.channel,
-               version bigint, daily_capacity integer, share_red float8, share_yellow float8, share_blue float8)
+RETURNS TABLE (declaration_id text, office_code text, ids bigint[], model_score float8, graded boolean,
+               rate_factor float8, min_rate float8)
 LANGUAGE sql STABLE PARALLEL UNSAFE
 AS $fn$
     WITH pol AS MATERIALIZED (
-        -- the policy of each customs house, once; office_no numbers them by code for batch_channels()
-        SELECT row_number() OVER (ORDER BY h.office_code) AS office_no, h.office_code AS code, p.*
+        -- the model of each customs house, once (only the branch with a model reads it)
+        SELECT h.office_code AS code, p.model_name
           FROM customs_risk.office h, LATERAL customs_risk.effective_policy(h.office_code) p
          WHERE h.level = 'house'
            AND (batch_first_channels.office IS NULL OR h.office_code = batch_first_channels.office)
     ), per_decl AS (
         -- Each branch groups in declaration order (ORDER BY ... OFFSET 0): the planner can then
-        -- group lines as they come in key order, and the hash joins to the small policy
-        -- tables below keep that order, so the rows come in declaration order without a sort
-        -- of their own.  Order is only speed: every result is the same without it.
+        -- group lines as they come in key order, and the hash join to the grades below keeps
+        -- that order, so the rows come in declaration order without a sort of their own.
+        -- Order is only speed: every result is the same without it.
         -- Without a model anywhere: the plain lines (the other branch is planned away).
         -- Lines are matched below the grouping, so it keeps four narrow columns a line rather
         -- than the two dozen the matcher reads (copying those was a sixth of the statement).
@@ -248,50 +247,18 @@ AS $fn$
                  ORDER BY l.declaration_id OFFSET 0) m
          GROUP BY m.declaration_id
          ORDER BY m.declaration_id OFFSET 0)
-    ), gp AS MATERIALIZED (
-        SELECT * FROM customs_risk.grade_policies()     -- four rows, computed once
-    ), graded AS (
-        SELECT d.*, customs_risk.profile_score(d.ids) AS score, customs_risk.profile_channel(d.ids) AS profile_channel,
-               customs_risk.random_draw(d.declaration_id) AS draw, g.rate_factor, g.min_rate,
-               CASE WHEN g.rate_factor IS NOT NULL OR g.min_rate IS NOT NULL
-                    THEN customs_risk.grade_draw(d.declaration_id) END AS gdraw
-          FROM per_decl d
-          -- the importer's grade policy, else general credit's: the few graded importers are
-          -- joined with their policies first, so the declarations probe one hash table, not two
-          LEFT JOIN (SELECT h.trader_id, p.rate_factor, p.min_rate
-                       FROM customs_risk.trader_grade_history h JOIN gp p ON p.grade = h.grade
-                      WHERE h.valid_from <= batch_first_channels.day
-                        AND (h.valid_to IS NULL OR h.valid_to > batch_first_channels.day)) hg ON hg.trader_id = d.importer,
-               LATERAL (SELECT CASE WHEN hg.trader_id IS NULL
-                                    THEN (SELECT p.rate_factor FROM gp p WHERE p.grade = 'general_credit')
-                                    ELSE hg.rate_factor END AS rate_factor,
-                               CASE WHEN hg.trader_id IS NULL
-                                    THEN (SELECT p.min_rate FROM gp p WHERE p.grade = 'general_credit')
-                                    ELSE hg.min_rate END AS min_rate) g
-        OFFSET 0    -- a fence: inlined, each draw and score would be computed once per use
-    ), s AS (
-        SELECT d.*, p.office_no, p.model_name, p.topup_by = 'model' OR NULL AS topup_model, p.random_channel,
-               cardinality(d.ids) > p.max_hits_green AS hit,
-               customs_risk.model_channel(d.model_score, p.model_yellow, p.model_red) > 'green' AS by_model,
-               d.draw < p.random_rate * coalesce(d.rate_factor, 1) AS rnd,
-               greatest(CASE WHEN cardinality(d.ids) > p.max_hits_green THEN d.profile_channel
-                             ELSE 'green'::customs_risk.channel END,
-                        customs_risk.model_channel(d.model_score, p.model_yellow, p.model_red)) AS selected,
-               p.daily_capacity, p.share_red, p.share_yellow, p.share_blue
-          FROM graded d JOIN pol p ON p.code = d.office_code
-        OFFSET 0
     )
-    SELECT s.declaration_id, s.office_no, s.office_code, s.ids, s.score, s.draw, s.model_score, s.model_name,
-           s.topup_model, s.hit, s.by_model, s.rnd, s.rate_factor, s.gdraw,
-           customs_risk.grade_channel(s.selected, s.gdraw, s.rate_factor, s.min_rate) <> s.selected AS by_grade,
-           greatest(customs_risk.grade_channel(s.selected, s.gdraw, s.rate_factor, s.min_rate),
-                    CASE WHEN s.rnd THEN s.random_channel ELSE 'green'::customs_risk.channel END) AS ch0,
-           (SELECT customs_risk.profile_set_version()) AS version,      -- once, not per row
-           s.daily_capacity, s.share_red, s.share_yellow, s.share_blue
-      FROM s
+    SELECT d.declaration_id, d.office_code, d.ids, d.model_score, hg.trader_id IS NOT NULL, hg.rate_factor, hg.min_rate
+      FROM per_decl d
+      -- the importer's grade policy on the day: the few graded importers joined with their
+      -- policies first, so the declarations probe one small hash table
+      LEFT JOIN (SELECT h.trader_id, p.rate_factor, p.min_rate
+                   FROM customs_risk.trader_grade_history h JOIN customs_risk.grade_policies() p ON p.grade = h.grade
+                  WHERE h.valid_from <= batch_first_channels.day
+                    AND (h.valid_to IS NULL OR h.valid_to > batch_first_channels.day)) hg ON hg.trader_id = d.importer
 $fn$;
 COMMENT ON FUNCTION customs_risk.batch_first_channels(date, text, boolean) IS
-    'select_for_day()''s first pass: each declaration of the day with its matches, score, draws and first channel, and its office''s policy';
+    'select_for_day()''s first pass: each declaration of the day with its matched profiles, model score and importer''s grade policy';
 
 -- The rest of a batch, in memory: capacity (random selections kept and counted first, then
 -- profile hits by score; inspections past capacity held back to blue), the top-up to the

@@ -1,41 +1,52 @@
 /*
  * batch_channels.c: batch_channels(day, office), the body of select_for_day().
  *
- * The first pass, batch_first_channels() in SQL, gives one row per declaration of the day with
- * its first channel.  The rest of a batch needs those rows three times: to hold inspections
- * past an office's capacity back, to rank the would-be-greens for the top-up, and to log them.
- * Kept in a temp table they were written once and read three times, with a counting pass and
- * two ranking queries besides: about a fifth of a million-declaration batch.  Here they are
- * read once, as the pass produces them, into an array; capacity and the top-up rank in memory;
- * and the log's INSERT reads the decisions from a tuplestore, as an ephemeral named relation,
- * so the log is still written by an ordinary INSERT under the caller's rights and policies.
+ * It reads the offices' policies, then the first pass, batch_first_channels() in SQL: one row
+ * per declaration of the day with its matched profiles, model score and importer's grade
+ * policy, read as the pass produces them (both read-only, so in the caller's one snapshot).
+ * Each declaration gets its score, draws and first channel here, as decide() gives them; then
+ * inspections past an office's capacity are held back and the would-be-greens ranked for the
+ * top-up, in memory; and the log's INSERT reads the decisions from a tuplestore, as an
+ * ephemeral named relation, so the log is still written by an ordinary INSERT under the
+ * caller's rights and policies.
  * Memory: about 100 bytes a declaration plus its ids; the log's rows spill past work_mem.
  */
 #include "postgres.h"
 
 #include <math.h>
 
+#include "catalog/namespace.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "portability/instr_time.h"
+#include "common/hashfn.h"
+#include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/float.h"
 #include "utils/memutils.h"
 #include "utils/queryenvironment.h"
+#include "utils/syscache.h"
 #include "utils/timestamp.h"
 #include "utils/tuplestore.h"
 
 #include "batch_rank.h"
+#include "profile_match.h"
 #include "select_first_core.h"
+#include "selection.h"
 
 /* the columns of batch_first_channels(), in order */
 enum
 {
-	C_DECL, C_OFFICE_NO, C_OFFICE, C_IDS, C_SCORE, C_DRAW, C_MODEL_SCORE, C_MODEL_NAME,
-	C_TOPUP_MODEL, C_HIT, C_BY_MODEL, C_RND, C_RATE_FACTOR, C_GDRAW, C_BY_GRADE, C_CH0,
-	C_VERSION, C_CAPACITY, C_SHARE_RED, C_SHARE_YELLOW, C_SHARE_BLUE, N_FIRST_COLUMNS
+	C_DECL, C_OFFICE, C_IDS, C_MODEL_SCORE, C_GRADED, C_RATE_FACTOR, C_MIN_RATE, N_FIRST_COLUMNS
+};
+
+/* the columns of the policies' query (LoadPolicies), in order */
+enum
+{
+	P_CODE, P_SHARE_RED, P_SHARE_YELLOW, P_SHARE_BLUE, P_RANDOM_RATE, P_RANDOM_CHANNEL, P_MAX_HITS_GREEN,
+	P_CAPACITY, P_MODEL_NAME, P_MODEL_YELLOW, P_MODEL_RED, P_TOPUP_MODEL, N_POLICY_COLUMNS
 };
 
 /* what set a decision's channel: decision_log.selected_by, in the order the log names it */
@@ -47,14 +58,26 @@ static const char *const selected_by_names[BY_COUNT] = {
 	"batch-random", "batch-capacity", "batch-topup", "batch-grade", "batch-profile", "batch-model", "batch-green"
 };
 
+/* An optional number of the policies: SQL's NULL is no bound, and compares false. */
+typedef struct MaybeDouble
+{
+	bool		isnull;
+	double		value;
+} MaybeDouble;
+
 typedef struct BatchOffice
 {
-	Datum		office_code;	/* text; 0 until a declaration of the office is seen */
+	Datum		office_code;	/* text */
 	Datum		model_name;		/* text, 0 for none */
 	bool		topup_model;	/* tops up by model score */
 	bool		has_capacity;
 	int64		capacity;
 	double		share[CH_COUNT];	/* expected shares of red, yellow, blue (green unused) */
+	double		random_rate;
+	uint8		random_channel;
+	int32		max_hits_green;
+	MaybeDouble model_yellow;
+	MaybeDouble model_red;
 	int64		n;
 	int64		n_ch[CH_COUNT]; /* by channel after capacity, before the top-up */
 	int64		up[CH_COUNT];	/* topped up to each channel */
@@ -70,8 +93,14 @@ typedef struct Batch
 	BatchRow   *rows;
 	int32		nrows;
 	int32		maxrows;
-	BatchOffice *offices;		/* by office_no - 1 */
+	BatchOffice *offices;		/* the customs houses in office code order */
 	int32		noffices;
+	int32	   *office_slots;	/* open addressing by the code's hash: office index + 1, 0 free */
+	uint32		office_mask;
+	MaybeDouble general_rate_factor;	/* general credit's grade policy: for the ungraded */
+	MaybeDouble general_min_rate;
+	FunctionCallInfo fcinfo;	/* batch_channels()'s: the profile summaries keep state in it */
+	bytea	   *key;			/* the selection secret */
 	Oid			channel_type;
 	Oid			channel_oids[CH_COUNT];
 	int64		version;
@@ -126,80 +155,198 @@ ArenaCopy(Batch *b, Datum d)
 	return copy;
 }
 
-/* The office of office_no, its policy taken from the first of its rows. */
-static BatchOffice *
-OfficeOf(Batch *b, int64 office_no, Datum *v, bool *isnull)
+static MaybeDouble
+MaybeOf(HeapTuple tup, TupleDesc td, int col)
 {
-	BatchOffice *o;
+	MaybeDouble m;
+	Datum		d = SPI_getbinval(tup, td, col + 1, &m.isnull);
 
-	if (office_no < 1 || office_no > PG_INT32_MAX / 2)
-		elog(ERROR, "batch_channels(): office number " INT64_FORMAT " out of range", office_no);
-	if (office_no > b->noffices)
-	{
-		int32		n = Max((int32) office_no, b->noffices * 2);
-
-		b->offices = b->offices == NULL
-			? MemoryContextAllocZero(b->mcxt, sizeof(BatchOffice) * n)
-			: repalloc(b->offices, sizeof(BatchOffice) * n);
-		memset(b->offices + b->noffices, 0, sizeof(BatchOffice) * (n - b->noffices));
-		b->noffices = n;
-	}
-	o = &b->offices[office_no - 1];
-	if (o->office_code == (Datum) 0)
-	{
-		if (isnull[C_OFFICE] || isnull[C_SHARE_RED] || isnull[C_SHARE_YELLOW] || isnull[C_SHARE_BLUE])
-			elog(ERROR, "batch_channels(): an office's policy came without its code or shares");
-		o->office_code = PointerGetDatum(ArenaCopy(b, v[C_OFFICE]));
-		o->model_name = isnull[C_MODEL_NAME] ? (Datum) 0 : PointerGetDatum(ArenaCopy(b, v[C_MODEL_NAME]));
-		o->topup_model = !isnull[C_TOPUP_MODEL] && DatumGetBool(v[C_TOPUP_MODEL]);
-		o->has_capacity = !isnull[C_CAPACITY];
-		o->capacity = o->has_capacity ? DatumGetInt32(v[C_CAPACITY]) : 0;
-		o->share[CH_RED] = DatumGetFloat8(v[C_SHARE_RED]);
-		o->share[CH_YELLOW] = DatumGetFloat8(v[C_SHARE_YELLOW]);
-		o->share[CH_BLUE] = DatumGetFloat8(v[C_SHARE_BLUE]);
-	}
-	return o;
+	m.value = m.isnull ? 0 : DatumGetFloat8(d);
+	return m;
 }
 
-/* The first pass's result columns, and the channel labels' OIDs from its ch0 column. */
+static uint8
+ChannelOfLabel(const char *label)
+{
+	for (int c = 0; c < CH_COUNT; c++)
+		if (strcmp(ChannelLabel(c), label) == 0)
+			return (uint8) c;
+	elog(ERROR, "batch_channels(): unknown channel \"%s\"", label);
+	return CH_GREEN;			/* keep the compiler quiet */
+}
+
+/*
+ * The policy of each customs house (one, with office), and general credit's grade policy,
+ * read-only: in the caller's snapshot, as the first pass after it.
+ */
+static void
+LoadPolicies(Batch *b, Datum office, bool office_null)
+{
+	Oid			types[1] = {TEXTOID};
+	Datum		args[1] = {office};
+	char		nulls[1] = {office_null ? 'n' : ' '};
+	uint32		nslots;
+
+	if (SPI_execute_with_args("SELECT h.office_code, p.share_red, p.share_yellow, p.share_blue, p.random_rate,"
+							  "       p.random_channel::text, p.max_hits_green, p.daily_capacity, p.model_name,"
+							  "       p.model_yellow, p.model_red, p.topup_by = 'model'"
+							  "  FROM customs_risk.office h, LATERAL customs_risk.effective_policy(h.office_code) p"
+							  " WHERE h.level = 'house' AND ($1 IS NULL OR h.office_code = $1)"
+							  " ORDER BY h.office_code COLLATE \"C\"",
+							  1, types, args, nulls, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "batch_channels(): reading the channel policies failed");
+	if (SPI_tuptable->tupdesc->natts != N_POLICY_COLUMNS)
+		elog(ERROR, "batch_channels(): the policies came with %d columns", SPI_tuptable->tupdesc->natts);
+	b->noffices = (int32) SPI_processed;
+	b->offices = MemoryContextAllocZero(b->mcxt, sizeof(BatchOffice) * Max(b->noffices, 1));
+	for (nslots = 8; nslots < 2 * (uint32) b->noffices; nslots *= 2)
+		;
+	b->office_slots = MemoryContextAllocZero(b->mcxt, sizeof(int32) * nslots);
+	b->office_mask = nslots - 1;
+	for (int32 o = 0; o < b->noffices; o++)
+	{
+		HeapTuple	tup = SPI_tuptable->vals[o];
+		TupleDesc	td = SPI_tuptable->tupdesc;
+		BatchOffice *of = &b->offices[o];
+		bool		isnull[N_POLICY_COLUMNS];
+		Datum		v[N_POLICY_COLUMNS];
+		text	   *code;
+		uint32		h;
+
+		for (int c = 0; c < N_POLICY_COLUMNS; c++)
+			v[c] = SPI_getbinval(tup, td, c + 1, &isnull[c]);
+		/* the policy columns are NOT NULL but for the capacity, the model and its thresholds */
+		for (int c = P_CODE; c <= P_MAX_HITS_GREEN; c++)
+			if (isnull[c])
+				elog(ERROR, "batch_channels(): an office's policy has a NULL in column %d", c + 1);
+		of->office_code = PointerGetDatum(ArenaCopy(b, v[P_CODE]));
+		of->share[CH_RED] = DatumGetFloat8(v[P_SHARE_RED]);
+		of->share[CH_YELLOW] = DatumGetFloat8(v[P_SHARE_YELLOW]);
+		of->share[CH_BLUE] = DatumGetFloat8(v[P_SHARE_BLUE]);
+		of->random_rate = DatumGetFloat8(v[P_RANDOM_RATE]);
+		of->random_channel = ChannelOfLabel(TextDatumGetCString(v[P_RANDOM_CHANNEL]));
+		of->max_hits_green = DatumGetInt32(v[P_MAX_HITS_GREEN]);
+		of->has_capacity = !isnull[P_CAPACITY];
+		of->capacity = of->has_capacity ? DatumGetInt32(v[P_CAPACITY]) : 0;
+		of->model_name = isnull[P_MODEL_NAME] ? (Datum) 0 : PointerGetDatum(ArenaCopy(b, v[P_MODEL_NAME]));
+		of->model_yellow = MaybeOf(tup, td, P_MODEL_YELLOW);
+		of->model_red = MaybeOf(tup, td, P_MODEL_RED);
+		of->topup_model = !isnull[P_TOPUP_MODEL] && DatumGetBool(v[P_TOPUP_MODEL]);
+		code = DatumGetTextPP(of->office_code);
+		h = hash_bytes((const unsigned char *) VARDATA_ANY(code), VARSIZE_ANY_EXHDR(code));
+		while (b->office_slots[h & b->office_mask] != 0)
+			h++;
+		b->office_slots[h & b->office_mask] = o + 1;
+	}
+
+	if (SPI_execute("SELECT p.rate_factor, p.min_rate FROM customs_risk.grade_policies() p"
+					" WHERE p.grade = 'general_credit'", true, 0) != SPI_OK_SELECT || SPI_processed > 1)
+		elog(ERROR, "batch_channels(): reading general credit's grade policy failed");
+	b->general_rate_factor.isnull = b->general_min_rate.isnull = true;
+	if (SPI_processed == 1)
+	{
+		b->general_rate_factor = MaybeOf(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 0);
+		b->general_min_rate = MaybeOf(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
+	}
+}
+
+/* The index of the office whose code is d, or -1: not a customs house of the batch. */
+static int32
+FindOffice(const Batch *b, Datum d)
+{
+	text	   *code = DatumGetTextPP(d);
+	const char *s = VARDATA_ANY(code);
+	Size		len = VARSIZE_ANY_EXHDR(code);
+	uint32		h = hash_bytes((const unsigned char *) s, len);
+	int32		slot;
+
+	while ((slot = b->office_slots[h & b->office_mask]) != 0)
+	{
+		text	   *oc = DatumGetTextPP(b->offices[slot - 1].office_code);
+
+		if (VARSIZE_ANY_EXHDR(oc) == len && memcmp(VARDATA_ANY(oc), s, len) == 0)
+			return slot - 1;
+		h++;
+	}
+	return -1;
+}
+
+/*
+ * A declaration's score, draws and first channel under its office's policy and its importer's
+ * grade policy: decide()'s rules (85_decide.sql), in C for a million declarations.
+ *   - profile hits past max_hits_green send it to their most intrusive channel;
+ *   - the model score, to yellow or red at or above the office's thresholds;
+ *   - a grade keeps an inspection only when its draw is below the grade's factor, and sends
+ *     an otherwise green one to yellow when the draw is below the grade's least rate;
+ *   - the random draw, below the office's rate times the grade's factor, to the random channel.
+ */
+static void
+FirstChannel(Batch *b, BatchRow *r, const BatchOffice *of, int nids, const int64 *ids,
+			 bool graded, MaybeDouble rate_factor, MaybeDouble min_rate)
+{
+	const char *id = VARDATA_ANY(r->declaration_id);
+	int			idlen = VARSIZE_ANY_EXHDR(r->declaration_id);
+	int			profile_channel;
+	int64		version;
+	uint8		model_channel = CH_GREEN;
+	uint8		selected;
+	uint8		graded_channel;
+	MaybeDouble gdraw = {true, 0};
+
+	if (ActiveProfilesSummary(b->fcinfo, ids, nids, &r->score, &profile_channel, &version, NULL) >= 0)
+		elog(ERROR, "batch_channels(): a matched profile is not in the matcher's profile set");
+	b->version = version;
+	if (!graded)
+	{
+		rate_factor = b->general_rate_factor;
+		min_rate = b->general_min_rate;
+	}
+	/* comparisons with a NULL (no threshold, no model score) are false, as in SQL */
+	if (!r->model_score_null && !of->model_red.isnull && float8_ge(r->model_score, of->model_red.value))
+		model_channel = CH_RED;
+	else if (!r->model_score_null && !of->model_yellow.isnull && float8_ge(r->model_score, of->model_yellow.value))
+		model_channel = CH_YELLOW;
+	r->by_model = model_channel > CH_GREEN;
+	r->hit = nids > of->max_hits_green;
+	selected = Max(r->hit ? (uint8) profile_channel : CH_GREEN, model_channel);
+
+	r->draw = SelectionDraw(b->key, id, idlen, NULL);
+	r->rnd = float8_lt(r->draw, of->random_rate * (rate_factor.isnull ? 1.0 : rate_factor.value));
+	if (!rate_factor.isnull || !min_rate.isnull)
+	{
+		gdraw.isnull = false;
+		gdraw.value = SelectionDraw(b->key, id, idlen, "#grade");
+	}
+	graded_channel = selected;
+	if (selected >= CH_YELLOW && !gdraw.isnull && !rate_factor.isnull && float8_ge(gdraw.value, rate_factor.value))
+		graded_channel = CH_GREEN;
+	else if (selected < CH_YELLOW && !gdraw.isnull && !min_rate.isnull && float8_lt(gdraw.value, min_rate.value))
+		graded_channel = CH_YELLOW;
+	r->by_grade = graded_channel != selected;
+	r->ch0 = Max(graded_channel, r->rnd ? of->random_channel : CH_GREEN);
+	/* a green of a grade whose draw keeps it out is no top-up candidate */
+	r->eligible = rate_factor.isnull || (!gdraw.isnull && float8_lt(gdraw.value, rate_factor.value));
+}
+
+/* The first pass's result columns, checked. */
 static void
 StartupReceiver(DestReceiver *self, int operation, TupleDesc typeinfo)
 {
-	Batch	   *b = ((BatchReceiver *) self)->batch;
-
-	/* the types the receiver reads them as (the channel is an enum: its OID is looked up) */
+	/* the types the receiver reads them as */
 	static const Oid types[N_FIRST_COLUMNS] = {
-		TEXTOID, INT8OID, TEXTOID, INT8ARRAYOID, FLOAT8OID, FLOAT8OID, FLOAT8OID, TEXTOID,
-		BOOLOID, BOOLOID, BOOLOID, BOOLOID, FLOAT8OID, FLOAT8OID, BOOLOID, InvalidOid,
-		INT8OID, INT4OID, FLOAT8OID, FLOAT8OID, FLOAT8OID
+		TEXTOID, TEXTOID, INT8ARRAYOID, FLOAT8OID, BOOLOID, FLOAT8OID, FLOAT8OID
 	};
 
 	if (typeinfo->natts != N_FIRST_COLUMNS)
 		elog(ERROR, "batch_channels(): batch_first_channels() returns %d columns, not %d",
 			 typeinfo->natts, N_FIRST_COLUMNS);
 	for (int i = 0; i < N_FIRST_COLUMNS; i++)
-		if (OidIsValid(types[i]) && TupleDescAttr(typeinfo, i)->atttypid != types[i])
+		if (TupleDescAttr(typeinfo, i)->atttypid != types[i])
 			elog(ERROR, "batch_channels(): column %d of batch_first_channels() has type %u, not %u",
 				 i + 1, TupleDescAttr(typeinfo, i)->atttypid, types[i]);
-	b->channel_type = TupleDescAttr(typeinfo, C_CH0)->atttypid;
-	for (int c = 0; c < CH_COUNT; c++)
-		b->channel_oids[c] = DatumGetObjectId(DirectFunctionCall2(enum_in, CStringGetDatum(ChannelLabel(c)),
-																  ObjectIdGetDatum(b->channel_type)));
 }
 
-static uint8
-ChannelOf(Batch *b, Datum d)
-{
-	Oid			oid = DatumGetObjectId(d);
-
-	for (int c = 0; c < CH_COUNT; c++)
-		if (b->channel_oids[c] == oid)
-			return (uint8) c;
-	elog(ERROR, "batch_channels(): unknown channel %u", oid);
-	return CH_GREEN;			/* keep the compiler quiet */
-}
-
-/* One declaration of the first pass, kept. */
+/* One declaration of the first pass, decided and kept (unless its office is not a house). */
 static bool
 ReceiveRow(TupleTableSlot *slot, DestReceiver *self)
 {
@@ -207,20 +354,19 @@ ReceiveRow(TupleTableSlot *slot, DestReceiver *self)
 	Datum	   *v;
 	bool	   *isnull;
 	BatchRow   *r;
-	BatchOffice *of;
-	static const int required[] = {C_DECL, C_OFFICE_NO, C_IDS, C_SCORE, C_DRAW, C_HIT, C_BY_MODEL,
-	C_RND, C_BY_GRADE, C_CH0, C_VERSION};
+	int32		office;
+	ArrayType  *ids;
+	MaybeDouble rate_factor,
+				min_rate;
 
 	slot_getallattrs(slot);
 	v = slot->tts_values;
 	isnull = slot->tts_isnull;
-	if (isnull[C_DRAW])
-		ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
-						errmsg("a batch needs the selection secret for its random draws"),
-						errhint("Run select_for_day(), which creates it, not batch_channels().")));
-	for (int i = 0; i < (int) lengthof(required); i++)
-		if (isnull[required[i]])
-			elog(ERROR, "batch_channels(): the first pass gave a NULL in column %d", required[i] + 1);
+	if (isnull[C_DECL] || isnull[C_OFFICE] || isnull[C_IDS] || isnull[C_GRADED])
+		elog(ERROR, "batch_channels(): the first pass gave a NULL declaration, office, ids or grade flag");
+	office = FindOffice(b, v[C_OFFICE]);
+	if (office < 0)
+		return true;			/* not a customs house of this batch: not decided */
 	if (b->nrows == b->maxrows)
 	{
 		if (b->maxrows >= PG_INT32_MAX / 2)
@@ -234,25 +380,24 @@ ReceiveRow(TupleTableSlot *slot, DestReceiver *self)
 	}
 	r = &b->rows[b->nrows];
 	memset(r, 0, sizeof(BatchRow));
-	of = OfficeOf(b, DatumGetInt64(v[C_OFFICE_NO]), v, isnull);	/* may move b->offices */
-	r->office = (int32) (of - b->offices);
+	r->office = office;
 	r->declaration_id = ArenaCopy(b, v[C_DECL]);
-	r->ids = ArenaCopy(b, v[C_IDS]);
-	r->score = DatumGetFloat8(v[C_SCORE]);
-	r->draw = DatumGetFloat8(v[C_DRAW]);
+	r->ids = ArenaCopy(b, v[C_IDS]);	/* as the log stores it */
+	ids = DatumGetArrayTypeP(v[C_IDS]); /* as arrays are read: a 4-byte header */
+	if (ARR_ELEMTYPE(ids) != INT8OID || ARR_NDIM(ids) > 1 || ARR_HASNULL(ids))
+		elog(ERROR, "batch_channels(): the first pass gave matched ids that are not a list of bigint");
 	r->model_score_null = isnull[C_MODEL_SCORE];
 	r->model_score = isnull[C_MODEL_SCORE] ? 0 : DatumGetFloat8(v[C_MODEL_SCORE]);
-	/* a green of a grade whose draw keeps it out is no top-up candidate */
-	r->eligible = isnull[C_RATE_FACTOR] ||
-		(!isnull[C_GDRAW] && float8_lt(DatumGetFloat8(v[C_GDRAW]), DatumGetFloat8(v[C_RATE_FACTOR])));
-	r->hit = DatumGetBool(v[C_HIT]);
-	r->by_model = DatumGetBool(v[C_BY_MODEL]);
-	r->rnd = DatumGetBool(v[C_RND]);
-	r->by_grade = DatumGetBool(v[C_BY_GRADE]);
-	r->ch0 = ChannelOf(b, v[C_CH0]);
+	rate_factor.isnull = isnull[C_RATE_FACTOR];
+	rate_factor.value = rate_factor.isnull ? 0 : DatumGetFloat8(v[C_RATE_FACTOR]);
+	min_rate.isnull = isnull[C_MIN_RATE];
+	min_rate.value = min_rate.isnull ? 0 : DatumGetFloat8(v[C_MIN_RATE]);
+	FirstChannel(b, r, &b->offices[office], ArrayGetNItems(ARR_NDIM(ids), ARR_DIMS(ids)),
+				 (const int64 *) ((char *) ids + ARR_OVERHEAD_NONULLS(ARR_NDIM(ids))),	/* no NULLs: no bitmap */
+				 DatumGetBool(v[C_GRADED]), rate_factor, min_rate);
+	if ((Pointer) ids != DatumGetPointer(v[C_IDS]))
+		pfree(ids);				/* an unpacked copy */
 	r->channel = r->ch0;
-	if (b->nrows == 0)
-		b->version = DatumGetInt64(v[C_VERSION]);
 	b->nrows++;
 	return true;
 }
@@ -286,7 +431,7 @@ ReadFirstPass(Batch *b, Datum day, Datum office, bool office_null)
 	bool		isnull;
 
 	if (SPI_execute("SELECT EXISTS (SELECT 1 FROM customs_risk.channel_policy cp WHERE cp.model_name IS NOT NULL)",
-					false, 1) != SPI_OK_SELECT || SPI_processed != 1)
+					true, 1) != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "batch_channels(): reading the channel policies failed");
 	with_model = DatumGetBool(SPI_getbinval(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1, &isnull));
 
@@ -305,6 +450,7 @@ ReadFirstPass(Batch *b, Datum day, Datum office, bool office_null)
 	ConstParam(options.params, 1, TEXTOID, office, office_null);
 	ConstParam(options.params, 2, BOOLOID, BoolGetDatum(with_model), false);
 	options.dest = (DestReceiver *) &recv;
+	options.read_only = true;	/* the caller's snapshot: the one the policies were read in */
 	/* (a SELECT whose rows go to a receiver of mydest DestNone reports SPI_OK_UTILITY) */
 	if (SPI_execute_extended("SELECT * FROM customs_risk.batch_first_channels($1, $2, $3)", &options) < 0)
 		elog(ERROR, "batch_channels(): the first pass failed");
@@ -557,9 +703,24 @@ batch_channels(PG_FUNCTION_ARGS)
 	memset(&b, 0, sizeof(b));
 	b.mcxt = AllocSetContextCreate(CurrentMemoryContext, "select_for_day", ALLOCSET_DEFAULT_SIZES);
 
+	b.fcinfo = fcinfo;
+	b.key = SelectionKey();
+	if (b.key == NULL)
+		ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
+						errmsg("a batch needs the selection secret for its random draws"),
+						errhint("Run select_for_day(), which creates it, not batch_channels().")));
+	b.channel_type = GetSysCacheOid2(TYPENAMENSP, Anum_pg_type_oid, CStringGetDatum("channel"),
+									 ObjectIdGetDatum(get_namespace_oid("customs_risk", false)));
+	if (!OidIsValid(b.channel_type))
+		elog(ERROR, "batch_channels(): type customs_risk.channel is missing");
+	for (int c = 0; c < CH_COUNT; c++)
+		b.channel_oids[c] = DatumGetObjectId(DirectFunctionCall2(enum_in, CStringGetDatum(ChannelLabel(c)),
+																 ObjectIdGetDatum(b.channel_type)));
+
 	INSTR_TIME_SET_CURRENT(t);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
+	LoadPolicies(&b, PG_ARGISNULL(1) ? (Datum) 0 : PG_GETARG_DATUM(1), PG_ARGISNULL(1));
 	ReadFirstPass(&b, PG_GETARG_DATUM(0), PG_ARGISNULL(1) ? (Datum) 0 : PG_GETARG_DATUM(1), PG_ARGISNULL(1));
 	elog(DEBUG1, "select_for_day: matched, scored and first channels in %ld ms", MsSince(t));
 

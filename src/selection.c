@@ -22,12 +22,13 @@
 #include "utils/builtins.h"
 #include "utils/memutils.h"
 
+#include "selection.h"
 #include "sha256_core.h"
 #include "singleton_row.h"
 
-/* The draw of one id under the key. */
-static double
-Draw(const bytea *key, const char *id, int idlen)
+/* See selection.h: the draw of id followed by suffix, under the key. */
+double
+SelectionDraw(const bytea *key, const char *id, int idlen, const char *suffix)
 {
 	CrSha256	ctx;
 	uint8		digest[CR_SHA256_LEN];
@@ -36,6 +37,8 @@ Draw(const bytea *key, const char *id, int idlen)
 	cr_sha256_init(&ctx);
 	cr_sha256_update(&ctx, VARDATA_ANY(key), VARSIZE_ANY_EXHDR(key));
 	cr_sha256_update(&ctx, id, idlen);
+	if (suffix != NULL)
+		cr_sha256_update(&ctx, suffix, strlen(suffix));
 	cr_sha256_final(&ctx, digest);
 	for (int i = 0; i < 7; i++)
 		bits = (bits << 8) | digest[i];
@@ -51,7 +54,7 @@ random_draw_with(PG_FUNCTION_ARGS)
 	bytea	   *key = PG_GETARG_BYTEA_PP(0);
 	text	   *id = PG_GETARG_TEXT_PP(1);
 
-	PG_RETURN_FLOAT8(Draw(key, VARDATA_ANY(id), VARSIZE_ANY_EXHDR(id)));
+	PG_RETURN_FLOAT8(SelectionDraw(key, VARDATA_ANY(id), VARSIZE_ANY_EXHDR(id), NULL));
 }
 
 PG_FUNCTION_INFO_V1(random_draws_with);
@@ -81,7 +84,7 @@ random_draws_with(PG_FUNCTION_ARGS)
 		if (nulls[i])
 			continue;
 		id = DatumGetTextPP(elems[i]);
-		draws[i] = Float8GetDatum(Draw(key, VARDATA_ANY(id), VARSIZE_ANY_EXHDR(id)));
+		draws[i] = Float8GetDatum(SelectionDraw(key, VARDATA_ANY(id), VARSIZE_ANY_EXHDR(id), NULL));
 	}
 	dims[0] = n;
 	if (n == 0)
@@ -89,9 +92,9 @@ random_draws_with(PG_FUNCTION_ARGS)
 	PG_RETURN_ARRAYTYPE_P(construct_md_array(draws, nulls, 1, dims, lbs, FLOAT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE));
 }
 
-/* The key as this transaction sees it, or NULL when none has been made yet. */
-static bytea *
-CurrentKey(void)
+/* See selection.h. */
+bytea *
+SelectionKey(void)
 {
 	static bytea *key = NULL;
 	static LocalTransactionId key_lxid = InvalidLocalTransactionId;
@@ -122,9 +125,9 @@ Datum
 random_draw(PG_FUNCTION_ARGS)
 {
 	text	   *id = PG_GETARG_TEXT_PP(0);
-	bytea	   *key = CurrentKey();
+	bytea	   *key = SelectionKey();
 
 	if (key == NULL)
 		PG_RETURN_NULL();
-	PG_RETURN_FLOAT8(Draw(key, VARDATA_ANY(id), VARSIZE_ANY_EXHDR(id)));
+	PG_RETURN_FLOAT8(SelectionDraw(key, VARDATA_ANY(id), VARSIZE_ANY_EXHDR(id), NULL));
 }

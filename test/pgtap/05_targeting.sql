@@ -202,13 +202,19 @@ SELECT throws_ok($$SELECT * FROM customs_risk.batch_channels(NULL, NULL)$$, '220
                  'so does the batch''s body called on its own');
 SELECT throws_ok($$SELECT * FROM customs_risk.select_for_day('2020-03-02', 'nowhere')$$, 'P0002', NULL,
                  'an office that is not a customs house is an error');
--- the batch's body on its own, before the selection secret exists: a clear error, nothing logged
-SAVEPOINT no_secret;
-DELETE FROM selection_secret;
-SELECT throws_ok($$SELECT * FROM customs_risk.batch_channels('2020-03-02', NULL)$$, '55000',
-                 'a batch needs the selection secret for its random draws',
-                 'batch_channels() without the selection secret says what is missing');
-ROLLBACK TO SAVEPOINT no_secret;
+-- the batch's body on its own, before the selection secret exists: a clear error, nothing
+-- logged (the handler's subtransaction puts the secret back; a savepoint would also take back
+-- pgTAP's count of the test)
+CREATE FUNCTION pg_temp.without_secret() RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+    DELETE FROM customs_risk.selection_secret;
+    PERFORM * FROM customs_risk.batch_channels('2020-03-02', NULL);
+    RETURN 'no error';
+EXCEPTION WHEN OTHERS THEN
+    RETURN SQLSTATE || ': ' || SQLERRM;
+END $$;
+SELECT is(pg_temp.without_secret(), '55000: a batch needs the selection secret for its random draws',
+          'batch_channels() without the selection secret says what is missing');
 
 SELECT * FROM finish();
 ROLLBACK;
