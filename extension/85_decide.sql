@@ -195,20 +195,18 @@ COMMENT ON FUNCTION customs_risk.decide(text) IS
 -- expected shares; inspections (yellow, red) never exceed the office's daily capacity.
 --
 -- Two parts.  batch_first_channels() is the one pass over the day's lines, in SQL: it matches
--- every line and gives each declaration its matched profiles, its model score and its
--- importer's grade policy.  batch_channels() (C) reads the offices' policies and then that
--- pass's rows as they come, in the same snapshot; gives each declaration its score, draws and
--- first channel; ranks them for capacity and the top-up; and logs them.  A work table written
--- and read three times had been about a fifth of a batch; the per-declaration expressions in
--- SQL (three more plan levels and a join to the policies) about a fifth of what was left.
+-- every line and gives its model score.  batch_channels() (C) reads the offices' and the
+-- grades' policies and then that pass's lines as they come, in the same snapshot; gathers each
+-- declaration's lines; gives it its score, draws and first channel; ranks the declarations for
+-- capacity and the top-up; and logs them.  A work table written and read three times had been
+-- about a fifth of a batch; the per-declaration grouping, joins and expressions in SQL (five
+-- more plan levels) about a third of what was left.
 
--- The first pass: one row per declaration of the day, in declaration order, which the log
--- keeps (its index then grows at one end).  Written for batch_channels(); LANGUAGE sql without
--- SET clauses, so the planner inlines it there.  graded: the importer has a grade on the day
--- (rate_factor and min_rate are then its grade's, else general credit's apply).
+-- The first pass: the day's lines with their matched profiles and model score, in declaration
+-- order, so a declaration's lines come together (and the log's index grows at one end).
+-- Written for batch_channels(); LANGUAGE sql without SET clauses, so the planner inlines it.
 CREATE FUNCTION customs_risk.batch_first_channels(day date, office text, with_model boolean)
-RETURNS TABLE (declaration_id text, office_code text, ids bigint[], model_score float8, graded boolean,
-               rate_factor float8, min_rate float8)
+RETURNS TABLE (declaration_id text, office_code text, importer text, ids bigint[], model_score float8)
 LANGUAGE sql STABLE PARALLEL UNSAFE
 AS $fn$
     WITH pol AS MATERIALIZED (
@@ -217,48 +215,32 @@ AS $fn$
           FROM customs_risk.office h, LATERAL customs_risk.effective_policy(h.office_code) p
          WHERE h.level = 'house'
            AND (batch_first_channels.office IS NULL OR h.office_code = batch_first_channels.office)
-    ), per_decl AS (
-        -- Each branch groups in declaration order (ORDER BY ... OFFSET 0): the planner can then
-        -- group lines as they come in key order, and the hash join to the grades below keeps
-        -- that order, so the rows come in declaration order without a sort of their own.
-        -- Order is only speed: every result is the same without it.
-        -- Without a model anywhere: the plain lines (the other branch is planned away).
-        -- Lines are matched below the grouping, so it keeps four narrow columns a line rather
-        -- than the two dozen the matcher reads (copying those was a sixth of the statement).
-        (SELECT l.declaration_id, min(l.office) AS office_code, min(l.importer) AS importer,
-               customs_risk.profile_union(l.ids) AS ids, NULL::float8 AS model_score
-          FROM (SELECT v.declaration_id, v.office, v.importer, customs_risk.match_profiles(v) AS ids
-                  FROM customs_risk.declaration_line_v v
-                 WHERE NOT batch_first_channels.with_model AND v.declared_on = batch_first_channels.day
-                   AND (batch_first_channels.office IS NULL OR v.office = batch_first_channels.office)
-                 ORDER BY v.declaration_id OFFSET 0) l
-         GROUP BY l.declaration_id
-         ORDER BY l.declaration_id OFFSET 0)
-        UNION ALL
-        -- some office scores with a model: lines are matched with their model score (the
-        -- highest line is the declaration's), as decide() does
-        (SELECT m.declaration_id, min(m.office), min(m.importer), customs_risk.profile_union(m.ids), max(m.model_score)
-          FROM (SELECT l.declaration_id, l.office, l.importer, l.model_score, customs_risk.match_profiles(l) AS ids
-                  FROM (SELECT v.*, CASE WHEN p.model_name IS NOT NULL THEN customs_risk.score(p.model_name, v) END AS model_score
-                          FROM customs_risk.model_line_v v
-                          JOIN pol p ON p.code = v.office
-                         WHERE batch_first_channels.with_model AND v.declared_on = batch_first_channels.day
-                           AND (batch_first_channels.office IS NULL OR v.office = batch_first_channels.office)) l
-                 ORDER BY l.declaration_id OFFSET 0) m
-         GROUP BY m.declaration_id
-         ORDER BY m.declaration_id OFFSET 0)
     )
-    SELECT d.declaration_id, d.office_code, d.ids, d.model_score, hg.trader_id IS NOT NULL, hg.rate_factor, hg.min_rate
-      FROM per_decl d
-      -- the importer's grade policy on the day: the few graded importers joined with their
-      -- policies first, so the declarations probe one small hash table
-      LEFT JOIN (SELECT h.trader_id, p.rate_factor, p.min_rate
-                   FROM customs_risk.trader_grade_history h JOIN customs_risk.grade_policies() p ON p.grade = h.grade
-                  WHERE h.valid_from <= batch_first_channels.day
-                    AND (h.valid_to IS NULL OR h.valid_to > batch_first_channels.day)) hg ON hg.trader_id = d.importer
+    -- Each branch in declaration order (ORDER BY ... OFFSET 0): the planner then reads the lines
+    -- and their declarations by their keys, in that order, and merges the two branches (one is
+    -- planned away) without sorting a million rows.
+    SELECT * FROM (
+        -- without a model anywhere: the plain lines; the matcher reads the view's columns, only
+        -- four narrow ones go on
+        (SELECT v.declaration_id, v.office, v.importer, customs_risk.match_profiles(v) AS ids, NULL::float8 AS model_score
+           FROM customs_risk.declaration_line_v v
+          WHERE NOT batch_first_channels.with_model AND v.declared_on = batch_first_channels.day
+            AND (batch_first_channels.office IS NULL OR v.office = batch_first_channels.office)
+          ORDER BY v.declaration_id OFFSET 0)
+        UNION ALL
+        -- some office scores with a model: lines are matched with their model score, as decide() does
+        (SELECT l.declaration_id, l.office, l.importer, customs_risk.match_profiles(l), l.model_score
+           FROM (SELECT v.*, CASE WHEN p.model_name IS NOT NULL THEN customs_risk.score(p.model_name, v) END AS model_score
+                   FROM customs_risk.model_line_v v
+                   JOIN pol p ON p.code = v.office
+                  WHERE batch_first_channels.with_model AND v.declared_on = batch_first_channels.day
+                    AND (batch_first_channels.office IS NULL OR v.office = batch_first_channels.office)) l
+          ORDER BY l.declaration_id OFFSET 0)
+    ) lines
+    ORDER BY lines.declaration_id
 $fn$;
 COMMENT ON FUNCTION customs_risk.batch_first_channels(date, text, boolean) IS
-    'select_for_day()''s first pass: each declaration of the day with its matched profiles, model score and importer''s grade policy';
+    'select_for_day()''s first pass: the day''s lines in declaration order, with their matched profiles and model score';
 
 -- The rest of a batch, in memory: capacity (random selections kept and counted first, then
 -- profile hits by score; inspections past capacity held back to blue), the top-up to the

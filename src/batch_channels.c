@@ -33,13 +33,14 @@
 
 #include "batch_rank.h"
 #include "profile_match.h"
+#include "profile_summary.h"
 #include "select_first_core.h"
 #include "selection.h"
 
 /* the columns of batch_first_channels(), in order */
 enum
 {
-	C_DECL, C_OFFICE, C_IDS, C_MODEL_SCORE, C_GRADED, C_RATE_FACTOR, C_MIN_RATE, N_FIRST_COLUMNS
+	C_DECL, C_OFFICE, C_IMPORTER, C_IDS, C_MODEL_SCORE, N_FIRST_COLUMNS
 };
 
 /* the columns of the policies' query (LoadPolicies), in order */
@@ -57,6 +58,14 @@ enum
 static const char *const selected_by_names[BY_COUNT] = {
 	"batch-random", "batch-capacity", "batch-topup", "batch-grade", "batch-profile", "batch-model", "batch-green"
 };
+
+/* Text keys (copies in the batch's arena) to their index, by open addressing on the hash. */
+typedef struct TextIndex
+{
+	struct varlena **keys;		/* by slot, NULL when free */
+	int32	   *index;
+	uint32		mask;
+} TextIndex;
 
 /* An optional number of the policies: SQL's NULL is no bound, and compares false. */
 typedef struct MaybeDouble
@@ -95,12 +104,21 @@ typedef struct Batch
 	int32		maxrows;
 	BatchOffice *offices;		/* the customs houses in office code order */
 	int32		noffices;
-	int32	   *office_slots;	/* open addressing by the code's hash: office index + 1, 0 free */
-	uint32		office_mask;
+	TextIndex	office_index;	/* office code -> offices[] */
+	TextIndex	grade_index;	/* graded importer on the day -> grade_rate_factor[], _min_rate[] */
+	MaybeDouble *grade_rate_factor;
+	MaybeDouble *grade_min_rate;
 	MaybeDouble general_rate_factor;	/* general credit's grade policy: for the ungraded */
 	MaybeDouble general_min_rate;
 	FunctionCallInfo fcinfo;	/* batch_channels()'s: the profile summaries keep state in it */
-	bytea	   *key;			/* the selection secret */
+	bytea	   *key;			/* the selection secret (a copy) */
+	/* the declaration whose lines are being read: rows[nrows], its ids so far, its grade */
+	bool		pending;
+	ArrayType  *pending_ids;	/* in ids_buf */
+	Size		ids_buf_size;
+	bool		ids_merged;		/* from more than one line: rows[nrows].ids is replaced */
+	MaybeDouble pending_rate_factor;
+	MaybeDouble pending_min_rate;
 	Oid			channel_type;
 	Oid			channel_oids[CH_COUNT];
 	int64		version;
@@ -155,6 +173,56 @@ ArenaCopy(Batch *b, Datum d)
 	return copy;
 }
 
+static void
+TextIndexInit(TextIndex *ti, MemoryContext mcxt, int32 n)
+{
+	uint32		nslots = 8;
+
+	while (nslots < 2 * (uint32) n)
+		nslots *= 2;
+	ti->keys = MemoryContextAllocZero(mcxt, sizeof(struct varlena *) * nslots);
+	ti->index = MemoryContextAlloc(mcxt, sizeof(int32) * nslots);
+	ti->mask = nslots - 1;
+}
+
+/* The slot of key, or the free slot where it would go. */
+static uint32
+TextIndexSlot(const TextIndex *ti, const char *s, Size len)
+{
+	uint32		h = hash_bytes((const unsigned char *) s, (int) len);
+
+	for (;; h++)
+	{
+		const struct varlena *k = ti->keys[h & ti->mask];
+
+		if (k == NULL || (VARSIZE_ANY_EXHDR(k) == len && memcmp(VARDATA_ANY(k), s, len) == 0))
+			return h & ti->mask;
+	}
+}
+
+/* Add key (kept, not copied) with its index; a key already there keeps its first index. */
+static void
+TextIndexAdd(TextIndex *ti, struct varlena *key, int32 index)
+{
+	uint32		slot = TextIndexSlot(ti, VARDATA_ANY(key), VARSIZE_ANY_EXHDR(key));
+
+	if (ti->keys[slot] == NULL)
+	{
+		ti->keys[slot] = key;
+		ti->index[slot] = index;
+	}
+}
+
+/* The index of the text d, or -1. */
+static int32
+TextIndexFind(const TextIndex *ti, Datum d)
+{
+	text	   *t = DatumGetTextPP(d);
+	uint32		slot = TextIndexSlot(ti, VARDATA_ANY(t), VARSIZE_ANY_EXHDR(t));
+
+	return ti->keys[slot] == NULL ? -1 : ti->index[slot];
+}
+
 static MaybeDouble
 MaybeOf(HeapTuple tup, TupleDesc td, int col)
 {
@@ -176,16 +244,15 @@ ChannelOfLabel(const char *label)
 }
 
 /*
- * The policy of each customs house (one, with office), and general credit's grade policy,
- * read-only: in the caller's snapshot, as the first pass after it.
+ * The policy of each customs house (one, with office), general credit's grade policy and the
+ * graded importers' on the day, read-only: in the caller's snapshot, as the first pass after it.
  */
 static void
-LoadPolicies(Batch *b, Datum office, bool office_null)
+LoadPolicies(Batch *b, Datum day, Datum office, bool office_null)
 {
 	Oid			types[1] = {TEXTOID};
 	Datum		args[1] = {office};
 	char		nulls[1] = {office_null ? 'n' : ' '};
-	uint32		nslots;
 
 	if (SPI_execute_with_args("SELECT h.office_code, p.share_red, p.share_yellow, p.share_blue, p.random_rate,"
 							  "       p.random_channel::text, p.max_hits_green, p.daily_capacity, p.model_name,"
@@ -199,10 +266,7 @@ LoadPolicies(Batch *b, Datum office, bool office_null)
 		elog(ERROR, "batch_channels(): the policies came with %d columns", SPI_tuptable->tupdesc->natts);
 	b->noffices = (int32) SPI_processed;
 	b->offices = MemoryContextAllocZero(b->mcxt, sizeof(BatchOffice) * Max(b->noffices, 1));
-	for (nslots = 8; nslots < 2 * (uint32) b->noffices; nslots *= 2)
-		;
-	b->office_slots = MemoryContextAllocZero(b->mcxt, sizeof(int32) * nslots);
-	b->office_mask = nslots - 1;
+	TextIndexInit(&b->office_index, b->mcxt, b->noffices);
 	for (int32 o = 0; o < b->noffices; o++)
 	{
 		HeapTuple	tup = SPI_tuptable->vals[o];
@@ -210,8 +274,6 @@ LoadPolicies(Batch *b, Datum office, bool office_null)
 		BatchOffice *of = &b->offices[o];
 		bool		isnull[N_POLICY_COLUMNS];
 		Datum		v[N_POLICY_COLUMNS];
-		text	   *code;
-		uint32		h;
 
 		for (int c = 0; c < N_POLICY_COLUMNS; c++)
 			v[c] = SPI_getbinval(tup, td, c + 1, &isnull[c]);
@@ -232,11 +294,7 @@ LoadPolicies(Batch *b, Datum office, bool office_null)
 		of->model_yellow = MaybeOf(tup, td, P_MODEL_YELLOW);
 		of->model_red = MaybeOf(tup, td, P_MODEL_RED);
 		of->topup_model = !isnull[P_TOPUP_MODEL] && DatumGetBool(v[P_TOPUP_MODEL]);
-		code = DatumGetTextPP(of->office_code);
-		h = hash_bytes((const unsigned char *) VARDATA_ANY(code), VARSIZE_ANY_EXHDR(code));
-		while (b->office_slots[h & b->office_mask] != 0)
-			h++;
-		b->office_slots[h & b->office_mask] = o + 1;
+		TextIndexAdd(&b->office_index, (struct varlena *) DatumGetPointer(of->office_code), o);
 	}
 
 	if (SPI_execute("SELECT p.rate_factor, p.min_rate FROM customs_risk.grade_policies() p"
@@ -248,27 +306,29 @@ LoadPolicies(Batch *b, Datum office, bool office_null)
 		b->general_rate_factor = MaybeOf(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 0);
 		b->general_min_rate = MaybeOf(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
 	}
-}
 
-/* The index of the office whose code is d, or -1: not a customs house of the batch. */
-static int32
-FindOffice(const Batch *b, Datum d)
-{
-	text	   *code = DatumGetTextPP(d);
-	const char *s = VARDATA_ANY(code);
-	Size		len = VARSIZE_ANY_EXHDR(code);
-	uint32		h = hash_bytes((const unsigned char *) s, len);
-	int32		slot;
-
-	while ((slot = b->office_slots[h & b->office_mask]) != 0)
+	/* the graded importers on the day (rows overlapping by mistake: the latest counts) */
+	types[0] = DATEOID;
+	args[0] = day;
+	if (SPI_execute_with_args("SELECT h.trader_id, p.rate_factor, p.min_rate"
+							  "  FROM customs_risk.trader_grade_history h"
+							  "  JOIN customs_risk.grade_policies() p ON p.grade = h.grade"
+							  " WHERE h.valid_from <= $1 AND (h.valid_to IS NULL OR h.valid_to > $1)"
+							  " ORDER BY h.trader_id, h.valid_from DESC",
+							  1, types, args, NULL, true, 0) != SPI_OK_SELECT)
+		elog(ERROR, "batch_channels(): reading the importers' grades failed");
+	TextIndexInit(&b->grade_index, b->mcxt, (int32) SPI_processed);
+	b->grade_rate_factor = MemoryContextAlloc(b->mcxt, sizeof(MaybeDouble) * Max(SPI_processed, 1));
+	b->grade_min_rate = MemoryContextAlloc(b->mcxt, sizeof(MaybeDouble) * Max(SPI_processed, 1));
+	for (uint64 i = 0; i < SPI_processed; i++)
 	{
-		text	   *oc = DatumGetTextPP(b->offices[slot - 1].office_code);
+		bool		isnull;
+		Datum		trader = SPI_getbinval(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1, &isnull);
 
-		if (VARSIZE_ANY_EXHDR(oc) == len && memcmp(VARDATA_ANY(oc), s, len) == 0)
-			return slot - 1;
-		h++;
+		b->grade_rate_factor[i] = MaybeOf(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
+		b->grade_min_rate[i] = MaybeOf(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2);
+		TextIndexAdd(&b->grade_index, ArenaCopy(b, trader), (int32) i);
 	}
-	return -1;
 }
 
 /*
@@ -282,7 +342,7 @@ FindOffice(const Batch *b, Datum d)
  */
 static void
 FirstChannel(Batch *b, BatchRow *r, const BatchOffice *of, int nids, const int64 *ids,
-			 bool graded, MaybeDouble rate_factor, MaybeDouble min_rate)
+			 MaybeDouble rate_factor, MaybeDouble min_rate)
 {
 	const char *id = VARDATA_ANY(r->declaration_id);
 	int			idlen = VARSIZE_ANY_EXHDR(r->declaration_id);
@@ -296,11 +356,6 @@ FirstChannel(Batch *b, BatchRow *r, const BatchOffice *of, int nids, const int64
 	if (ActiveProfilesSummary(b->fcinfo, ids, nids, &r->score, &profile_channel, &version, NULL) >= 0)
 		elog(ERROR, "batch_channels(): a matched profile is not in the matcher's profile set");
 	b->version = version;
-	if (!graded)
-	{
-		rate_factor = b->general_rate_factor;
-		min_rate = b->general_min_rate;
-	}
 	/* comparisons with a NULL (no threshold, no model score) are false, as in SQL */
 	if (!r->model_score_null && !of->model_red.isnull && float8_ge(r->model_score, of->model_red.value))
 		model_channel = CH_RED;
@@ -333,9 +388,7 @@ static void
 StartupReceiver(DestReceiver *self, int operation, TupleDesc typeinfo)
 {
 	/* the types the receiver reads them as */
-	static const Oid types[N_FIRST_COLUMNS] = {
-		TEXTOID, TEXTOID, INT8ARRAYOID, FLOAT8OID, BOOLOID, FLOAT8OID, FLOAT8OID
-	};
+	static const Oid types[N_FIRST_COLUMNS] = {TEXTOID, TEXTOID, TEXTOID, INT8ARRAYOID, FLOAT8OID};
 
 	if (typeinfo->natts != N_FIRST_COLUMNS)
 		elog(ERROR, "batch_channels(): batch_first_channels() returns %d columns, not %d",
@@ -346,7 +399,47 @@ StartupReceiver(DestReceiver *self, int operation, TupleDesc typeinfo)
 				 i + 1, TupleDescAttr(typeinfo, i)->atttypid, types[i]);
 }
 
-/* One declaration of the first pass, decided and kept (unless its office is not a house). */
+/* Keep a as the pending declaration's ids, in ids_buf. */
+static void
+KeepIds(Batch *b, const ArrayType *a)
+{
+	Size		size = VARSIZE(a);
+
+	if (size > b->ids_buf_size)
+	{
+		b->ids_buf_size = Max(size, 2 * b->ids_buf_size);
+		if (b->pending_ids != NULL)
+			pfree(b->pending_ids);
+		b->pending_ids = MemoryContextAlloc(b->mcxt, b->ids_buf_size);
+	}
+	memcpy(b->pending_ids, a, size);
+}
+
+/* The pending declaration, all its lines read: decided and kept. */
+static void
+FinishDeclaration(Batch *b)
+{
+	BatchRow   *r = &b->rows[b->nrows];
+	int			n;
+	int64	   *ids;
+
+	if (!b->pending)
+		return;
+	if (b->ids_merged)
+		r->ids = ArenaCopy(b, PointerGetDatum(b->pending_ids));
+	ids = SortedIds(b->pending_ids, &n, "select_for_day()");
+	FirstChannel(b, r, &b->offices[r->office], n, ids, b->pending_rate_factor, b->pending_min_rate);
+	r->channel = r->ch0;
+	b->nrows++;
+	b->pending = false;
+}
+
+/*
+ * One line of the first pass.  A declaration's lines come together (the pass is in declaration
+ * order): the first starts it, the others add their profiles and model score, and the next
+ * declaration's first line finishes it.  Its office and importer are the declaration's, the
+ * same on every line.  A declaration of an office that is not a house of the batch is skipped.
+ */
 static bool
 ReceiveRow(TupleTableSlot *slot, DestReceiver *self)
 {
@@ -355,50 +448,72 @@ ReceiveRow(TupleTableSlot *slot, DestReceiver *self)
 	bool	   *isnull;
 	BatchRow   *r;
 	int32		office;
+	int32		grade;
 	ArrayType  *ids;
-	MaybeDouble rate_factor,
-				min_rate;
 
 	slot_getallattrs(slot);
 	v = slot->tts_values;
 	isnull = slot->tts_isnull;
-	if (isnull[C_DECL] || isnull[C_OFFICE] || isnull[C_IDS] || isnull[C_GRADED])
-		elog(ERROR, "batch_channels(): the first pass gave a NULL declaration, office, ids or grade flag");
-	office = FindOffice(b, v[C_OFFICE]);
-	if (office < 0)
-		return true;			/* not a customs house of this batch: not decided */
-	if (b->nrows == b->maxrows)
-	{
-		if (b->maxrows >= PG_INT32_MAX / 2)
-			ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-							errmsg("select_for_day() decides at most %d declarations at once", b->maxrows),
-							errhint("Select for one office at a time.")));
-		b->maxrows = b->maxrows == 0 ? 4096 : b->maxrows * 2;
-		b->rows = b->rows == NULL
-			? MemoryContextAllocHuge(b->mcxt, sizeof(BatchRow) * b->maxrows)
-			: repalloc_huge(b->rows, sizeof(BatchRow) * b->maxrows);
-	}
-	r = &b->rows[b->nrows];
-	memset(r, 0, sizeof(BatchRow));
-	r->office = office;
-	r->declaration_id = ArenaCopy(b, v[C_DECL]);
-	r->ids = ArenaCopy(b, v[C_IDS]);	/* as the log stores it */
+	if (isnull[C_DECL] || isnull[C_OFFICE] || isnull[C_IDS])
+		elog(ERROR, "batch_channels(): the first pass gave a line without its declaration, office or ids");
 	ids = DatumGetArrayTypeP(v[C_IDS]); /* as arrays are read: a 4-byte header */
-	if (ARR_ELEMTYPE(ids) != INT8OID || ARR_NDIM(ids) > 1 || ARR_HASNULL(ids))
-		elog(ERROR, "batch_channels(): the first pass gave matched ids that are not a list of bigint");
-	r->model_score_null = isnull[C_MODEL_SCORE];
-	r->model_score = isnull[C_MODEL_SCORE] ? 0 : DatumGetFloat8(v[C_MODEL_SCORE]);
-	rate_factor.isnull = isnull[C_RATE_FACTOR];
-	rate_factor.value = rate_factor.isnull ? 0 : DatumGetFloat8(v[C_RATE_FACTOR]);
-	min_rate.isnull = isnull[C_MIN_RATE];
-	min_rate.value = min_rate.isnull ? 0 : DatumGetFloat8(v[C_MIN_RATE]);
-	FirstChannel(b, r, &b->offices[office], ArrayGetNItems(ARR_NDIM(ids), ARR_DIMS(ids)),
-				 (const int64 *) ((char *) ids + ARR_OVERHEAD_NONULLS(ARR_NDIM(ids))),	/* no NULLs: no bitmap */
-				 DatumGetBool(v[C_GRADED]), rate_factor, min_rate);
+	r = &b->rows[b->nrows];
+	if (b->pending && VARSIZE_ANY_EXHDR(r->declaration_id) == VARSIZE_ANY_EXHDR(DatumGetPointer(v[C_DECL])) &&
+		memcmp(VARDATA_ANY(r->declaration_id), VARDATA_ANY(DatumGetPointer(v[C_DECL])),
+			   VARSIZE_ANY_EXHDR(r->declaration_id)) == 0)
+	{
+		/* another line of the declaration: the union of the ids, the highest model score */
+		ArrayType  *u = ProfileIdsUnion(b->pending_ids, ids, "select_for_day()");
+
+		if (u != b->pending_ids)
+		{
+			KeepIds(b, u);
+			b->ids_merged = true;
+			if (u != ids)
+				pfree(u);
+		}
+		if (!isnull[C_MODEL_SCORE] &&
+			(r->model_score_null || !float8_gt(r->model_score, DatumGetFloat8(v[C_MODEL_SCORE]))))
+		{
+			r->model_score = DatumGetFloat8(v[C_MODEL_SCORE]);
+			r->model_score_null = false;
+		}
+	}
+	else
+	{
+		FinishDeclaration(b);
+		office = TextIndexFind(&b->office_index, v[C_OFFICE]);
+		if (office >= 0)
+		{
+			if (b->nrows == b->maxrows)
+			{
+				if (b->maxrows >= PG_INT32_MAX / 2)
+					ereport(ERROR, (errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+									errmsg("select_for_day() decides at most %d declarations at once", b->maxrows),
+									errhint("Select for one office at a time.")));
+				b->maxrows = b->maxrows == 0 ? 4096 : b->maxrows * 2;
+				b->rows = b->rows == NULL
+					? MemoryContextAllocHuge(b->mcxt, sizeof(BatchRow) * b->maxrows)
+					: repalloc_huge(b->rows, sizeof(BatchRow) * b->maxrows);
+			}
+			r = &b->rows[b->nrows];
+			memset(r, 0, sizeof(BatchRow));
+			r->office = office;
+			r->declaration_id = ArenaCopy(b, v[C_DECL]);
+			r->ids = ArenaCopy(b, v[C_IDS]);	/* as the log stores it */
+			r->model_score_null = isnull[C_MODEL_SCORE];
+			r->model_score = isnull[C_MODEL_SCORE] ? 0 : DatumGetFloat8(v[C_MODEL_SCORE]);
+			KeepIds(b, ids);
+			b->ids_merged = false;
+			/* the importer's grade policy on the day, else general credit's */
+			grade = isnull[C_IMPORTER] ? -1 : TextIndexFind(&b->grade_index, v[C_IMPORTER]);
+			b->pending_rate_factor = grade >= 0 ? b->grade_rate_factor[grade] : b->general_rate_factor;
+			b->pending_min_rate = grade >= 0 ? b->grade_min_rate[grade] : b->general_min_rate;
+			b->pending = true;
+		}
+	}
 	if ((Pointer) ids != DatumGetPointer(v[C_IDS]))
 		pfree(ids);				/* an unpacked copy */
-	r->channel = r->ch0;
-	b->nrows++;
 	return true;
 }
 
@@ -705,6 +820,8 @@ batch_channels(PG_FUNCTION_ARGS)
 
 	b.fcinfo = fcinfo;
 	b.key = SelectionKey();
+	if (b.key != NULL)
+		b.key = (bytea *) ArenaCopy(&b, PointerGetDatum(b.key));	/* SelectionKey() may free its copy */
 	if (b.key == NULL)
 		ereport(ERROR, (errcode(ERRCODE_OBJECT_NOT_IN_PREREQUISITE_STATE),
 						errmsg("a batch needs the selection secret for its random draws"),
@@ -720,8 +837,9 @@ batch_channels(PG_FUNCTION_ARGS)
 	INSTR_TIME_SET_CURRENT(t);
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	LoadPolicies(&b, PG_ARGISNULL(1) ? (Datum) 0 : PG_GETARG_DATUM(1), PG_ARGISNULL(1));
+	LoadPolicies(&b, PG_GETARG_DATUM(0), PG_ARGISNULL(1) ? (Datum) 0 : PG_GETARG_DATUM(1), PG_ARGISNULL(1));
 	ReadFirstPass(&b, PG_GETARG_DATUM(0), PG_ARGISNULL(1) ? (Datum) 0 : PG_GETARG_DATUM(1), PG_ARGISNULL(1));
+	FinishDeclaration(&b);		/* the last one */
 	elog(DEBUG1, "select_for_day: matched, scored and first channels in %ld ms", MsSince(t));
 
 	INSTR_TIME_SET_CURRENT(t);

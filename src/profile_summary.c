@@ -14,9 +14,10 @@
 #include "utils/builtins.h"
 
 #include "profile_match.h"
+#include "profile_summary.h"
 
-/* The ids of a bigint[]: sorted ascending and without NULLs, as match_profiles returns them. */
-static int64 *
+/* See profile_summary.h. */
+int64 *
 SortedIds(ArrayType *a, int *n, const char *what)
 {
 	int64	   *ids;
@@ -48,27 +49,24 @@ MakeIds(const int64 *ids, int n)
 	return construct_array(d, n, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
 }
 
-PG_FUNCTION_INFO_V1(profile_union_merge);
-/* profile_union(ids): transition and combine function, a merge of two sorted id sets. */
-Datum
-profile_union_merge(PG_FUNCTION_ARGS)
+/* See profile_summary.h. */
+ArrayType *
+ProfileIdsUnion(ArrayType *a, ArrayType *b, const char *what)
 {
-	ArrayType  *a = PG_GETARG_ARRAYTYPE_P(0);
-	ArrayType  *b = PG_GETARG_ARRAYTYPE_P(1);
 	int			na,
 				nb,
 				i = 0,
 				j = 0,
 				n = 0;
-	int64	   *x = SortedIds(a, &na, "profile_union()");
-	int64	   *y = SortedIds(b, &nb, "profile_union()");
+	int64	   *x = SortedIds(a, &na, what);
+	int64	   *y = SortedIds(b, &nb, what);
 	int64	   *out;
 
 	/* most lines add nothing new: keep the state as it is */
 	if (nb == 0)
-		PG_RETURN_ARRAYTYPE_P(a);
+		return a;
 	if (na == 0)
-		PG_RETURN_ARRAYTYPE_P(b);
+		return b;
 	out = palloc(sizeof(int64) * (na + nb));
 	while (i < na || j < nb)
 	{
@@ -82,7 +80,15 @@ profile_union_merge(PG_FUNCTION_ARGS)
 			j++;
 		}
 	}
-	PG_RETURN_ARRAYTYPE_P(MakeIds(out, n));
+	return MakeIds(out, n);
+}
+
+PG_FUNCTION_INFO_V1(profile_union_merge);
+/* profile_union(ids): transition and combine function, a merge of two sorted id sets. */
+Datum
+profile_union_merge(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_ARRAYTYPE_P(ProfileIdsUnion(PG_GETARG_ARRAYTYPE_P(0), PG_GETARG_ARRAYTYPE_P(1), "profile_union()"));
 }
 
 /*

@@ -2,7 +2,7 @@
 -- guards and exact entries, numbers read without text, the batch's C summaries.
 BEGIN;
 SET search_path = customs_risk, public;
-SELECT plan(64);
+SELECT plan(66);
 
 -- Profiles shaped for each path of the matcher: exact entries (one leaf), guards on a code,
 -- an HS prefix and a number, two guards, bounds met exactly, a validity window, a scope.
@@ -263,7 +263,19 @@ SELECT is(random_draws_with('\x0102', '{}'), '{}'::float8[], '... and an empty a
 SELECT throws_ok($$SELECT customs_risk.random_draws_with('\x0102', '{{a,b},{c,d}}')$$, '2202E', NULL,
                  'a two-dimensional id array is an error');
 
--- the batch agrees with decide() declaration by declaration
+-- the batch agrees with decide() declaration by declaration, for declarations of one line and
+-- of several (a third of the day's get the goods of two other declarations as more lines: the
+-- batch gathers a declaration's lines itself)
+INSERT INTO declaration_line (declaration_id, line_no, hs, origin_country, origin_indicator, tax_type, tax_rate, net_mass, value)
+SELECT a.declaration_id, 1 + k, b.hs, b.origin_country, b.origin_indicator, b.tax_type, b.tax_rate, b.net_mass, b.value
+  FROM (SELECT d.declaration_id, row_number() OVER (ORDER BY d.declaration_id) AS rn FROM declaration d
+         WHERE d.declared_on = '2020-03-02') a
+  CROSS JOIN generate_series(1, 2) k
+  JOIN (SELECT l.*, row_number() OVER (ORDER BY l.declaration_id DESC) AS rn FROM declaration_line l) b ON b.rn = a.rn + 17 * k
+ WHERE a.rn % 3 = 0;
+SELECT cmp_ok((SELECT count(*) FROM (SELECT l.declaration_id FROM declaration_line l JOIN declaration d USING (declaration_id)
+                                       WHERE d.declared_on = '2020-03-02' GROUP BY 1 HAVING count(*) = 3) x), '>', 50::bigint,
+              'more than fifty of the day''s declarations have three lines');
 INSERT INTO channel_policy (office_code, random_rate) VALUES ('NRC', 0.05);
 CREATE TEMP TABLE day AS SELECT * FROM select_for_day('2020-03-02');
 SELECT is((SELECT count(*) FROM decision_log b JOIN declaration d USING (declaration_id)
@@ -271,6 +283,11 @@ SELECT is((SELECT count(*) FROM decision_log b JOIN declaration d USING (declara
               AND ROW(b.profile_ids, b.score, b.random) IS DISTINCT FROM
                   (SELECT ROW((x).profile_ids, (x).score, (x).random) FROM (SELECT decide(b.declaration_id) AS x) y)), 0::bigint,
           'the batch finds the same profiles, score and random draw as decide() for every declaration of the day');
+SELECT cmp_ok((SELECT count(*) FROM decision_log b JOIN declaration d USING (declaration_id)
+                WHERE b.selected_by LIKE 'batch-%' AND d.declared_on = '2020-03-02'
+                  AND cardinality(b.profile_ids) > (SELECT max(cardinality(match_profiles(v))) FROM declaration_line_v v
+                                                     WHERE v.declaration_id = b.declaration_id)), '>', 0::bigint,
+              '... some of them with more profiles than any one of their lines matches');
 
 SELECT * FROM finish();
 ROLLBACK;
