@@ -1,10 +1,11 @@
 /*
  * batch_channels.c: batch_channels(day, office), the body of select_for_day().
  *
- * It reads the offices' policies, then the first pass, batch_first_channels() in SQL: one row
- * per declaration of the day with its matched profiles, model score and importer's grade
- * policy, read as the pass produces them (both read-only, so in the caller's one snapshot).
- * Each declaration gets its score, draws and first channel here, as decide() gives them; then
+ * It reads the offices' and the graded importers' policies, then the first pass,
+ * batch_first_channels() in SQL: the day's lines in declaration order with their matched
+ * profiles and model score, read as the pass produces them (all read-only, so in the caller's
+ * one snapshot).  It gathers each declaration's lines and gives the declaration its score,
+ * draws and first channel here, as decide() gives them; then
  * inspections past an office's capacity are held back and the would-be-greens ranked for the
  * top-up, in memory; and the log's INSERT reads the decisions from a tuplestore, as an
  * ephemeral named relation, so the log is still written by an ordinary INSERT under the
@@ -200,17 +201,17 @@ TextIndexSlot(const TextIndex *ti, const char *s, Size len)
 	}
 }
 
-/* Add key (kept, not copied) with its index; a key already there keeps its first index. */
-static void
+/* Add key (kept, not copied) with its index; false when the key is there already. */
+static bool
 TextIndexAdd(TextIndex *ti, struct varlena *key, int32 index)
 {
 	uint32		slot = TextIndexSlot(ti, VARDATA_ANY(key), VARSIZE_ANY_EXHDR(key));
 
-	if (ti->keys[slot] == NULL)
-	{
-		ti->keys[slot] = key;
-		ti->index[slot] = index;
-	}
+	if (ti->keys[slot] != NULL)
+		return false;
+	ti->keys[slot] = key;
+	ti->index[slot] = index;
+	return true;
 }
 
 /* The index of the text d, or -1. */
@@ -250,6 +251,11 @@ ChannelOfLabel(const char *label)
 static void
 LoadPolicies(Batch *b, Datum day, Datum office, bool office_null)
 {
+	/* the types the policies are read as */
+	static const Oid policy_types[N_POLICY_COLUMNS] = {
+		TEXTOID, FLOAT8OID, FLOAT8OID, FLOAT8OID, FLOAT8OID, TEXTOID, INT4OID, INT4OID, TEXTOID,
+		FLOAT8OID, FLOAT8OID, BOOLOID
+	};
 	Oid			types[1] = {TEXTOID};
 	Datum		args[1] = {office};
 	char		nulls[1] = {office_null ? 'n' : ' '};
@@ -264,6 +270,10 @@ LoadPolicies(Batch *b, Datum day, Datum office, bool office_null)
 		elog(ERROR, "batch_channels(): reading the channel policies failed");
 	if (SPI_tuptable->tupdesc->natts != N_POLICY_COLUMNS)
 		elog(ERROR, "batch_channels(): the policies came with %d columns", SPI_tuptable->tupdesc->natts);
+	for (int c = 0; c < N_POLICY_COLUMNS; c++)
+		if (SPI_gettypeid(SPI_tuptable->tupdesc, c + 1) != policy_types[c])
+			elog(ERROR, "batch_channels(): policy column %d has type %u, not %u",
+				 c + 1, SPI_gettypeid(SPI_tuptable->tupdesc, c + 1), policy_types[c]);
 	b->noffices = (int32) SPI_processed;
 	b->offices = MemoryContextAllocZero(b->mcxt, sizeof(BatchOffice) * Max(b->noffices, 1));
 	TextIndexInit(&b->office_index, b->mcxt, b->noffices);
@@ -294,7 +304,7 @@ LoadPolicies(Batch *b, Datum day, Datum office, bool office_null)
 		of->model_yellow = MaybeOf(tup, td, P_MODEL_YELLOW);
 		of->model_red = MaybeOf(tup, td, P_MODEL_RED);
 		of->topup_model = !isnull[P_TOPUP_MODEL] && DatumGetBool(v[P_TOPUP_MODEL]);
-		TextIndexAdd(&b->office_index, (struct varlena *) DatumGetPointer(of->office_code), o);
+		(void) TextIndexAdd(&b->office_index, (struct varlena *) DatumGetPointer(of->office_code), o);	/* codes are unique */
 	}
 
 	if (SPI_execute("SELECT p.rate_factor, p.min_rate FROM customs_risk.grade_policies() p"
@@ -307,14 +317,14 @@ LoadPolicies(Batch *b, Datum day, Datum office, bool office_null)
 		b->general_min_rate = MaybeOf(SPI_tuptable->vals[0], SPI_tuptable->tupdesc, 1);
 	}
 
-	/* the graded importers on the day (rows overlapping by mistake: the latest counts) */
+	/* the graded importers on the day */
 	types[0] = DATEOID;
 	args[0] = day;
 	if (SPI_execute_with_args("SELECT h.trader_id, p.rate_factor, p.min_rate"
 							  "  FROM customs_risk.trader_grade_history h"
 							  "  JOIN customs_risk.grade_policies() p ON p.grade = h.grade"
 							  " WHERE h.valid_from <= $1 AND (h.valid_to IS NULL OR h.valid_to > $1)"
-							  " ORDER BY h.trader_id, h.valid_from DESC",
+							  " ORDER BY h.trader_id",
 							  1, types, args, NULL, true, 0) != SPI_OK_SELECT)
 		elog(ERROR, "batch_channels(): reading the importers' grades failed");
 	TextIndexInit(&b->grade_index, b->mcxt, (int32) SPI_processed);
@@ -327,7 +337,11 @@ LoadPolicies(Batch *b, Datum day, Datum office, bool office_null)
 
 		b->grade_rate_factor[i] = MaybeOf(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 1);
 		b->grade_min_rate[i] = MaybeOf(SPI_tuptable->vals[i], SPI_tuptable->tupdesc, 2);
-		TextIndexAdd(&b->grade_index, ArenaCopy(b, trader), (int32) i);
+		if (!TextIndexAdd(&b->grade_index, ArenaCopy(b, trader), (int32) i))
+			ereport(ERROR, (errcode(ERRCODE_CARDINALITY_VIOLATION),
+							errmsg("importer %s has more than one grade on the day",
+								   TextDatumGetCString(trader)),
+							errhint("Rows of trader_grade_history must not overlap; decide() refuses them too.")));
 	}
 }
 
@@ -399,6 +413,16 @@ StartupReceiver(DestReceiver *self, int operation, TupleDesc typeinfo)
 				 i + 1, TupleDescAttr(typeinfo, i)->atttypid, types[i]);
 }
 
+/* Is the text d the same as t? */
+static bool
+SameText(const struct varlena *t, Datum d)
+{
+	Size		len = VARSIZE_ANY_EXHDR(t);
+
+	return VARSIZE_ANY_EXHDR(DatumGetPointer(d)) == len &&
+		memcmp(VARDATA_ANY(t), VARDATA_ANY(DatumGetPointer(d)), len) == 0;
+}
+
 /* Keep a as the pending declaration's ids, in ids_buf. */
 static void
 KeepIds(Batch *b, const ArrayType *a)
@@ -457,13 +481,12 @@ ReceiveRow(TupleTableSlot *slot, DestReceiver *self)
 	if (isnull[C_DECL] || isnull[C_OFFICE] || isnull[C_IDS])
 		elog(ERROR, "batch_channels(): the first pass gave a line without its declaration, office or ids");
 	ids = DatumGetArrayTypeP(v[C_IDS]); /* as arrays are read: a 4-byte header */
-	r = &b->rows[b->nrows];
-	if (b->pending && VARSIZE_ANY_EXHDR(r->declaration_id) == VARSIZE_ANY_EXHDR(DatumGetPointer(v[C_DECL])) &&
-		memcmp(VARDATA_ANY(r->declaration_id), VARDATA_ANY(DatumGetPointer(v[C_DECL])),
-			   VARSIZE_ANY_EXHDR(r->declaration_id)) == 0)
+	if (b->pending && SameText(b->rows[b->nrows].declaration_id, v[C_DECL]))
 	{
 		/* another line of the declaration: the union of the ids, the highest model score */
 		ArrayType  *u = ProfileIdsUnion(b->pending_ids, ids, "select_for_day()");
+
+		r = &b->rows[b->nrows];
 
 		if (u != b->pending_ids)
 		{

@@ -44,9 +44,13 @@ MakeIds(const int64 *ids, int n)
 {
 	Datum	   *d = palloc(sizeof(Datum) * Max(n, 1));
 
+	ArrayType  *a;
+
 	for (int i = 0; i < n; i++)
 		d[i] = Int64GetDatum(ids[i]);
-	return construct_array(d, n, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
+	a = construct_array(d, n, INT8OID, 8, FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
+	pfree(d);					/* the batch merges lines in a context that lasts the whole pass */
+	return a;
 }
 
 /* See profile_summary.h. */
@@ -61,6 +65,7 @@ ProfileIdsUnion(ArrayType *a, ArrayType *b, const char *what)
 	int64	   *x = SortedIds(a, &na, what);
 	int64	   *y = SortedIds(b, &nb, what);
 	int64	   *out;
+	ArrayType  *u;
 
 	/* most lines add nothing new: keep the state as it is */
 	if (nb == 0)
@@ -80,7 +85,9 @@ ProfileIdsUnion(ArrayType *a, ArrayType *b, const char *what)
 			j++;
 		}
 	}
-	return MakeIds(out, n);
+	u = MakeIds(out, n);
+	pfree(out);
+	return u;
 }
 
 PG_FUNCTION_INFO_V1(profile_union_merge);

@@ -2,7 +2,7 @@
 -- guards and exact entries, numbers read without text, the batch's C summaries.
 BEGIN;
 SET search_path = customs_risk, public;
-SELECT plan(66);
+SELECT plan(69);
 
 -- Profiles shaped for each path of the matcher: exact entries (one leaf), guards on a code,
 -- an HS prefix and a number, two guards, bounds met exactly, a validity window, a scope.
@@ -276,6 +276,13 @@ SELECT a.declaration_id, 1 + k, b.hs, b.origin_country, b.origin_indicator, b.ta
 SELECT cmp_ok((SELECT count(*) FROM (SELECT l.declaration_id FROM declaration_line l JOIN declaration d USING (declaration_id)
                                        WHERE d.declared_on = '2020-03-02' GROUP BY 1 HAVING count(*) = 3) x), '>', 50::bigint,
               'more than fifty of the day''s declarations have three lines');
+-- and grades for about half of the day's importers: certified ones waive selections, dishonest
+-- ones are sent yellow at a least rate, each by its own draw
+INSERT INTO trader_grade_history (trader_id, valid_from, grade, reasons)
+SELECT i.importer_id, '2020-01-01', (ARRAY['advanced_certified', 'general_certified', 'dishonest'])[1 + i.k % 3]::trader_grade, '{test}'
+  FROM (SELECT importer_id, row_number() OVER (ORDER BY importer_id) AS k
+          FROM (SELECT DISTINCT importer_id FROM declaration WHERE declared_on = '2020-03-02') x) i
+ WHERE i.k % 2 = 0;
 INSERT INTO channel_policy (office_code, random_rate) VALUES ('NRC', 0.05);
 CREATE TEMP TABLE day AS SELECT * FROM select_for_day('2020-03-02');
 SELECT is((SELECT count(*) FROM decision_log b JOIN declaration d USING (declaration_id)
@@ -283,11 +290,25 @@ SELECT is((SELECT count(*) FROM decision_log b JOIN declaration d USING (declara
               AND ROW(b.profile_ids, b.score, b.random) IS DISTINCT FROM
                   (SELECT ROW((x).profile_ids, (x).score, (x).random) FROM (SELECT decide(b.declaration_id) AS x) y)), 0::bigint,
           'the batch finds the same profiles, score and random draw as decide() for every declaration of the day');
+SELECT is((SELECT count(*) FROM decision_log b JOIN declaration d USING (declaration_id)
+            WHERE b.selected_by LIKE 'batch-%' AND b.selected_by NOT IN ('batch-capacity', 'batch-topup')
+              AND d.declared_on = '2020-03-02'
+              AND b.channel IS DISTINCT FROM (SELECT (x).channel FROM (SELECT decide(b.declaration_id) AS x) y)), 0::bigint,
+          '... and the same channel, where neither capacity nor the top-up changed it (grades included)');
+SELECT cmp_ok((SELECT count(*) FROM decision_log b JOIN declaration d USING (declaration_id)
+                WHERE b.selected_by = 'batch-grade' AND d.declared_on = '2020-03-02'), '>', 10::bigint,
+              'more than ten of the day''s channels were set by a grade');
 SELECT cmp_ok((SELECT count(*) FROM decision_log b JOIN declaration d USING (declaration_id)
                 WHERE b.selected_by LIKE 'batch-%' AND d.declared_on = '2020-03-02'
                   AND cardinality(b.profile_ids) > (SELECT max(cardinality(match_profiles(v))) FROM declaration_line_v v
                                                      WHERE v.declaration_id = b.declaration_id)), '>', 0::bigint,
               '... some of them with more profiles than any one of their lines matches');
+-- grade rows that overlap by mistake: the batch refuses them, as decide() does
+INSERT INTO trader_grade_history (trader_id, valid_from, valid_to, grade, reasons)
+SELECT trader_id, '2020-02-01', '2020-04-01', 'dishonest', '{overlap}' FROM trader_grade_history
+ WHERE valid_from = '2020-01-01' ORDER BY trader_id LIMIT 1;
+SELECT throws_ok($$SELECT * FROM customs_risk.select_for_day('2020-03-02')$$, '21000', NULL,
+                 'an importer with two grades on the day stops the batch');
 
 SELECT * FROM finish();
 ROLLBACK;
