@@ -10,7 +10,7 @@ OBJS = src/customs_risk.o src/office_tree.o src/hscode_core.o src/hscode.o src/h
        src/beta_core.o src/hit_evidence.o src/ranking_eval.o src/price_ref.o \
        src/gbdt_core.o src/logit_core.o src/model_input.o src/model_codec.o src/model_bins.o \
        src/model_train.o src/model_score.o src/normal_core.o src/compliance.o \
-       src/control_chart_core.o src/control_chart.o src/select_first_core.o src/batch_rank.o src/batch_channels.o \
+       src/control_chart_core.o src/control_chart.o src/select_first_core.o src/batch_rank.o src/text_index.o src/batch_read.o src/batch_channels.o \
        src/gamma_core.o src/chi_square.o
 
 # The install script has one source: the numbered fragments in extension/.
