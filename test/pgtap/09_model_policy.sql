@@ -3,7 +3,7 @@
 BEGIN;
 SET search_path = customs_risk, public;
 SET client_min_messages = warning;
-SELECT plan(16);
+SELECT plan(17);
 
 SELECT lives_ok($$SELECT train_model('t_policy',
     $q$SELECT o.hit, m.declared_on, m.office, m.transport, m.departure, m.hs, m.origin, m.origin_indicator, m.tax_type,
@@ -39,7 +39,16 @@ SELECT is((SELECT channel FROM dec WHERE declaration_id = :'lo'), 'green'::chann
 SELECT is((SELECT model_name || ' ' || round(model_score::numeric, 6) FROM decision_log WHERE declaration_id = :'hi' ORDER BY decision_id DESC LIMIT 1),
           't_policy ' || round((SELECT ms FROM q1 WHERE declaration_id = :'hi')::numeric, 6), 'the log keeps the model and its score');
 
--- the batch: model thresholds and a top-up ranked by model score, agreeing with decide()
+-- the batch: model thresholds and a top-up ranked by model score, agreeing with decide(); a
+-- third of the day's declarations get the goods of two others as more lines, so a
+-- declaration's model score is its highest line's, gathered by the batch itself
+INSERT INTO declaration_line (declaration_id, line_no, hs, origin_country, origin_indicator, tax_type, tax_rate, net_mass, value)
+SELECT a.declaration_id, 1 + k, b.hs, b.origin_country, b.origin_indicator, b.tax_type, b.tax_rate, b.net_mass, b.value
+  FROM (SELECT d.declaration_id, row_number() OVER (ORDER BY d.declaration_id) AS rn FROM declaration d
+         WHERE d.declared_on = '2021-02-02' AND d.office_code = '40') a
+  CROSS JOIN generate_series(1, 2) k
+  JOIN (SELECT l.*, row_number() OVER (ORDER BY l.declaration_id DESC) AS rn FROM declaration_line l) b ON b.rn = a.rn + 11 * k
+ WHERE a.rn % 3 = 0;
 UPDATE channel_policy SET topup_by = 'model', share_red = 0.05, share_yellow = 0.2, share_blue = 0 WHERE office_code = '40';
 CREATE TEMP TABLE day AS SELECT * FROM select_for_day('2021-02-02', '40');
 SELECT ok((SELECT by_model > 0 FROM day), 'the batch selects by model score');
@@ -50,6 +59,10 @@ SELECT is((SELECT count(*) FROM batch b, LATERAL decide(b.declaration_id) d
             WHERE b.selected_by IN ('batch-profile', 'batch-model', 'batch-green')
               AND (d.channel <> b.channel OR d.model_score IS DISTINCT FROM b.model_score)), 0::bigint,
           'every batch decision before the top-up is what decide() gives, model score included');
+SELECT cmp_ok((SELECT count(*) FROM batch b
+                WHERE b.model_score > (SELECT customs_risk.score('t_policy', m) FROM model_line_v m
+                                        WHERE m.declaration_id = b.declaration_id AND m.line_no = 1)), '>', 0::bigint,
+              '... among them declarations whose model score is another line''s than their first');
 SELECT ok((SELECT min(model_score) FROM batch WHERE selected_by = 'batch-topup')
           >= (SELECT max(model_score) FROM batch WHERE selected_by = 'batch-green'),
           'the top-up takes the greens with the highest model scores');
