@@ -6,9 +6,13 @@
 #include <math.h>
 
 #include "mb/pg_wchar.h"
+#include "port/pg_crc32c.h"
 #include "utils/memutils.h"
 
 #include "model_codec.h"
+
+/* The checksum covers the bytes from here on: all but the header and itself. */
+#define MODEL_CHECKED_FROM 12
 
 /* ------------------------------------------------------------------------
  * Allocators for the cores: palloc in the current context, huge sizes allowed
@@ -238,6 +242,7 @@ ModelDefSerialize(const ModelDef *m)
 	initStringInfo(&b);
 	appendBinaryStringInfo(&b, "CRMD", 4);
 	PutU(&b, MODEL_FORMAT_VERSION, 4);
+	PutU(&b, 0, 4);				/* the checksum, set once the rest is written */
 	PutU(&b, m->kind, 1);
 	PutF(&b, m->prior);
 	PutF(&b, m->smoothing);
@@ -281,6 +286,15 @@ ModelDefSerialize(const ModelDef *m)
 	else
 		logit_serialize(m->logit, (unsigned char *) b.data + b.len);
 	b.len += (int) corelen;
+	{
+		pg_crc32c	crc;
+
+		INIT_CRC32C(crc);
+		COMP_CRC32C(crc, b.data + MODEL_CHECKED_FROM, b.len - MODEL_CHECKED_FROM);
+		FIN_CRC32C(crc);
+		for (int i = 0; i < 4; i++)
+			b.data[MODEL_CHECKED_FROM - 4 + i] = (char) (crc >> (8 * i));
+	}
 
 	out = palloc(VARHDRSZ + b.len);
 	SET_VARSIZE(out, VARHDRSZ + b.len);
@@ -441,6 +455,20 @@ ModelDefDeserialize(const bytea *body, MemoryContext parent, const char *model_n
 	GetBytes(&r, 4);
 	if (GetU(&r, 4) != MODEL_FORMAT_VERSION)
 		Corrupt(&r, "unknown format version");
+	{
+		/*
+		 * Most damage to the bytes still decodes (a leaf value, a category's rate), and
+		 * would score silently wrong: the checksum turns it into this error.
+		 */
+		uint32		stored = (uint32) GetU(&r, 4);
+		pg_crc32c	crc;
+
+		INIT_CRC32C(crc);
+		COMP_CRC32C(crc, r.p, r.left);
+		FIN_CRC32C(crc);
+		if (!EQ_CRC32C(crc, stored))
+			Corrupt(&r, "its checksum does not match its bytes");
+	}
 	kind = (int) GetU(&r, 1);
 	if (kind != MODEL_KIND_GBDT && kind != MODEL_KIND_LOGIT)
 		Corrupt(&r, "unknown model kind");

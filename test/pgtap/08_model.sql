@@ -3,7 +3,7 @@
 BEGIN;
 SET search_path = customs_risk, public;
 SET client_min_messages = warning;
-SELECT plan(52);
+SELECT plan(55);
 
 CREATE TEMP TABLE rows AS
 SELECT l.declared_on, o.hit, l.office, l.process_type, l.import_type, l.transport, l.departure, l.hs, l.origin,
@@ -176,6 +176,36 @@ SELECT ok((SELECT bool_and(score('t_gbdt', w) = score('t_gbdt', w.*::record)) FR
           'a 120-column row scores (too wide for the column form)');
 UPDATE model SET body = substr(body, 1, 200) WHERE name = 't_logit';
 SELECT throws_ok($$SELECT score('t_logit', v) FROM valid_rows v LIMIT 1$$, 'XX001', NULL, 'a truncated stored model');
+-- one bit of one leaf value (the last bytes are the trees') still decodes: the checksum catches it
+CREATE TEMP TABLE good_body AS SELECT body FROM model WHERE name = 't_gbdt2';
+UPDATE model SET body = set_bit(body, (length(body) - 20) * 8 + 3, 1 - get_bit(body, (length(body) - 20) * 8 + 3))
+ WHERE name = 't_gbdt2';
+SELECT throws_ok($$SELECT score('t_gbdt2', v) FROM valid_rows v LIMIT 1$$, 'XX001',
+                 'stored model "t_gbdt2" is corrupt: its checksum does not match its bytes',
+                 'a stored model with one bit of a leaf flipped is an error, not a changed score');
+-- any single flipped bit, wherever it is: 200 random ones, each an error
+CREATE FUNCTION pg_temp.flipped_scores(n int) RETURNS bigint LANGUAGE plpgsql AS $fn$
+DECLARE
+    good bytea := (SELECT body FROM good_body);
+    bit bigint;
+    scored bigint := 0;
+BEGIN
+    PERFORM setseed(0.42);
+    FOR i IN 1..n LOOP
+        bit := floor(random() * length(good) * 8)::bigint;
+        BEGIN
+            UPDATE model SET body = set_bit(good, bit::int, 1 - get_bit(good, bit::int)) WHERE name = 't_gbdt2';
+            PERFORM sum(score('t_gbdt2', v)) FROM valid_rows v;
+            scored := scored + 1;
+        EXCEPTION WHEN data_corrupted THEN
+            NULL;
+        END;
+    END LOOP;
+    RETURN scored;
+END $fn$;
+SELECT is(pg_temp.flipped_scores(200), 0::bigint, 'none of 200 stored models with a random bit flipped scores');
+UPDATE model SET body = (SELECT body FROM good_body) WHERE name = 't_gbdt2';
+SELECT ok((SELECT sum(score('t_gbdt2', v)) FROM valid_rows v) IS NOT NULL, 'the model scores again with its bytes put back');
 UPDATE model SET body = overlay(body PLACING '\xff'::bytea FROM 5 FOR 1) WHERE name = 't_gbdt2';
 SELECT throws_ok($$SELECT score('t_gbdt2', v) FROM valid_rows v LIMIT 1$$, 'XX001', NULL, 'a stored model with a bad version');
 
