@@ -66,7 +66,7 @@ BinPlanRow(const BinPlan *plan, const NullableDatum *args, uint8 *row)
 			keys[i].s = NULL;
 			continue;
 		}
-		if (cols[i].how == BIN_TEXT && VARATT_IS_SHORT(DatumGetPointer(a->value)))
+		if (cols[i].how == BIN_TEXT && ModelInputIsInlineShort(DatumGetPointer(a->value)))
 		{
 			/* a short text stored inline, as codes are */
 			s = VARDATA_SHORT(DatumGetPointer(a->value));

@@ -169,7 +169,7 @@ ModelInputCategory(ModelInput *in, Datum d, int *len)
 				text	   *t;
 
 				/* a short text stored inline, as codes are: no call to detoast it */
-				if (in->kind == MI_TEXT && VARATT_IS_SHORT(DatumGetPointer(d)))
+				if (in->kind == MI_TEXT && ModelInputIsInlineShort(DatumGetPointer(d)))
 				{
 					*len = VARSIZE_SHORT(DatumGetPointer(d)) - VARHDRSZ_SHORT;
 					return VARDATA_SHORT(DatumGetPointer(d));

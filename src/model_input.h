@@ -48,6 +48,16 @@ extern void ModelInputInit(ModelInput *in, Oid type, MemoryContext mcxt);
  */
 extern double ModelInputNumber(ModelInput *in, Datum d, const char *column);
 
+/*
+ * Whether a varlena is a short one stored inline (a code, typically), read without a call
+ * to detoast it.  VARATT_IS_SHORT alone is true of a TOAST pointer too.
+ */
+static inline bool
+ModelInputIsInlineShort(Pointer p)
+{
+	return VARATT_IS_SHORT(p) && !VARATT_IS_EXTERNAL(p);
+}
+
 /* The value's category key: its text form (not terminated); valid until the next call. */
 extern const char *ModelInputCategory(ModelInput *in, Datum d, int *len);
 
