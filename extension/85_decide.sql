@@ -31,7 +31,7 @@ COMMENT ON FUNCTION customs_risk.ensure_selection_secret() IS 'create the random
 -- once per statement (src/selection.c): what a SECURITY DEFINER function would do, without an
 -- identity switch per call that costs more than the draw.  Not granted to PUBLIC.
 CREATE FUNCTION customs_risk.random_draw(declaration_id text) RETURNS float8
-    AS 'MODULE_PATHNAME', 'random_draw' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'random_draw' LANGUAGE C STABLE STRICT PARALLEL SAFE COST 5;
 COMMENT ON FUNCTION customs_risk.random_draw(text) IS
     'the declaration''s random draw under this database''s secret key (NULL before the key exists); the key itself stays hidden';
 

@@ -2,7 +2,7 @@
 -- guards and exact entries, numbers read without text, the batch's C summaries.
 BEGIN;
 SET search_path = customs_risk, public;
-SELECT plan(69);
+SELECT plan(71);
 
 -- Profiles shaped for each path of the matcher: exact entries (one leaf), guards on a code,
 -- an HS prefix and a number, two guards, bounds met exactly, a validity window, a scope.
@@ -73,6 +73,13 @@ SELECT ok(pg_temp.plan_text('SELECT match_profiles(f) FROM (VALUES (1)) o(n) LEF
 SELECT ok(pg_temp.plan_text($q$SELECT * FROM declaration_line_v v WHERE v @@ 'origin = CN'$q$)
           LIKE '%criteria_match_columns(''declaration_line_v''::regtype, ''(0,0)''::tid,%',
           'v @@ c over the view is planned as criteria_match_columns');
+-- @@ and match_profiles declare their cost: a cheap filter written after them is checked first
+SELECT ok(pg_temp.plan_text($q$SELECT 1 FROM flat f WHERE f @@ 'origin = CN' AND f.office = '10'$q$)
+          LIKE '%Filter: ((f.office = ''10''::text) AND criteria_match_columns(%',
+          'a cheap filter runs before @@, whichever is written first');
+SELECT ok(pg_temp.plan_text($q$SELECT 1 FROM flat f WHERE cardinality(match_profiles(f)) > 0 AND upper(lower(upper(lower(f.office)))) = '10'$q$)
+          LIKE '%Filter: ((upper(lower(upper(lower(f.office)))) = ''10''::text) AND (cardinality(match_profiles_columns(%',
+          '... and a filter of five calls before match_profiles');
 SELECT ok(pg_temp.plan_text('SELECT match_profiles(x) FROM (SELECT * FROM flat OFFSET 0) x') NOT LIKE '%_columns(%',
           'a row of an unnamed type keeps the row-value path');
 SELECT is((SELECT count(*) FROM flat f WHERE match_profiles(f) IS DISTINCT FROM (SELECT match_profiles(x) FROM (SELECT f.*) x)), 0::bigint,

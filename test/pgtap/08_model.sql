@@ -3,7 +3,7 @@
 BEGIN;
 SET search_path = customs_risk, public;
 SET client_min_messages = warning;
-SELECT plan(55);
+SELECT plan(57);
 
 CREATE TEMP TABLE rows AS
 SELECT l.declared_on, o.hit, l.office, l.process_type, l.import_type, l.transport, l.departure, l.hs, l.origin,
@@ -95,6 +95,14 @@ SELECT ok((SELECT bool_and(a.s = b.s) FROM
              (SELECT row_number() OVER () AS i, score('t_gbdt', t) AS s FROM (SELECT * FROM public.model_test_big LIMIT 500) t) a
              JOIN (SELECT row_number() OVER () AS i, score('t_gbdt', t) AS s FROM (SELECT * FROM public.model_test_big OFFSET 0 LIMIT 500) t) b USING (i)),
           'the column form scores exactly as the row form');
+-- score() declares its cost: a cheaper filter written after it, even one of five calls, runs first
+SELECT ok(pg_temp.plan_text($q$SELECT 1 FROM public.model_test_big b
+                               WHERE score('t_gbdt', b) > 0.5 AND upper(lower(upper(lower(b.office)))) = '10'$q$)
+          LIKE '%Filter: ((upper(lower(upper(lower(b.office)))) = ''10''::text) AND (score_columns(%',
+          'a cheaper filter runs before score(), whichever is written first');
+SELECT is((SELECT count(*) FROM public.model_test_big b WHERE score('t_gbdt', b) > 0.5 AND b.office = '10'),
+          (SELECT count(*) FROM public.model_test_big b WHERE b.office = '10' AND score('t_gbdt', b) > 0.5),
+          '... with the same rows either way');
 SELECT is((SELECT score('t_gbdt', b) FROM (SELECT 1) x LEFT JOIN public.model_test_big b ON false), NULL::float8,
           'a NULL row from an outer join scores NULL, as the strict score() does');
 
