@@ -121,6 +121,26 @@ COMMENT ON FUNCTION customs_risk.profile_set_restore() IS
 CREATE TRIGGER profile_set_restore BEFORE INSERT ON customs_risk.profile_set
     FOR EACH ROW EXECUTE FUNCTION customs_risk.profile_set_restore();
 
+-- The version only moves forward (decisions and matchers compare it), and the row stays.
+CREATE FUNCTION customs_risk.profile_set_guard() RETURNS trigger
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+    IF TG_OP = 'UPDATE' AND (NEW.version > OLD.version OR customs_risk.restoring()) THEN
+        RETURN NEW;
+    END IF;
+    RAISE EXCEPTION 'profile_set has one row, whose version only moves forward with the profiles'
+        USING ERRCODE = 'feature_not_supported';
+END
+$fn$;
+COMMENT ON FUNCTION customs_risk.profile_set_guard() IS
+    'trigger: refuse to delete or truncate profile_set, or to move its version back (except while a dump is replayed)';
+CREATE TRIGGER profile_set_guard BEFORE UPDATE OR DELETE ON customs_risk.profile_set
+    FOR EACH ROW EXECUTE FUNCTION customs_risk.profile_set_guard();
+CREATE TRIGGER profile_set_no_truncate BEFORE TRUNCATE ON customs_risk.profile_set
+    FOR EACH STATEMENT EXECUTE FUNCTION customs_risk.profile_set_guard();
+
 -- Row trigger: stamp the row and write its history.
 CREATE FUNCTION customs_risk.profile_audit() RETURNS trigger
 LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE SECURITY DEFINER
@@ -169,6 +189,126 @@ COMMENT ON FUNCTION customs_risk.profile_stamp() IS 'trigger: record who changed
 
 CREATE TRIGGER profile_stamp BEFORE INSERT OR UPDATE ON customs_risk.profile
     FOR EACH ROW EXECUTE FUNCTION customs_risk.profile_stamp();
+
+-- What the table's constraints cannot say.  A profile's id is its identity in the history and
+-- in every logged decision: it never changes and is never used twice.  Its owner is the
+-- national centre or a district centre; its scope names districts or houses under that owner,
+-- so a profile can never silently match nothing.  An active profile names only code lists
+-- that exist (code_list_guard() keeps them while such a profile uses them).  SECURITY DEFINER:
+-- the history and other districts' offices are behind row-level security.
+CREATE FUNCTION customs_risk.profile_check() RETURNS trigger
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    owner_level customs_risk.office_level;
+    bad text;
+    missing text;
+BEGIN
+    IF customs_risk.restoring() THEN
+        RETURN NEW;
+    END IF;
+    IF TG_OP = 'UPDATE' AND NEW.profile_id <> OLD.profile_id THEN
+        RAISE EXCEPTION 'the id of profile % cannot change', OLD.profile_id
+            USING ERRCODE = 'feature_not_supported',
+                  HINT = 'The id names the profile in its history and in logged decisions; retire it and create another.';
+    END IF;
+    IF TG_OP = 'INSERT' AND (NEW.profile_id <= 0
+            OR NEW.profile_id > coalesce(pg_catalog.pg_sequence_last_value(
+                   pg_catalog.pg_get_serial_sequence('customs_risk.profile', 'profile_id')::regclass), 0)
+            OR EXISTS (SELECT 1 FROM customs_risk.profile_history h WHERE h.profile_id = NEW.profile_id)) THEN
+        RAISE EXCEPTION 'profile id % is not one the table gave out, or was used before', NEW.profile_id
+            USING ERRCODE = 'unique_violation',
+                  HINT = 'Leave profile_id out: it is generated.';
+    END IF;
+    SELECT o.level INTO owner_level FROM customs_risk.office o WHERE o.office_code = NEW.owner_office;
+    IF owner_level = 'house' THEN
+        RAISE EXCEPTION 'profile owner % is a customs house', quote_literal(NEW.owner_office)
+            USING ERRCODE = 'check_violation',
+                  HINT = 'A profile is owned by the national centre or a district centre.';
+    END IF;
+    IF NEW.scope_offices IS NOT NULL THEN
+        IF pg_catalog.array_ndims(NEW.scope_offices) <> 1 THEN
+            RAISE EXCEPTION 'scope_offices must be a one-dimensional list of office codes'
+                USING ERRCODE = 'check_violation';
+        END IF;
+        SELECT s INTO missing FROM pg_catalog.unnest(NEW.scope_offices) s
+         WHERE NOT EXISTS (SELECT 1 FROM customs_risk.office o WHERE o.office_code = s) LIMIT 1;
+        IF FOUND THEN
+            RAISE EXCEPTION 'scope office % does not exist', quote_literal(missing)
+                USING ERRCODE = 'foreign_key_violation';
+        END IF;
+        SELECT o.office_code INTO bad FROM pg_catalog.unnest(NEW.scope_offices) s
+          JOIN customs_risk.office o ON o.office_code = s
+         WHERE o.level = 'national'
+            OR (owner_level = 'district' AND o.office_code <> NEW.owner_office
+                AND o.parent_code IS DISTINCT FROM NEW.owner_office)
+         LIMIT 1;
+        IF FOUND THEN
+            RAISE EXCEPTION 'scope office % is not a district or house under owner %', quote_literal(bad),
+                            quote_literal(NEW.owner_office)
+                USING ERRCODE = 'check_violation',
+                      HINT = 'A district''s profile applies within that district; leave scope_offices NULL for all of it.';
+        END IF;
+    END IF;
+    IF NEW.status = 'active' THEN
+        SELECT l INTO missing FROM pg_catalog.unnest(customs_risk.criteria_lists(NEW.criteria)) l
+         WHERE NOT EXISTS (SELECT 1 FROM customs_risk.code_list c WHERE c.list_name = l) LIMIT 1;
+        IF FOUND THEN
+            RAISE EXCEPTION 'profile % names code list %, which does not exist', quote_literal(NEW.name), quote_literal(missing)
+                USING ERRCODE = 'foreign_key_violation',
+                      HINT = 'Create the list first, or keep the profile as a draft.';
+        END IF;
+    END IF;
+    RETURN NEW;
+END
+$fn$;
+COMMENT ON FUNCTION customs_risk.profile_check() IS
+    'trigger: a profile keeps its id, has a national or district owner, a scope of existing offices under it, and (when active) existing code lists';
+REVOKE EXECUTE ON FUNCTION customs_risk.profile_check() FROM PUBLIC;   -- as profile_audit()
+CREATE TRIGGER profile_check BEFORE INSERT OR UPDATE ON customs_risk.profile
+    FOR EACH ROW EXECUTE FUNCTION customs_risk.profile_check();
+
+-- A code list an active profile names stays: deleting or renaming it would stop every decision
+-- and batch that meets the profile.
+CREATE FUNCTION customs_risk.code_list_guard() RETURNS trigger
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    user_name text;
+    list text;
+BEGIN
+    IF TG_OP = 'UPDATE' AND NEW.list_name = OLD.list_name THEN
+        RETURN NEW;
+    END IF;
+    IF TG_OP = 'TRUNCATE' THEN
+        SELECT p.name, l INTO user_name, list FROM customs_risk.profile p,
+               LATERAL pg_catalog.unnest(customs_risk.criteria_lists(p.criteria)) l
+         WHERE p.status = 'active' LIMIT 1;
+    ELSE
+        list := OLD.list_name;
+        SELECT p.name INTO user_name FROM customs_risk.profile p
+         WHERE p.status = 'active' AND OLD.list_name = ANY (customs_risk.criteria_lists(p.criteria)) LIMIT 1;
+    END IF;
+    IF user_name IS NOT NULL THEN
+        RAISE EXCEPTION 'code list % is named by active profile %', quote_literal(list), quote_literal(user_name)
+            USING ERRCODE = 'foreign_key_violation',
+                  HINT = 'Edit, suspend or retire the profiles that name it first.';
+    END IF;
+    IF TG_OP = 'TRUNCATE' THEN
+        RETURN NULL;
+    END IF;
+    RETURN CASE TG_OP WHEN 'UPDATE' THEN NEW ELSE OLD END;
+END
+$fn$;
+COMMENT ON FUNCTION customs_risk.code_list_guard() IS
+    'trigger: refuse to delete, rename or truncate a code list that an active profile names';
+REVOKE EXECUTE ON FUNCTION customs_risk.code_list_guard() FROM PUBLIC;
+CREATE TRIGGER code_list_guard BEFORE UPDATE OR DELETE ON customs_risk.code_list
+    FOR EACH ROW EXECUTE FUNCTION customs_risk.code_list_guard();
+CREATE TRIGGER code_list_guard_truncate BEFORE TRUNCATE ON customs_risk.code_list
+    FOR EACH STATEMENT EXECUTE FUNCTION customs_risk.code_list_guard();
 CREATE TRIGGER profile_audit AFTER INSERT OR UPDATE OR DELETE ON customs_risk.profile
     FOR EACH ROW EXECUTE FUNCTION customs_risk.profile_audit();
 

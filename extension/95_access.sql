@@ -72,6 +72,10 @@ COMMENT ON FUNCTION customs_risk.user_scope_check() IS
     'trigger: a user_scope row names an existing role and a district or house; stamps who bound it and when';
 CREATE TRIGGER user_scope_check BEFORE INSERT OR UPDATE ON customs_risk.user_scope
     FOR EACH ROW EXECUTE FUNCTION customs_risk.user_scope_check();
+-- A session's matcher holds the profiles its role may see, and is rebuilt when the version
+-- moves: a new binding changes what the role sees, so it moves the version too.
+CREATE TRIGGER user_scope_moves_profile_set AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON customs_risk.user_scope
+    FOR EACH STATEMENT EXECUTE FUNCTION customs_risk.profile_set_touch();
 
 -- The caller's scope, for policies.  Plain (invoker) SQL functions: current_user is the caller,
 -- and each reads only the caller's own user_scope row, which its policy lets it read.  Policies

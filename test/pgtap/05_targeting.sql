@@ -1,7 +1,7 @@
 -- Targeting on the bundled sample: profiles and their history, matching, decide(), batch selection.
 BEGIN;
 SET search_path = customs_risk, public;
-SELECT plan(45);
+SELECT plan(60);
 
 INSERT INTO profile (name, criteria, channel, weight, description, status, valid_from, owner_office, scope_offices) VALUES
  ('computers', 'hs <@ 8471 and origin in (CN, VN)', 'yellow', 2, 'check the unit price against the reference', 'active', '2020-01-01', 'NRC', NULL),
@@ -215,6 +215,53 @@ EXCEPTION WHEN OTHERS THEN
 END $$;
 SELECT is(pg_temp.without_secret(), '55000: a batch needs the selection secret for its random draws',
           'batch_channels() without the selection secret says what is missing');
+
+-- what the profile table's constraints cannot say: ids, owners, scopes, code lists
+INSERT INTO profile (name, criteria, channel, description, status, valid_from, owner_office)
+VALUES ('t guard', 'value > 0', 'red', 'guard tests', 'draft', '2020-01-01', 'NRC');
+SELECT profile_id AS guard_id FROM profile WHERE name = 't guard' \gset
+SELECT throws_ok($$UPDATE profile SET profile_id = DEFAULT WHERE name = 't guard'$$, '0A000', NULL,
+                 'a profile''s id cannot change');
+DELETE FROM profile WHERE name = 't guard';
+SELECT throws_ok(format($$INSERT INTO profile (profile_id, name, criteria, channel, description, owner_office)
+                          OVERRIDING SYSTEM VALUE VALUES (%s, 't reuse', 'value > 0', 'red', 'x', 'NRC')$$, :guard_id),
+                 '23505', NULL, 'an id used before, by a deleted profile, is not given out again');
+SELECT throws_ok($$INSERT INTO profile (profile_id, name, criteria, channel, description, owner_office)
+                   OVERRIDING SYSTEM VALUE VALUES (0, 't zero', 'value > 0', 'red', 'x', 'NRC')$$,
+                 '23505', NULL, '... nor an id the table never gave out');
+SELECT throws_ok($$INSERT INTO profile (name, criteria, channel, description, owner_office)
+                   SELECT 't house', 'value > 0', 'red', 'x', min(office_code) FROM office WHERE level = 'house'$$,
+                 '23514', NULL, 'a customs house cannot own a profile');
+SELECT throws_ok($$INSERT INTO profile (name, criteria, channel, description, owner_office, scope_offices)
+                   VALUES ('t nowhere', 'value > 0', 'red', 'x', 'NRC', '{NOPE}')$$,
+                 '23503', 'scope office ''NOPE'' does not exist', 'a scope office that does not exist');
+SELECT throws_ok($$INSERT INTO profile (name, criteria, channel, description, owner_office, scope_offices)
+                   VALUES ('t national scope', 'value > 0', 'red', 'x', 'NRC', '{NRC}')$$,
+                 '23514', NULL, 'the national centre is not a scope');
+SELECT throws_ok($$INSERT INTO profile (name, criteria, channel, description, owner_office, scope_offices)
+                   VALUES ('t 2-D', 'value > 0', 'red', 'x', 'NRC', '{{RC-SEOUL},{RC-BUSAN}}')$$,
+                 '23514', NULL, 'a scope is a one-dimensional list');
+SELECT throws_ok($$INSERT INTO profile (name, criteria, channel, description, status, owner_office)
+                   VALUES ('t no list', 'importer in list ''no such list''', 'red', 'x', 'active', 'NRC')$$,
+                 '23503', NULL, 'an active profile cannot name a code list that does not exist');
+INSERT INTO code_list VALUES ('t guarded', 'guard test', NULL);
+INSERT INTO code_list_entry (list_name, code) VALUES ('t guarded', 'X1');
+INSERT INTO profile (name, criteria, channel, description, status, owner_office)
+VALUES ('t list user', 'importer in list ''t guarded''', 'red', 'x', 'active', 'NRC');
+SELECT throws_ok($$DELETE FROM code_list WHERE list_name = 't guarded'$$, '23503',
+                 'code list ''t guarded'' is named by active profile ''t list user''',
+                 'a code list an active profile names cannot be deleted');
+SELECT throws_ok($$UPDATE code_list SET list_name = 't renamed' WHERE list_name = 't guarded'$$, '23503', NULL,
+                 '... nor renamed');
+SET LOCAL client_min_messages = warning;    -- not the cascade's notice
+SELECT throws_ok($$TRUNCATE code_list CASCADE$$, '23503', NULL, '... nor truncated');
+RESET client_min_messages;
+UPDATE profile SET status = 'retired' WHERE name = 't list user';
+SELECT lives_ok($$DELETE FROM code_list WHERE list_name = 't guarded'$$, 'once the profile is retired, the list can go');
+SELECT throws_ok($$UPDATE profile SET status = 'active' WHERE name = 't list user'$$, '23503', NULL,
+                 '... and the profile cannot be made active again without it');
+SELECT throws_ok($$DELETE FROM profile_set$$, '0A000', NULL, 'the profile-set row cannot be deleted');
+SELECT throws_ok($$UPDATE profile_set SET version = version - 1$$, '0A000', NULL, '... nor its version moved back');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -3,7 +3,7 @@
 -- transaction and vanish with its rollback.
 BEGIN;
 SET search_path = customs_risk, public;
-SELECT plan(106);
+SELECT plan(108);
 
 -- Logins: one per role; two district analysts (Busan, Seoul) and an officer at a Busan house.
 CREATE ROLE customs_risk_t_admin LOGIN IN ROLE customs_risk_admin;
@@ -140,7 +140,7 @@ SELECT throws_ok($$INSERT INTO customs_risk.profile (name, criteria, channel, de
                  '42501', NULL, '... nor create a profile for another district');
 SELECT throws_ok(format($$INSERT INTO customs_risk.profile (name, criteria, channel, description, owner_office, scope_offices)
                           VALUES ('t planted', 'hs <@ 01', 'red', 'x', 'RC-BUSAN', ARRAY[%L])$$, :'seoul_house'),
-                 '42501', NULL, '... nor scope its own profile to another district''s house');
+                 '23514', NULL, '... nor scope its own profile to another district''s house (refused before the policy)');
 WITH u AS (UPDATE profile SET weight = 4 WHERE profile_id = :p_busan RETURNING 1)
 SELECT is((SELECT count(*) FROM u), 1::bigint, 'a district analyst edits its own district''s profile');
 SELECT is((SELECT array_agg(DISTINCT profile_row ->> 'owner_office') FROM profile_history), '{RC-BUSAN}',
@@ -197,6 +197,16 @@ SELECT is(match_profiles(x), ARRAY[:p_nat, :p_seoul]::bigint[], 'the Seoul analy
 SELECT is((SELECT count(*) FROM decision_log WHERE declaration_id = :'house_decl_id'), 0::bigint,
           'another district does not see Busan''s decisions');
 RESET ROLE;
+-- a new binding changes what the role sees: the session's matcher must not keep the old one
+SELECT profile_set_version() AS version_before_rebind \gset
+UPDATE user_scope SET office_code = 'RC-BUSAN' WHERE role_name = 'customs_risk_t_seoul';
+SELECT cmp_ok(profile_set_version(), '>', :version_before_rebind::bigint, 'rebinding a role moves the profile-set version');
+SET LOCAL ROLE customs_risk_t_seoul;
+SELECT is(match_profiles(x), ARRAY[:p_nat]::bigint[],
+          'the analyst rebound to Busan no longer matches with Seoul''s profiles, in the same session')
+  FROM (SELECT '6109'::hscode AS hs, date '2020-06-01' AS declared_on, :'seoul_house'::text AS office) x;
+RESET ROLE;
+UPDATE user_scope SET office_code = 'RC-SEOUL' WHERE role_name = 'customs_risk_t_seoul';
 
 -- ---------------------------------------------------------------------------------------------
 -- Objects planted on the search_path are not picked up by the extension's functions
