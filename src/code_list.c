@@ -7,6 +7,7 @@
 #include "catalog/pg_type_d.h"
 #include "executor/spi.h"
 #include "utils/builtins.h"
+#include "utils/memutils.h"
 
 #include "code_list.h"
 
@@ -69,6 +70,16 @@ LoadCodeList(CodeListCache *cache, const char *name, int namelen)
 	MemoryContextSwitchTo(old);
 	SPI_finish();
 	return cl;
+}
+
+void
+CodeListCacheReset(CodeListCache *cache, MemoryContext parent)
+{
+	if (cache->mcxt == NULL)
+		cache->mcxt = AllocSetContextCreate(parent, "customs_risk code lists", ALLOCSET_SMALL_SIZES);
+	else
+		MemoryContextReset(cache->mcxt);
+	cache->lists = NULL;
 }
 
 bool

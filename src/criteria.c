@@ -195,7 +195,6 @@ GetMatchCache(FunctionCallInfo fcinfo, Datum crit)
 	{
 		mc = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(MatchCache));
 		mc->mcxt = fcinfo->flinfo->fn_mcxt;
-		mc->lists.mcxt = mc->mcxt;
 		fcinfo->flinfo->fn_extra = mc;
 	}
 	/* a criteria column changes from row to row: compare the bytes, they are short */
@@ -229,7 +228,7 @@ MatchResult(FunctionCallInfo fcinfo, MatchCache *mc)
 	/* code lists are read once per statement: a PL/pgSQL expression outlives one */
 	if (mc->lxid != MyProc->lxid || mc->cid != GetCurrentCommandId(false))
 	{
-		mc->lists.lists = NULL;
+		CodeListCacheReset(&mc->lists, mc->mcxt);
 		mc->lxid = MyProc->lxid;
 		mc->cid = GetCurrentCommandId(false);
 	}

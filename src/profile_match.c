@@ -738,6 +738,7 @@ CurrentMatcher(void)
 typedef struct MatchState
 {
 	Matcher    *m;
+	MemoryContext mcxt;			/* the call site's: the reader's and columns' memory */
 	RowReader	reader;
 	ArgColumns	cols;			/* match_profiles_columns: the columns passed */
 	CodeListCache lists;
@@ -1080,12 +1081,10 @@ GetMatchState(FunctionCallInfo fcinfo)
 		if (st == NULL)
 			st = MemoryContextAllocZero(mcxt, sizeof(MatchState));
 		st->m = m;
-		st->lists.mcxt = mcxt;
-		st->lists.lists = NULL;
+		st->mcxt = mcxt;
 		fcinfo->flinfo->fn_extra = st;
 	}
-	else
-		st->lists.lists = NULL;	/* code lists are read again in each statement */
+	CodeListCacheReset(&st->lists, mcxt);	/* code lists are read again in each statement */
 	st->lxid = MyProc->lxid;
 	st->cid = GetCurrentCommandId(false);
 	return st;
@@ -1095,7 +1094,7 @@ GetMatchState(FunctionCallInfo fcinfo)
 static void
 LoadRow(MatchState *st, HeapTupleHeader rec)
 {
-	RowReaderEnsure(&st->reader, st->lists.mcxt, rec, st->m->fieldmask);
+	RowReaderEnsure(&st->reader, st->mcxt, rec, st->m->fieldmask);
 	RowReaderDeform(&st->reader, rec);
 }
 
@@ -1104,8 +1103,8 @@ static void
 LoadColumns(MatchState *st, FunctionCallInfo fcinfo)
 {
 	if (!OidIsValid(st->cols.rowtype))
-		ArgColumnsInit(&st->cols, fcinfo, st->lists.mcxt, 0, 2, 3);
-	RowReaderEnsureArgs(&st->reader, st->lists.mcxt, &st->cols, st->m->fieldmask);
+		ArgColumnsInit(&st->cols, fcinfo, st->mcxt, 0, 2, 3);
+	RowReaderEnsureArgs(&st->reader, st->mcxt, &st->cols, st->m->fieldmask);
 	RowReaderSetArgs(&st->reader, &st->cols, fcinfo);
 }
 

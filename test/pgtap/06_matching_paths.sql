@@ -2,7 +2,7 @@
 -- guards and exact entries, numbers read without text, the batch's C summaries.
 BEGIN;
 SET search_path = customs_risk, public;
-SELECT plan(71);
+SELECT plan(72);
 
 -- Profiles shaped for each path of the matcher: exact entries (one leaf), guards on a code,
 -- an HS prefix and a number, two guards, bounds met exactly, a validity window, a scope.
@@ -316,6 +316,35 @@ SELECT trader_id, '2020-02-01', '2020-04-01', 'dishonest', '{overlap}' FROM trad
  WHERE valid_from = '2020-01-01' ORDER BY trader_id LIMIT 1;
 SELECT throws_ok($$SELECT * FROM customs_risk.select_for_day('2020-03-02')$$, '21000', NULL,
                  'an importer with two grades on the day stops the batch');
+
+-- a call site that outlives statements (a PL/pgSQL loop that writes) reads code lists again in
+-- each statement, and frees the previous statement's copy
+INSERT INTO code_list VALUES ('t big list', 'memory test', NULL);
+INSERT INTO code_list_entry (list_name, code) SELECT 't big list', 'C' || g FROM generate_series(1, 20000) g;
+INSERT INTO profile (name, criteria, channel, description, status, valid_from, owner_office)
+VALUES ('t big list user', 'importer in list ''t big list''', 'red', 'x', 'active', '2020-01-01', 'NRC');
+CREATE TEMP TABLE list_sink (i int);
+CREATE FUNCTION pg_temp.list_loop_growth(n int) RETURNS bigint LANGUAGE plpgsql AS $$
+DECLARE
+    r record;
+    ids bigint[];
+    hit boolean;
+    before bigint;
+BEGIN
+    SELECT * INTO r FROM customs_risk.declaration_line_v LIMIT 1;
+    ids := customs_risk.match_profiles(r);
+    hit := r OPERATOR(customs_risk.@@) 'importer in list ''t big list''';
+    INSERT INTO list_sink VALUES (0);
+    SELECT sum(total_bytes) INTO before FROM pg_backend_memory_contexts;
+    FOR i IN 1..n LOOP
+        ids := customs_risk.match_profiles(r);
+        hit := r OPERATOR(customs_risk.@@) 'importer in list ''t big list''';
+        INSERT INTO list_sink VALUES (i);
+    END LOOP;
+    RETURN (SELECT sum(total_bytes) FROM pg_backend_memory_contexts) - before;
+END $$;
+SELECT cmp_ok(pg_temp.list_loop_growth(40), '<', 4000000::bigint,
+              'a 40-statement loop over a 20,000-code list keeps one copy of the list, not forty');
 
 SELECT * FROM finish();
 ROLLBACK;
