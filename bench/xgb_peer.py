@@ -11,7 +11,8 @@ HEADER`; an empty field is NULL) and encodes the features the way the database m
   * numeric columns as they are (NULL = NaN = missing), in the order given;
   * then, per categorical column (NULL is a category of its own), two features:
       - out-of-fold target encoding: train row i (0-based, in file order) lies in fold
-        i % folds and gets (pos_k,-f + smoothing * prior) / (n_k,-f + smoothing), counting
+        row_folds(i, seed) (a splitmix64 mix of i and the seed, as model_train.c's
+        RowFold) and gets (pos_k,-f + smoothing * prior) / (n_k,-f + smoothing), counting
         the train rows of its category k outside its fold f, with prior the mean label
         over all train rows; valid rows get (pos_k + smoothing * prior) / (n_k + smoothing)
         from all train rows, and unseen categories the prior.  Should the denominator be
@@ -156,14 +157,25 @@ def parse_numbers(values, path, column, null_value=math.nan):
     return out
 
 
-def encode_categorical(train_values, valid_values, y, folds, smoothing, prior):
+def row_folds(n, seed, folds):
+    """The fold of each of n train rows: model_train.c's RowFold, splitmix64 of i and the seed."""
+    m = np.uint64(0xFFFFFFFFFFFFFFFF)
+    with np.errstate(over="ignore"):
+        z = np.arange(n, dtype=np.uint64) + np.uint64((seed + 1) * 0x9E3779B97F4A7C15 & 0xFFFFFFFFFFFFFFFF)
+        z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9) & m
+        z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB) & m
+        z ^= z >> np.uint64(31)
+    return (z % np.uint64(folds)).astype(np.int64)
+
+
+def encode_categorical(train_values, valid_values, y, folds, smoothing, prior, seed):
     """The (target encoding, train count) features of one categorical column, train and valid."""
     codes = {}
     train_codes = np.fromiter((codes.setdefault(v, len(codes)) for v in train_values),
                               dtype=np.int64, count=len(train_values))  # '' is the NULL category
     k = len(codes)
     n = len(train_values)
-    fold = np.arange(n, dtype=np.int64) % folds
+    fold = row_folds(n, seed, folds)
     cell = train_codes * folds + fold
     n_kf = np.bincount(cell, minlength=k * folds).reshape(k, folds).astype(np.float64)
     pos_kf = np.bincount(cell, weights=y.astype(np.float64), minlength=k * folds).reshape(k, folds)
@@ -196,7 +208,7 @@ def build_features(args, train, valid, y_train):
         valid_cols.append(parse_numbers(valid[c], args.valid, c))
     for c in args.categorical:
         (tte, tcnt), (vte, vcnt) = encode_categorical(
-            train[c], valid[c], y_train, args.folds, args.smoothing, prior)
+            train[c], valid[c], y_train, args.folds, args.smoothing, prior, args.seed)
         names += [c + " (te)", c + " (count)"]
         train_cols += [tte, tcnt]
         valid_cols += [vte, vcnt]

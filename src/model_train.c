@@ -3,8 +3,8 @@
  *
  * The query's rows stream into a DestReceiver (SPI with parallel query allowed, nothing
  * materialised twice): numbers into column arrays, categories into ids.  Then every
- * categorical column is target encoded out of fold (row i is in fold i mod folds, and its
- * rate comes from the other folds only, so a tree cannot learn the label from its own
+ * categorical column is target encoded out of fold (row i is in fold RowFold(i, seed), and
+ * its rate comes from the other folds only, so a tree cannot learn the label from its own
  * row), the core model is trained, and the model is returned in its stored form with its
  * feature list and training metrics; train_model (SQL) stores the row.
  */
@@ -403,22 +403,42 @@ TrainDestroy(DestReceiver *self)
  * ------------------------------------------------------------------------ */
 
 /*
+ * The fold of row i: a mix of its number and the seed (splitmix64), not i mod folds, which
+ * put every row of a category that repeats with the folds' period (rows ordered by
+ * something tied to it) in one fold, so its rate came from no rows of its own and the
+ * column taught the trees nothing.  bench/xgb_peer.py computes the same folds.
+ */
+static inline int
+RowFold(uint64 i, uint64 seed, int folds)
+{
+	uint64		z = i + (seed + 1) * UINT64CONST(0x9E3779B97F4A7C15);
+
+	z = (z ^ (z >> 30)) * UINT64CONST(0xBF58476D1CE4E5B9);
+	z = (z ^ (z >> 27)) * UINT64CONST(0x94D049BB133111EB);
+	z ^= z >> 31;
+	return (int) (z % (uint64) folds);
+}
+
+/*
  * The feature matrix, column-major: numbers as they are; per categorical column the
  * out-of-fold smoothed hit rate and the category's count over all rows (a count does
  * not see the label, so it needs no folds).  *cat_n and *cat_pos get each category's
  * rows and hits over all rows, for the stored encoding.
  */
 static double *
-EncodeFeatures(Trainer *t, int folds, double smoothing, double prior, double **cat_n, double **cat_pos)
+EncodeFeatures(Trainer *t, int folds, uint64 seed, double smoothing, double prior, double **cat_n, double **cat_pos)
 {
 	size_t		n = t->n;
 	size_t		ncat = Max(t->ncat, 1);
 	double	   *x = MemoryContextAllocHuge(t->cxt, sizeof(double) * n * t->p);
+	uint8	   *fold = MemoryContextAllocHuge(t->cxt, Max(n, 1));	/* folds <= 100 */
 	double	   *fn = MemoryContextAllocExtended(t->cxt, sizeof(double) * ncat * folds, MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 	double	   *fp = MemoryContextAllocExtended(t->cxt, sizeof(double) * ncat * folds, MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 	double	   *tn = MemoryContextAllocExtended(t->cxt, sizeof(double) * ncat, MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 	double	   *tp = MemoryContextAllocExtended(t->cxt, sizeof(double) * ncat, MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
 
+	for (size_t i = 0; i < n; i++)
+		fold[i] = (uint8) RowFold(i, seed, folds);
 	for (int a = 0; a < t->natts; a++)
 	{
 		TrainColumn *col = &t->cols[a];
@@ -429,8 +449,8 @@ EncodeFeatures(Trainer *t, int folds, double smoothing, double prior, double **c
 		{
 			size_t		k = col->cat[i];
 
-			fn[k * folds + i % folds] += 1;
-			fp[k * folds + i % folds] += t->y[i];
+			fn[k * folds + fold[i]] += 1;
+			fp[k * folds + fold[i]] += t->y[i];
 			tn[k] += 1;
 			tp[k] += t->y[i];
 		}
@@ -447,7 +467,7 @@ EncodeFeatures(Trainer *t, int folds, double smoothing, double prior, double **c
 			for (size_t i = 0; i < n; i++)
 			{
 				size_t		k = col->cat[i];
-				size_t		f = i % folds;
+				size_t		f = fold[i];
 				double		rows = tn[k] - fn[k * folds + f];
 				double		hits = tp[k] - fp[k * folds + f];
 
@@ -456,6 +476,7 @@ EncodeFeatures(Trainer *t, int folds, double smoothing, double prior, double **c
 				out[n + i] = tn[k];
 			}
 	}
+	pfree(fold);
 	*cat_n = tn;
 	*cat_pos = tp;
 	pfree(fn);
@@ -680,7 +701,7 @@ model_train_body(PG_FUNCTION_ARGS)
 						t.label, t.positives == 0 ? 0 : 1, t.n)));
 	CheckColumnsHaveValues(&t);
 	prior = (double) t.positives / (double) t.n;
-	x = EncodeFeatures(&t, folds, smoothing, prior, &cat_n, &cat_pos);
+	x = EncodeFeatures(&t, folds, (uint64) PG_GETARG_INT64(17), smoothing, prior, &cat_n, &cat_pos);
 	m = BuildModelDef(&t, kind, prior, smoothing, cat_n, cat_pos);
 
 	{
