@@ -102,6 +102,28 @@ criteria_in(PG_FUNCTION_ARGS)
 
 	if (bytes == NULL)
 		ReportCrError(&err, text);
+
+	/*
+	 * The value is the compiled canonical text, not the input as written: lists in any order
+	 * or with repeats give the same bytes, so binary output reads back (criteria_recv accepts
+	 * only what text input produces), and a value whose canonical text would break a limit
+	 * (longer, or nested deeper with its brackets) is refused now rather than by a restore.
+	 */
+	{
+		CrProgram	prog;
+		char	   *canonical;
+
+		if (!cr_validate(bytes, size, &prog, &err))
+			ReportCrError(&err, NULL);
+		canonical = cr_to_text(&prog, &pg_allocator);
+		bytes = cr_compile(canonical, strlen(canonical), &pg_allocator, &size, &err);
+		if (bytes == NULL)
+			ereport(ERROR,
+					(errcode(err.kind == CR_ERR_LIMIT ? ERRCODE_PROGRAM_LIMIT_EXCEEDED : ERRCODE_INVALID_TEXT_REPRESENTATION),
+					 errmsg("criteria would print as text that cannot be read back: %s", err.message),
+					 errdetail("Criteria: %.*s%s", pg_mbcliplen(text, strlen(text), 200), text,
+							   strlen(text) > 200 ? "..." : "")));
+	}
 	result = palloc(VARHDRSZ + size);
 	SET_VARSIZE(result, VARHDRSZ + size);
 	memcpy(VARDATA(result), bytes, size);

@@ -17,7 +17,7 @@
 #include <stdint.h>
 
 #define CR_FORMAT_VERSION 1
-#define CR_MAX_TEXT (64 * 1024)		/* longest criteria text accepted */
+#define CR_MAX_TEXT (1024 * 1024)	/* longest criteria text accepted: a 10,000-value list prints within it */
 #define CR_MAX_INSTR 4096			/* instructions in one program */
 #define CR_MAX_DEPTH 64				/* nesting of parentheses and not */
 #define CR_MAX_LIST 10000			/* literals in one in (...) list */

@@ -229,7 +229,7 @@ main(void)
 		big[n - 1] = ')';
 		big[n] = '\0';
 		ok(cr_compile(big, strlen(big), &mem, &size, &err) != NULL || err.kind == CR_ERR_LIMIT,
-		   "a 64 kB text of quoted codes compiles (or hits the list limit) without blowing up");
+		   "a text of quoted codes at the length limit compiles (or hits the list limit) without blowing up");
 	}
 
 	/* Every single-byte corruption of a stored form is caught or still valid. */
