@@ -10,6 +10,7 @@
 #include "utils/memutils.h"
 
 #include "model_codec.h"
+#include "model_input.h"
 
 /* The checksum covers the bytes from here on: all but the header and itself. */
 #define MODEL_CHECKED_FROM 12
@@ -257,6 +258,7 @@ ModelDefSerialize(const ModelDef *m)
 		appendBinaryStringInfo(&b, col->name, len);
 		if (!col->categorical)
 			continue;
+		PutU(&b, col->key_class, 1);
 		PutU(&b, col->ncat, 4);
 		PutU(&b, col->has_null, 1);
 		if (col->has_null)
@@ -500,11 +502,14 @@ ModelDefDeserialize(const bytea *body, MemoryContext parent, const char *model_n
 		categorical[c] = flag == 1;
 		if (categorical[c])
 		{
+			uint64		key_class = GetU(&r, 1);
 			uint64		n = GetU(&r, 4);
 			uint64		has_null = GetU(&r, 1);
 
 			if (has_null > 1)
 				Corrupt(&r, "bad NULL flag");
+			if (key_class > MK_LAST)
+				Corrupt(&r, "bad key class");
 			if (has_null == 1)
 				GetBytes(&r, 16);
 			for (uint64 k = 0; k < n; k++)
@@ -529,6 +534,7 @@ ModelDefDeserialize(const bytea *body, MemoryContext parent, const char *model_n
 		GetBytes(&r, GetU(&r, 2));
 		if (!col->categorical)
 			continue;
+		col->key_class = (uint8) GetU(&r, 1);
 		n = GetU(&r, 4);
 		col->has_null = GetU(&r, 1) != 0;
 		if (col->has_null)

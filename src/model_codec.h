@@ -10,10 +10,11 @@
  * a category never seen scores as the prior with count 0.
  *
  * Stored form, integers and doubles little-endian byte by byte (doubles as IEEE bits):
- *   "CRMD", u32 version (2), u32 CRC-32C of every byte after it, u8 kind (1 gbdt,
+ *   "CRMD", u32 version (3), u32 CRC-32C of every byte after it, u8 kind (1 gbdt,
  *   2 logistic), f64 prior, f64 smoothing,
  *   u32 column count; per column: u8 categorical, u16 name length, name bytes, and for
- *   a categorical column u32 category count, u8 has-null, [f64 rate, f64 count of NULL],
+ *   a categorical column u8 key class (ModelKeyClass), u32 category count, u8 has-null,
+ *   [f64 rate, f64 count of NULL],
  *   then per category u16 length, bytes, f64 rate, f64 count;
  *   u32 core length, core bytes.
  */
@@ -28,7 +29,7 @@
 #include "gbdt_core.h"
 #include "logit_core.h"
 
-#define MODEL_FORMAT_VERSION 2		/* 2: with a checksum */
+#define MODEL_FORMAT_VERSION 3		/* 2: a checksum; 3: categories' key class */
 #define MODEL_KIND_GBDT 1
 #define MODEL_KIND_LOGIT 2
 #define MODEL_MAX_COLUMNS 1600		/* a row has at most that many */
@@ -69,6 +70,7 @@ typedef struct ModelColumn
 	bool		categorical;
 	int			feature;		/* its first feature */
 	/* categorical only: the categories in training order, and a lookup by text */
+	uint8		key_class;		/* ModelKeyClass of the column trained on */
 	bool		has_null;		/* NULL was seen in training and has its own rate */
 	double		null_rate;
 	double		null_count;

@@ -156,6 +156,40 @@ EnumLabel(ModelInput *in, Datum d)
 	return in->enum_label[slot];
 }
 
+ModelKeyClass
+ModelInputKeyClass(const ModelInput *in)
+{
+	switch (in->kind)
+	{
+		case MI_INT2:
+		case MI_INT4:
+		case MI_INT8:
+			return MK_INTEGER;
+		case MI_FLOAT4:
+		case MI_FLOAT8:
+			return MK_FLOAT;
+		case MI_NUMERIC:
+			return MK_NUMERIC;
+		case MI_BOOL:
+			return MK_BOOL;
+		case MI_DATE:
+			return MK_DATE;
+		case MI_TIMESTAMP:
+			return getBaseType(in->type) == TIMESTAMPTZOID ? MK_TIMESTAMPTZ : MK_TIMESTAMP;
+		default:
+			return MK_TEXT;
+	}
+}
+
+const char *
+ModelKeyClassName(ModelKeyClass k)
+{
+	static const char *const names[] = {"text", "an integer", "a float", "numeric", "boolean", "date",
+	"timestamp", "timestamptz"};
+
+	return k <= MK_LAST ? names[k] : "?";
+}
+
 const char *
 ModelInputCategory(ModelInput *in, Datum d, int *len)
 {

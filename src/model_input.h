@@ -33,6 +33,30 @@ typedef struct ModelInput
 	char	   *enum_label[MODEL_INPUT_ENUM_CACHE];
 } ModelInput;
 
+/*
+ * How a category's key is spelt, which a scored column's type must share with the column the
+ * model was trained on: integer 0 and numeric 0.0, or the boolean true, would otherwise be
+ * keys the model never saw, and score silently as unseen.  Texts, enums and other types are
+ * keyed by their text, so they mix.  Stored in models: values never change.
+ */
+typedef enum ModelKeyClass
+{
+	MK_TEXT = 0,
+	MK_INTEGER = 1,
+	MK_FLOAT = 2,
+	MK_NUMERIC = 3,
+	MK_BOOL = 4,
+	MK_DATE = 5,
+	MK_TIMESTAMP = 6,
+	MK_TIMESTAMPTZ = 7
+} ModelKeyClass;
+
+#define MK_LAST MK_TIMESTAMPTZ
+
+/* The key class of columns read by in, and its name for messages. */
+extern ModelKeyClass ModelInputKeyClass(const ModelInput *in);
+extern const char *ModelKeyClassName(ModelKeyClass k);
+
 /* True when a column of this type is read as a number (integers, floats, numeric, bool). */
 extern bool ModelTypeIsNumber(Oid type);
 

@@ -242,6 +242,12 @@ BindColumns(ScoreSite *site, MemoryContext mcxt, int natts, const char *const *n
 					(errcode(ERRCODE_DATATYPE_MISMATCH),
 					 errmsg("risk model \"%s\" reads column \"%s\" as a number, but the row's is %s",
 							site->name, col->name, format_type_be(types[a]))));
+		if (col->categorical && ModelInputKeyClass(&site->in[c]) != col->key_class)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATATYPE_MISMATCH),
+					 errmsg("risk model \"%s\" was trained on column \"%s\" as %s, but the row's is %s",
+							site->name, col->name, ModelKeyClassName(col->key_class), format_type_be(types[a])),
+					 errhint("Cast the column to the type it had in training: its categories are spelt by type.")));
 	}
 	if (m->binned)
 		BinPlanInit(&site->bins, m, site->attnum, site->in, mcxt);

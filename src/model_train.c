@@ -490,6 +490,9 @@ BuildModelDef(Trainer *t, int kind, double prior, double smoothing, const double
 {
 	ModelDef   *m = ModelDefCreate(t->cxt, kind, t->nfeat, t->names, t->is_cat, prior, smoothing);
 
+	for (int a = 0; a < t->natts; a++)
+		if (t->cols[a].role == TR_CATEGORY)
+			m->cols[t->cols[a].index].key_class = (uint8) ModelInputKeyClass(&t->cols[a].in);
 	for (int32 k = 0; k < t->ncat; k++)
 	{
 		TrainColumn *col = &t->cols[t->cat_col[k]];

@@ -4,7 +4,7 @@
 BEGIN;
 SET search_path = customs_risk, public;
 SET client_min_messages = warning;
-SELECT plan(18);
+SELECT plan(23);
 
 -- one category spelt two ways: short ('A', 'B', 'C', '') and long (a 16-byte prefix, then
 -- the short code: 17 bytes, or exactly the 16-byte prefix for ''); each category with its
@@ -90,6 +90,18 @@ SELECT is((SELECT count(*) FROM toasted t JOIN inline_copy c USING (i)
           'codes stored out of line score as the same codes inline, with either model');
 SELECT cmp_ok((SELECT count(DISTINCT score('t_toasted', t)) FROM toasted t), '>', 5::bigint,
               '... and the model tells the categories apart');
+-- a categorical column's type spells its categories: integer 0 is not numeric 0.0 nor a
+-- boolean, so a row of another kind of type is an error, not a silently unseen category
+CREATE TEMP TABLE int_codes AS SELECT i, (i * 7919 % 100) < 20 + 20 * (i % 3) AS hit, (i % 3)::int4 AS k FROM generate_series(1, 3000) i;
+SELECT lives_ok($$SELECT train_model('t_intcat', 'SELECT hit, k FROM int_codes ORDER BY i', 'hit', '{"trees": 5, "categorical": ["k"]}')$$,
+                'a model on an integer column made categorical');
+SELECT is((SELECT score('t_intcat', r) FROM (SELECT 0::int8 AS k) r), (SELECT score('t_intcat', r) FROM (SELECT 0::int4 AS k) r),
+          'an int8 column scores as the int4 one trained on');
+SELECT throws_ok($$SELECT score('t_intcat', r) FROM (SELECT 0.0::numeric AS k) r$$, '42804',
+                 'risk model "t_intcat" was trained on column "k" as an integer, but the row''s is numeric',
+                 'a numeric column for an integer category is an error');
+SELECT throws_ok($$SELECT score('t_intcat', r) FROM (SELECT false AS k) r$$, '42804', NULL, '... and so is a boolean');
+SELECT throws_ok($$SELECT score('t_intcat', r) FROM (SELECT '0'::text AS k) r$$, '42804', NULL, '... and a text');
 -- bad numbers in a table scan are the same errors
 CREATE TEMP TABLE bad_numbers AS SELECT 'A'::text AS code, v AS x FROM (VALUES ('NaN'::float8), ('-infinity')) b(v);
 SELECT throws_ok($$SELECT score('t_short', b) FROM bad_numbers b WHERE x::text = 'NaN'$$, '22003',
