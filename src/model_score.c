@@ -364,9 +364,9 @@ DeformRow(ScoreSite *site, HeapTupleHeader rec)
 }
 
 /*
- * The row's features (into x), from its columns in args: the n columns listed in cols (all
- * of them to explain, only those the core reads to score; the features of the others are
- * never read then).  A binned model scores from BinPlanRow's binned row instead.
+ * The row's features (into x), from its columns in args: the n columns listed in cols (those
+ * the core reads; the features of the others are never read, or zero to explain).  A binned
+ * model scores from BinPlanRow's binned row instead.
  */
 static void
 RowFeatures(ScoreSite *site, const NullableDatum *args, const int *cols, int n)
@@ -501,13 +501,10 @@ model_explain(PG_FUNCTION_ARGS)
 	BindRow(site, fcinfo->flinfo->fn_mcxt, rec);
 	DeformRow(site, rec);
 	m = site->cm->def;
-	{
-		int		   *all = palloc(sizeof(int) * m->ncols);
-
-		for (int c = 0; c < m->ncols; c++)
-			all[c] = c;
-		RowFeatures(site, site->args, all, m->ncols);
-	}
+	/* the columns score() reads, and no others: a column the model never uses contributes 0,
+	 * and a NaN there is no more an error here than in score() */
+	memset(site->x, 0, sizeof(double) * (m->p + 1));
+	RowFeatures(site, site->args, m->used, m->nused);
 	ModelDefContributions(m, site->x, site->contrib);
 	rows = palloc(sizeof(Contribution) * (m->ncols + 1));
 	for (int c = 0; c < m->ncols; c++)

@@ -4,7 +4,7 @@
 BEGIN;
 SET search_path = customs_risk, public;
 SET client_min_messages = warning;
-SELECT plan(23);
+SELECT plan(26);
 
 -- one category spelt two ways: short ('A', 'B', 'C', '') and long (a 16-byte prefix, then
 -- the short code: 17 bytes, or exactly the 16-byte prefix for ''); each category with its
@@ -102,6 +102,16 @@ SELECT throws_ok($$SELECT score('t_intcat', r) FROM (SELECT 0.0::numeric AS k) r
                  'a numeric column for an integer category is an error');
 SELECT throws_ok($$SELECT score('t_intcat', r) FROM (SELECT false AS k) r$$, '42804', NULL, '... and so is a boolean');
 SELECT throws_ok($$SELECT score('t_intcat', r) FROM (SELECT '0'::text AS k) r$$, '42804', NULL, '... and a text');
+-- a column the trees never split on (constant in training) is not read: a NaN there scores,
+-- and explains with no contribution, the same as score()
+SELECT lives_ok($$SELECT train_model('t_unused', 'SELECT hit, short_code AS code, 1.0::float8 AS z FROM spelt ORDER BY i', 'hit',
+                                     '{"trees": 5, "depth": 2}')$$, 'a model with a column it never splits on');
+SELECT is((SELECT score('t_unused', r) FROM (SELECT 'A'::text AS code, 'NaN'::float8 AS z) r),
+          (SELECT score('t_unused', r) FROM (SELECT 'A'::text AS code, 1.0::float8 AS z) r),
+          'a NaN in that column scores as any value');
+SELECT is((SELECT contribution FROM (SELECT 'A'::text AS code, 'NaN'::float8 AS z) r, score_explain('t_unused', r) e
+            WHERE e.feature = 'z'), 0::float8,
+          '... and score_explain gives it no contribution instead of an error');
 -- bad numbers in a table scan are the same errors
 CREATE TEMP TABLE bad_numbers AS SELECT 'A'::text AS code, v AS x FROM (VALUES ('NaN'::float8), ('-infinity')) b(v);
 SELECT throws_ok($$SELECT score('t_short', b) FROM bad_numbers b WHERE x::text = 'NaN'$$, '22003',
