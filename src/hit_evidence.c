@@ -16,6 +16,7 @@
 #include <math.h>
 
 #include "catalog/pg_type.h"
+#include "common/shortest_dec.h"
 #include "fmgr.h"
 #include "libpq/pqformat.h"
 #include "utils/array.h"
@@ -35,8 +36,11 @@ typedef struct HitEvidence
 	double		hits;			/* weighted hits */
 	double		trials;			/* weighted inspections */
 	double		half_life;		/* seconds; 0 for evidence that does not decay */
-	TimestampTz as_of;			/* decayed and not empty: the time weights are relative to */
+	TimestampTz as_of;			/* decayed: the time weights are relative to, or HE_NO_TIME */
 } HitEvidence;
+
+/* A decayed state's time before it has one (only when it holds no inspection). */
+#define HE_NO_TIME DT_NOBEGIN
 
 #define PG_GETARG_HE(n) ((HitEvidence *) PG_GETARG_POINTER(n))
 
@@ -68,28 +72,47 @@ EvidenceProblem(const HitEvidence *e)
 		return "more than 2^53 inspections";
 	if (e->half_life == 0 && e->as_of != 0)
 		return "only decayed evidence has a time";
-	if (e->half_life > 0 && e->trials > 0 && (TIMESTAMP_NOT_FINITE(e->as_of) || !IS_VALID_TIMESTAMP(e->as_of)))
+	if (e->half_life > 0 && (e->as_of == HE_NO_TIME ? e->trials > 0
+							 : TIMESTAMP_NOT_FINITE(e->as_of) || !IS_VALID_TIMESTAMP(e->as_of)))
 		return "the time must be finite and in range";
 	return NULL;
 }
 
-/* Weights relative to a later time: everything shrinks by 2^-(elapsed / half_life). */
+/* Seconds from a to b, in doubles: the two ends of the timestamp range overflow an int64. */
+static inline double
+SecondsBetween(TimestampTz a, TimestampTz b)
+{
+	return ((double) b - (double) a) / USECS_PER_SEC;
+}
+
+/*
+ * Weights relative to a later time: everything shrinks by 2^-(elapsed / half_life).  The
+ * time only moves forward, even for a state whose weights have all decayed to nothing, so
+ * merging it keeps its time instead of taking an earlier one.
+ */
 static void
 DecayTo(HitEvidence *e, TimestampTz t)
 {
-	double		factor;
-
-	if (e->trials == 0)
+	if (e->as_of != HE_NO_TIME && t <= e->as_of)
+		return;
+	if (e->trials > 0)
 	{
-		e->as_of = t;
-		return;
+		double		factor = exp2(-SecondsBetween(e->as_of, t) / e->half_life);
+
+		e->hits *= factor;
+		e->trials *= factor;
 	}
-	if (t <= e->as_of)
-		return;
-	factor = exp2(-((double) (t - e->as_of) / USECS_PER_SEC) / e->half_life);
-	e->hits *= factor;
-	e->trials *= factor;
 	e->as_of = t;
+}
+
+/* A double's shortest text that reads back exactly (float8out's depends on a setting). */
+static char *
+ShortestText(double x)
+{
+	char	   *buf = palloc(DOUBLE_SHORTEST_DECIMAL_LEN);
+
+	double_to_shortest_decimal_buf(x, buf);
+	return buf;
 }
 
 /* A half-life as text: whole days in days, anything else in seconds. */
@@ -97,8 +120,8 @@ static char *
 HalfLifeText(double seconds)
 {
 	if (fmod(seconds, SECS_PER_DAY) == 0)
-		return psprintf("%s days", float8out_internal(seconds / SECS_PER_DAY));
-	return psprintf("%s s", float8out_internal(seconds));
+		return psprintf("%s days", ShortestText(seconds / SECS_PER_DAY));
+	return psprintf("%s s", ShortestText(seconds));
 }
 
 /* ---------------------------------------------------------------- I/O */
@@ -120,6 +143,10 @@ hit_evidence_in(PG_FUNCTION_ARGS)
 
 	while (*p == ' ')
 		p++;
+	/* decimal numbers only: strtod would also take hexadecimal, "inf" and "nan" */
+	for (const char *q = p; *q && *q != ' '; q++)
+		if (!strchr("0123456789.eE+-/", *q))
+			BAD(("Expected hits/inspections in decimal, as in 3/10."));
 	e->hits = strtod(p, &end);
 	if (end == p || *end != '/')
 		BAD(("Expected hits/inspections, as in 3/10."));
@@ -163,6 +190,8 @@ hit_evidence_in(PG_FUNCTION_ARGS)
 		}
 		else if (e->trials > 0)
 			BAD(("Decayed evidence needs the time its weights are relative to: ... at <timestamp>."));
+		else
+			e->as_of = HE_NO_TIME;
 	}
 	while (*p == ' ')
 		p++;
@@ -170,6 +199,8 @@ hit_evidence_in(PG_FUNCTION_ARGS)
 		BAD(("Unexpected \"%s\".", p));
 	if ((problem = EvidenceProblem(e)) != NULL)
 		BAD(("%s.", problem));
+	e->hits += 0.0;				/* -0 is 0 */
+	e->trials += 0.0;
 	PG_RETURN_POINTER(e);
 #undef BAD
 }
@@ -188,9 +219,10 @@ hit_evidence_out(PG_FUNCTION_ARGS)
 		appendStringInfo(&buf, "%.0f/%.0f", e->hits, e->trials);
 		PG_RETURN_CSTRING(buf.data);
 	}
-	appendStringInfo(&buf, "%s/%s half-life %s", float8out_internal(e->hits), float8out_internal(e->trials),
+	/* shortest exact digits, whatever extra_float_digits is: the text must read back the same */
+	appendStringInfo(&buf, "%s/%s half-life %s", ShortestText(e->hits), ShortestText(e->trials),
 					 HalfLifeText(e->half_life));
-	if (e->trials > 0)
+	if (e->as_of != HE_NO_TIME)
 		appendStringInfo(&buf, " at %s", DatumGetCString(DirectFunctionCall1(timestamptz_out, TimestampTzGetDatum(e->as_of))));
 	PG_RETURN_CSTRING(buf.data);
 }
@@ -302,14 +334,17 @@ hit_evidence_add_decayed(PG_FUNCTION_ARGS)
 				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
 				 errmsg("an inspection time must be finite")));
 	if (e->trials == 0 && e->half_life == 0)
-		e->half_life = half_life;	/* the empty start state takes the half-life */
+	{
+		e->half_life = half_life;	/* the empty start state takes the half-life, no time yet */
+		e->as_of = HE_NO_TIME;
+	}
 	else if (e->half_life != half_life)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("every inspection of decayed evidence needs the same half-life"),
 				 errdetail("The evidence has %s, this row %s.", HalfLifeText(e->half_life), HalfLifeText(half_life))));
 	DecayTo(e, at);
-	w = exp2(-((double) (e->as_of - at) / USECS_PER_SEC) / half_life);
+	w = exp2(-SecondsBetween(at, e->as_of) / half_life);
 	e->trials += w;
 	e->hits += PG_GETARG_BOOL(1) ? w : 0;
 	PG_RETURN_POINTER(e);
@@ -341,14 +376,13 @@ hit_evidence_merge(PG_FUNCTION_ARGS)
 						   b->half_life > 0 ? psprintf("has a half-life of %s", HalfLifeText(b->half_life)) : "does not decay")));
 	if (a->half_life > 0)
 	{
+		/* both to the later of their times (each only moves forward) */
 		memcpy(&bb, b, sizeof(HitEvidence));
-		if (bb.trials > 0)
+		if (bb.as_of != HE_NO_TIME)
 			DecayTo(a, bb.as_of);
-		if (a->trials > 0)
+		if (a->as_of != HE_NO_TIME)
 			DecayTo(&bb, a->as_of);
 		b = &bb;
-		if (a->trials == 0)
-			a->as_of = b->as_of;
 	}
 	a->hits += b->hits;
 	a->trials += b->trials;
@@ -398,7 +432,7 @@ hit_evidence_decay_to(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
 				 errmsg("the time to decay to must be finite")));
-	if (e->trials > 0 && t < e->as_of)
+	if (e->as_of != HE_NO_TIME && t < e->as_of)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("evidence can only be decayed forward in time"),

@@ -1,7 +1,7 @@
 -- Risk indicators and ranking evaluation on the bundled sample, end to end.
 BEGIN;
 SET search_path = customs_risk, public;
-SELECT plan(5);
+SELECT plan(10);
 
 SELECT is((SELECT hit_evidence(o.hit)::text FROM declaration_outcome_v o), '9818/45519',
           'the national evidence: 9,818 hits in 45,519 inspections');
@@ -26,6 +26,30 @@ SELECT is((SELECT round(auc(score, hit)::numeric, 3) FROM scored), 0.808, '... A
 SELECT ok((SELECT recall_at(score, hit, 0.05) * (SELECT count(*) FROM scored WHERE hit)
              FROM scored) <= (SELECT ceil(0.05 * count(*)) FROM scored),
           'the hits found at 5% are no more than the declarations inspected');
+
+-- decayed evidence at the ends of the timestamp range, and a state whose weight has all
+-- decayed away (both found by a review)
+SELECT ok(abs(hits(decay_to('1/2 half-life 100000000 days at 4714-11-24 00:00:00+00 BC', '294276-12-30 00:00:00+00'))
+              - 0.4690991331540435) < 1e-12,
+          'decaying across the whole timestamp range shrinks the evidence (the time difference overflowed)');
+SELECT is((SELECT hit_evidence(h, t, '1 day')::text::hit_evidence::text
+             FROM (VALUES (true, '4714-11-24 00:00:00+00 BC'::timestamptz), (false, '294276-12-30')) v(h, t)),
+          (SELECT hit_evidence(h, t, '1 day')::text
+             FROM (VALUES (true, '4714-11-24 00:00:00+00 BC'::timestamptz), (false, '294276-12-30')) v(h, t)),
+          '... and such a state reads back from its text');
+SELECT is((WITH o AS (SELECT hit_evidence(true, '2018-01-01'::timestamptz, '1 day') e),
+                n AS (SELECT hit_evidence(false, '2021-01-01'::timestamptz, '1 day') e)
+           SELECT array[posterior_mean(hit_evidence_merge(decay_to(o.e, '2021-06-01'), n.e)),
+                        posterior_mean(decay_to(hit_evidence_merge(o.e, n.e), '2021-06-01'))] FROM o, n),
+          '{0.5,0.5}'::float8[],
+          'evidence decayed to nothing keeps its time: merging it, then decaying, is decaying, then merging');
+SELECT throws_ok($$SELECT '0x3/0xa'::customs_risk.hit_evidence$$, '22P02', NULL, 'hexadecimal counts are refused');
+SET LOCAL extra_float_digits = 0;
+SELECT is((SELECT hits(e::text::hit_evidence) = hits(e) AND inspections(e::text::hit_evidence) = inspections(e)
+             FROM (SELECT hit_evidence(h, t, '45 days') e
+                     FROM (VALUES (true, '2021-01-01'::timestamptz), (false, '2021-01-07')) v(h, t)) x),
+          true, 'decayed evidence reads back exactly from its text whatever extra_float_digits is');
+RESET extra_float_digits;
 
 SELECT * FROM finish();
 ROLLBACK;
