@@ -27,7 +27,8 @@ Ties in score are broken by stable order: among equal scores the row earlier in 
 file ranks higher.  (The extension's ranking_eval aggregates take the expectation over
 random tie-breaking instead, so the two can differ slightly when a tie group straddles the
 cut; the AUC here uses average ranks, which equals that expectation.)  As in ranking_eval,
-k = max(ceil(rate * n - 1e-9), 1), the margin keeping 0.05 * 100 from rounding up to 6.
+k = max(ceil(rate * n - 1e-12 * rate * n - 1e-9), 1), the margin keeping 0.05 * 100 from
+rounding up to 6 (and 0.28 * 7e7 from rounding up).
 
 Usage:
   /usr/bin/python3 bench/xgb_peer.py --train T.csv --valid V.csv --label COL
@@ -217,7 +218,8 @@ def build_features(args, train, valid, y_train):
 
 def top_k(rate_percent, n):
     """The number of rows inspected at an inspection rate: ceil(rate * n), at least 1."""
-    return max(math.ceil(rate_percent / 100.0 * n - 1e-9), 1)
+    kf = rate_percent / 100.0 * n
+    return max(math.ceil(kf - 1e-12 * kf - 1e-9), 1)
 
 
 def ranking_metrics(scores, labels, revenue):

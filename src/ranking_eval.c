@@ -234,14 +234,20 @@ ranking_deserialize(PG_FUNCTION_ARGS)
 	PG_RETURN_POINTER(st);
 }
 
-/* Highest score first. */
+/*
+ * Highest score first, and within a score by gain: a total order, so the sorted rows, and
+ * every sum taken over them, are the same whatever order the rows came in (serial,
+ * parallel, hashed or sorted grouping).
+ */
 static int
 CompareRows(const void *a, const void *b)
 {
-	double		x = ((const EvalRow *) a)->score,
-				y = ((const EvalRow *) b)->score;
+	const EvalRow *x = a,
+			   *y = b;
 
-	return (x < y) - (x > y);
+	if (x->score != y->score)
+		return (x->score < y->score) - (x->score > y->score);
+	return (x->gain > y->gain) - (x->gain < y->gain);
 }
 
 /* The rows, highest score first: a sorted copy, so the final functions leave the state alone. */
@@ -256,32 +262,39 @@ SortedRows(const EvalState *st)
 }
 
 /*
- * The gain inside the top k = ceil(fraction * n) rows and in all rows; a tie group across
- * the cut contributes the share of it that lies inside.
+ * The gain inside the top k = ceil(fraction * n) rows and in all rows, in units of the
+ * largest gain (*scale): revenues near the top of the double range would overflow their
+ * sum.  A tie group across the cut contributes the share of it that lies inside.  Both sums
+ * add the same group sums in the same order, so at fraction 1 they are equal to the bit.
  */
 static void
-TopGain(const EvalState *st, double *top, double *total, double *k_out)
+TopGain(const EvalState *st, double *top, double *total, double *k_out, double *scale)
 {
-	/* the small margin keeps 0.05 * 100 from rounding up to 6; at least one row is inspected */
-	double		k = Max(ceil(st->fraction * (double) st->n - 1e-9), 1.0);
+	/* a margin relative to the product keeps 0.05 * 100 from rounding up to 6, and
+	 * 0.28 * 7e7 too; at least one row is inspected */
+	double		kf = st->fraction * (double) st->n;
+	double		k = Max(ceil(kf - 1e-12 * kf - 1e-9), 1.0);
 	EvalRow    *rows = SortedRows(st);
+	double		largest = 0;
 	int64		i = 0;
 
+	for (int64 j = 0; j < st->n; j++)
+		largest = Max(largest, rows[j].gain);
+	*scale = largest > 0 ? largest : 1;
 	*top = 0;
 	*total = 0;
-	for (int64 j = 0; j < st->n; j++)
-		*total += rows[j].gain;
-	while (i < st->n && (double) i < k)
+	while (i < st->n)
 	{
 		int64		end = i;
 		double		group = 0;
 
 		while (end < st->n && rows[end].score == rows[i].score)
-			group += rows[end++].gain;
+			group += rows[end++].gain / *scale;
 		if ((double) end <= k)
 			*top += group;
-		else
+		else if ((double) i < k)
 			*top += group * (k - (double) i) / (double) (end - i);
+		*total += group;
 		i = end;
 	}
 	*k_out = k;
@@ -305,12 +318,13 @@ ranking_precision_final(PG_FUNCTION_ARGS)
 	EvalState  *st = MeasurableState(fcinfo);
 	double		top,
 				total,
-				k;
+				k,
+				scale;
 
 	if (st == NULL)
 		PG_RETURN_NULL();
-	TopGain(st, &top, &total, &k);
-	PG_RETURN_FLOAT8(top / k);
+	TopGain(st, &top, &total, &k, &scale);
+	PG_RETURN_FLOAT8(top * scale / k);
 }
 
 PG_FUNCTION_INFO_V1(ranking_share_final);
@@ -321,11 +335,12 @@ ranking_share_final(PG_FUNCTION_ARGS)
 	EvalState  *st = MeasurableState(fcinfo);
 	double		top,
 				total,
-				k;
+				k,
+				scale;
 
 	if (st == NULL)
 		PG_RETURN_NULL();
-	TopGain(st, &top, &total, &k);
+	TopGain(st, &top, &total, &k, &scale);
 	if (total == 0)
 		PG_RETURN_NULL();		/* nothing to find: the share is undefined */
 	PG_RETURN_FLOAT8(top / total);

@@ -4,7 +4,7 @@
 BEGIN;
 SET search_path = customs_risk, public;
 SET client_min_messages = warning;
-SELECT plan(24);
+SELECT plan(27);
 
 \ir ../evaluation_data.sql
 -- 40,000 declarations in 2030: true violation rate 0.10 by design, random control rate 5%
@@ -112,5 +112,15 @@ SELECT ok(pg_temp.plan_text($$SELECT r.district_code, compliance(r.inspected, r.
 SELECT set_eq($$SELECT * FROM performance_report('2030-01-01', '2030-12-31', 'district')$$,
               $$SELECT * FROM serial$$, 'a plan with parallel workers gives the same report');
 
+-- revenue_at's sums: the same bits whatever order the rows come in (ties in score included),
+-- exactly 1 at fraction 1, and no overflow near the top of the double range
+CREATE TEMP TABLE rev_rows AS
+SELECT (g % 7)::float8 AS s, (g * 7919 % 1000)::float8 / 7 + 0.1 AS r FROM generate_series(1, 5000) g;
+SELECT is((SELECT revenue_at(s, r, 0.3 ORDER BY r) FROM rev_rows),
+          (SELECT revenue_at(s, r, 0.3 ORDER BY r DESC) FROM rev_rows),
+          'revenue_at gives the same bits for the rows in any order');
+SELECT is((SELECT revenue_at(s, r, 1) FROM rev_rows), 1::float8, 'revenue_at at fraction 1 is exactly 1');
+SELECT is((SELECT revenue_at(s, r, 0.5) FROM (VALUES (1::float8, 1e308::float8), (2, 1e308)) v(s, r)), 0.5::float8,
+          'revenues near the largest double do not overflow the share');
 SELECT * FROM finish();
 ROLLBACK;
