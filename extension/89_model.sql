@@ -60,12 +60,14 @@ BEGIN
         RETURN dflt;
     END IF;
     IF jsonb_typeof(v) <> 'number' THEN
-        RAISE EXCEPTION 'train_model option "%" must be a number, not %', key, v
+        RAISE EXCEPTION 'train_model option "%" must be a number, not %', key, left(v::text, 40)
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    x := v::text::float8;
+    -- a JSON number beyond float8's range is out of range too, not a float8 overflow
+    x := CASE WHEN abs(v::text::numeric) > 1e300 THEN sign(v::text::numeric) * 1e300 ELSE v::text::float8 END;
     IF x < lo OR (lo_open AND x = lo) OR x > hi OR (integral AND x <> trunc(x)) THEN
-        RAISE EXCEPTION 'train_model option "%" is %; it must be %number % % and <= %', key, v,
+        RAISE EXCEPTION 'train_model option "%" is %; it must be %number % % and <= %', key,
+            CASE WHEN length(v::text) > 40 THEN left(v::text, 40) || '...' ELSE v::text END,
             CASE WHEN integral THEN 'a whole ' ELSE 'a ' END,
             CASE WHEN lo_open THEN '>' ELSE '>=' END, lo, hi
             USING ERRCODE = 'invalid_parameter_value';
@@ -99,6 +101,8 @@ COMMENT ON FUNCTION customs_risk.model_option_names(jsonb, text) IS 'one train_m
 CREATE FUNCTION customs_risk.train_model(name text, query text, label text, options jsonb DEFAULT '{}')
     RETURNS customs_risk.model
     LANGUAGE plpgsql VOLATILE PARALLEL UNSAFE
+    -- the options pass through float8 and jsonb text: all their digits, whatever the caller's setting
+    SET extra_float_digits = 3
 AS $$
 -- no SET search_path: the caller's query must see the caller's tables
 DECLARE
@@ -137,6 +141,19 @@ BEGIN
     END IF;
     win := o ->> 'window';
     do_replace := coalesce((o ->> 'replace')::boolean, false);
+    IF name = '' OR octet_length(name) > 120 THEN
+        RAISE EXCEPTION 'a risk model''s name must be 1 to 120 bytes long'
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF label = ANY (customs_risk.model_option_names(o, 'exclude') || customs_risk.model_option_names(o, 'categorical')) THEN
+        RAISE EXCEPTION 'the label column "%" cannot be excluded or made categorical', label
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF win = ANY (customs_risk.model_option_names(o, 'exclude') || customs_risk.model_option_names(o, 'categorical')) THEN
+        RAISE EXCEPTION 'the window column "%" cannot be excluded or made categorical', win
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'The window column bounds the training rows in time; it is not a feature.';
+    END IF;
     -- every option as used, so the model row says exactly how it was trained
     eff := jsonb_build_object(
         'kind', kind,

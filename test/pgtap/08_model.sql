@@ -3,7 +3,7 @@
 BEGIN;
 SET search_path = customs_risk, public;
 SET client_min_messages = warning;
-SELECT plan(59);
+SELECT plan(64);
 
 CREATE TEMP TABLE rows AS
 SELECT l.declared_on, o.hit, l.office, l.process_type, l.import_type, l.transport, l.departure, l.hs, l.origin,
@@ -147,6 +147,20 @@ SELECT ok((SELECT bool_and(abs(e.total - ln(s / (1 - s))) < 1e-9)
 SELECT throws_ok($$SELECT train_model('bad', 'SELECT * FROM train_rows WHERE false', 'hit')$$, '22023',
                  'the training query returned no rows', 'an empty training set');
 SELECT throws_ok($$SELECT train_model('bad', 'SELECT 2 AS y, office FROM train_rows', 'y')$$, '22023', NULL, 'a label that is not 0/1');
+SELECT throws_ok($$SELECT train_model('bad', 'SELECT hit, office FROM train_rows', 'hit', '{"exclude": ["hit"]}')$$, '22023',
+                 'the label column "hit" cannot be excluded or made categorical', 'the label cannot be excluded');
+SELECT throws_ok($$SELECT train_model('bad', 'SELECT hit, office, declared_on FROM train_rows', 'hit',
+                                      '{"window": "declared_on", "categorical": ["declared_on"]}')$$, '22023',
+                 'the window column "declared_on" cannot be excluded or made categorical', '... nor the window made a feature');
+SELECT throws_ok($$SELECT train_model('', 'SELECT hit, office FROM train_rows', 'hit')$$, '22023',
+                 'a risk model''s name must be 1 to 120 bytes long', 'an empty model name, before any training');
+SELECT throws_ok($$SELECT train_model('bad', 'SELECT hit, office FROM train_rows', 'hit', '{"trees": 1e400}')$$, '22023', NULL,
+                 'a number beyond float8 as an option is out of range, not an overflow');
+SET LOCAL extra_float_digits = 0;
+SELECT is((SELECT options->>'seed' FROM train_model('t_digits', 'SELECT hit, office FROM train_rows', 'hit',
+                                                     '{"trees": 1, "seed": 1234567890123456}')),
+          '1234567890123456', 'the options keep every digit whatever extra_float_digits is');
+RESET extra_float_digits;
 SELECT throws_ok($$SELECT train_model('bad', 'SELECT NULL::int AS y, office FROM train_rows', 'y')$$, '22004', NULL, 'a NULL label');
 SELECT throws_ok($$SELECT train_model('bad', 'SELECT 1 AS y, office FROM train_rows', 'y')$$, '22023', NULL, 'one class only');
 SELECT throws_ok($$SELECT train_model('bad', 'SELECT hit, office, NULL::float8 AS x FROM train_rows', 'hit')$$, '22023',
