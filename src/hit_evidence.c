@@ -448,10 +448,11 @@ Prior(FunctionCallInfo fcinfo, int i, double *a, double *b)
 {
 	*a = PG_GETARG_FLOAT8(i);
 	*b = PG_GETARG_FLOAT8(i + 1);
-	if (!(*a > 0) || !(*b > 0) || !isfinite(*a) || !isfinite(*b))
+	/* 1e15 inspections' worth is far past any real prior, and keeps the sums exact enough */
+	if (!(*a > 0) || !(*b > 0) || !(*a <= 1e15) || !(*b <= 1e15))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("the prior needs positive, finite prior_hits and prior_misses, not %g and %g", *a, *b),
+				 errmsg("the prior needs prior_hits and prior_misses above 0 and at most 1e15, not %g and %g", *a, *b),
 				 errhint("For a prior hit rate r worth k inspections, use prior_hits = r * k, prior_misses = (1 - r) * k.")));
 }
 

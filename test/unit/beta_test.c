@@ -83,5 +83,26 @@ main(void)
 	/* evidence far from the prior: 1 hit in 1,000,000, and 999,999 in 1,000,000 */
 	ok(beta_quantile(0.975, 2, 1000000) < 1e-5 && beta_quantile(0.025, 1000000, 2) > 1 - 1e-5,
 	   "tight intervals near 0 and 1 with a million observations");
+	{
+		/* both shapes past a million: the normal approximation with its skewness term */
+		const double shapes[][2] = {{2e6, 2e6}, {1.5e6, 4e6}, {1.1e6, 9e6}};
+		const double ps[] = {0.025, 0.5, 0.975};
+		int			good = 1;
+
+		for (int i = 0; i < 3; i++)
+			for (int j = 0; j < 3; j++)
+				good &= fabs(beta_cdf(beta_quantile(ps[j], shapes[i][0], shapes[i][1]), shapes[i][0], shapes[i][1]) - ps[j]) < 1e-6;
+		ok(good, "large shapes: CDF(quantile(p)) = p within 1e-6, where both are computed");
+	}
+	{
+		/* 5e8 / 5e8: past where the continued fraction converges; the interval must hold the mean */
+		double		lo = beta_quantile(0.025, 5e8, 5e8),
+					hi = beta_quantile(0.975, 5e8, 5e8),
+					sd = sqrt(0.25 / (1e9 + 1));
+
+		ok(beta_quantile(0.5, 5e8, 5e8) == 0.5 && close_to(0.5 - lo, 1.959963984540054 * sd, 1e-6 * sd) &&
+		   close_to(hi - 0.5, 1.959963984540054 * sd, 1e-6 * sd),
+		   "Beta(5e8, 5e8): median 1/2 and a 95% interval of 1.96 standard deviations each side");
+	}
 	return done_testing();
 }
