@@ -24,7 +24,7 @@ SELECT c AS criteria, try(format('SELECT %L::customs_risk.criteria', c)) AS resu
   FROM (VALUES (''), ('   '), ('hs'), ('hs <@'), ('hs <@ 847'), ('hs = 8471a'), ('value <@ 8471'),
                ('origin < CN'), ('origin = cn'), ('origin = CHN'), ('origin in (CN, 12)'),
                ('transport = boat'), ('transport > air'), ('value > abc'), ('value > 1e999'),
-               ('value > NaN'), ('value > Infinity'), ('tax_rate = 5%'), ('declared_on > 2021-02-30'),
+               ('value > NaN'), ('value > Infinity'), ('value > 0x10'), ('value > 1e-400'), ('tax_rate = 5%'), ('declared_on > 2021-02-30'),
                ('declared_on > 21-01-01'), ('declared_on > 1066-10-14'), ('hs <@ 8471 and'),
                ('hs <@ 8471 origin = CN'), ('(hs <@ 8471'), ('hs <@ 8471)'), ('origin in (CN,'),
                ('origin in ()'), ('origin in CN'), ('importer in list watchlist'), ('value in list ''x'''),

@@ -503,11 +503,16 @@ ParseLiteral(Builder *b, CrType type, const char *fieldname, int64_t *out)
 
 				errno = 0;
 				v = strtod(buf, &end);
-				/* ERANGE also flags subnormal results, which are fine: only overflow is not */
-				if (len == 0 || *end != '\0' || !isfinite(v) || (errno == ERANGE && fabs(v) >= 1.0) ||
+
+				/*
+				 * Decimal only (strtod also reads hexadecimal); ERANGE also flags subnormal
+				 * results, which are fine, but not overflow, nor underflow to 0 (as float8 input)
+				 */
+				if (len == 0 || *end != '\0' || !isfinite(v) || (errno == ERANGE && (fabs(v) >= 1.0 || v == 0)) ||
+					strspn(buf, "0123456789.eE+-") != (size_t) len ||
 					!(isdigit((unsigned char) buf[0]) || buf[0] == '-' || buf[0] == '.'))
 				{
-					SetError(b->err, CR_ERR_VALUE, tok->pos, "%s takes a finite number, not \"%s\"", fieldname, buf);
+					SetError(b->err, CR_ERR_VALUE, tok->pos, "%s takes a finite decimal number within the range of float8, not \"%s\"", fieldname, buf);
 					return false;
 				}
 				if (v == 0)
