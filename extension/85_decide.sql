@@ -264,6 +264,10 @@ LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 SET default_toast_compression = 'pglz'      -- confines the SET LOCAL below to this function
 AS $fn$
+DECLARE
+    r record;
+    decided bigint := 0;
+    undecided bigint;
 BEGIN
     IF day IS NULL THEN
         RAISE EXCEPTION 'select_for_day() needs a day, not NULL' USING ERRCODE = 'null_value_not_allowed';
@@ -280,7 +284,22 @@ BEGIN
     EXCEPTION WHEN invalid_parameter_value THEN
         NULL;
     END;
-    RETURN QUERY SELECT * FROM customs_risk.batch_channels(day, office) b ORDER BY b.office_code COLLATE "C";
+    FOR r IN SELECT * FROM customs_risk.batch_channels(day, office) b ORDER BY b.office_code COLLATE "C" LOOP
+        office_code := r.office_code; declarations := r.declarations; red := r.red; yellow := r.yellow;
+        blue := r.blue; green := r.green; by_profile := r.by_profile; by_random := r.by_random;
+        topped_up := r.topped_up; held_back := r.held_back; daily_capacity := r.daily_capacity;
+        by_model := r.by_model;
+        decided := decided + r.declarations;
+        RETURN NEXT;
+    END LOOP;
+    -- the batch decides declarations by their lines: one without lines gets no decision, and
+    -- says so here rather than silently (an index-only count, about a percent of a batch)
+    undecided := (SELECT count(*) FROM customs_risk.declaration d
+                   WHERE d.declared_on = day AND (office IS NULL OR d.office_code = office)) - decided;
+    IF undecided > 0 THEN
+        RAISE WARNING '% declaration(s) of % have no lines and were not decided', undecided, day
+            USING HINT = 'Give them their lines, then decide() each.';
+    END IF;
 END
 $fn$;
 COMMENT ON FUNCTION customs_risk.select_for_day(date, text) IS
