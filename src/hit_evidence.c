@@ -269,6 +269,16 @@ hit_evidence_send(PG_FUNCTION_ARGS)
 
 /* ---------------------------------------------------------------- aggregates */
 
+/* Whole counts past 2^53 would stop adding up in a double: an error, not a silent stall. */
+static void
+CheckRoom(const HitEvidence *e, double more)
+{
+	if (e->half_life == 0 && more > 9007199254740992.0 - e->trials)	/* exact: whole numbers <= 2^53 */
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("hit_evidence counts more than 2^53 inspections")));
+}
+
 /* The state to change: in place inside an aggregate, else a copy. */
 static HitEvidence *
 WritableState(FunctionCallInfo fcinfo)
@@ -296,6 +306,7 @@ hit_evidence_add(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("cannot add an undecayed inspection to decayed evidence")));
+	CheckRoom(e, 1);
 	e->trials += 1;
 	e->hits += PG_GETARG_BOOL(1) ? 1 : 0;
 	PG_RETURN_POINTER(e);
@@ -384,6 +395,7 @@ hit_evidence_merge(PG_FUNCTION_ARGS)
 			DecayTo(&bb, a->as_of);
 		b = &bb;
 	}
+	CheckRoom(a, b->trials);
 	a->hits += b->hits;
 	a->trials += b->trials;
 	PG_RETURN_POINTER(a);

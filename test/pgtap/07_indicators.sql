@@ -1,7 +1,7 @@
 -- Risk indicators and ranking evaluation on the bundled sample, end to end.
 BEGIN;
 SET search_path = customs_risk, public;
-SELECT plan(12);
+SELECT plan(13);
 
 SELECT is((SELECT hit_evidence(o.hit)::text FROM declaration_outcome_v o), '9818/45519',
           'the national evidence: 9,818 hits in 45,519 inspections');
@@ -48,6 +48,8 @@ SELECT ok((SELECT c[1] < 0.5 AND c[2] > 0.5 AND c[2] - c[1] < 1e-4 FROM (SELECT 
           'a billion inspections: the interval holds the mean and is narrow (the continued fraction stopped short)');
 SELECT throws_ok($$SELECT customs_risk.posterior_mean('3/10', 1e308, 1e308)$$, '22023', NULL,
                  'a prior past 1e15 inspections is refused, not overflowed');
+SELECT throws_ok($$SELECT customs_risk.hit_evidence_merge('9007199254740992/9007199254740992', '0/1')$$, '22003', NULL,
+                 'counting past 2^53 inspections is an error, not a count that stops moving');
 SET LOCAL extra_float_digits = 0;
 SELECT is((SELECT hits(e::text::hit_evidence) = hits(e) AND inspections(e::text::hit_evidence) = inspections(e)
              FROM (SELECT hit_evidence(h, t, '45 days') e
