@@ -27,7 +27,7 @@ COMMENT ON COLUMN customs_risk.model.label IS 'the training query''s 0/1 column 
 COMMENT ON COLUMN customs_risk.model.features IS 'the columns a scored row must have: [{column, type: number | category, categories}]';
 COMMENT ON COLUMN customs_risk.model.options IS 'every training option, defaults filled in';
 COMMENT ON COLUMN customs_risk.model.training_query IS 'the query the model was trained on, as given';
-COMMENT ON COLUMN customs_risk.model.train_from IS 'earliest date in the training rows (their first date or timestamp column, or option window)';
+COMMENT ON COLUMN customs_risk.model.train_from IS 'earliest date in the training rows (their first date or timestamp column, or option window; a timestamptz in the training session''s time zone)';
 COMMENT ON COLUMN customs_risk.model.train_to IS 'latest date in the training rows';
 COMMENT ON COLUMN customs_risk.model.metrics IS 'rows, positives, base rate, features, training log-loss and AUC (on the out-of-fold encoding), seconds to read and train';
 COMMENT ON COLUMN customs_risk.model.body IS 'the stored model: column encodings and the trees or coefficients (format in src/model_codec.h)';

@@ -352,9 +352,15 @@ TrainReceive(TupleTableSlot *slot, DestReceiver *self)
 				if (!isnull)
 				{
 					int			overflow = 0;
-					Timestamp	ts = col->is_date ? date2timestamp_opt_overflow(DatumGetDateADT(d), &overflow)
-						: DatumGetTimestamp(d);
+					Timestamp	ts;
 
+					if (col->is_date)
+						ts = date2timestamp_opt_overflow(DatumGetDateADT(d), &overflow);
+					else if (getBaseType(col->in.type) == TIMESTAMPTZOID)
+						/* the session's wall-clock time, as a cast gives it, not UTC's */
+						ts = DatumGetTimestamp(DirectFunctionCall1(timestamptz_timestamp, d));
+					else
+						ts = DatumGetTimestamp(d);
 					if (overflow != 0 || TIMESTAMP_NOT_FINITE(ts))
 						break;
 

@@ -3,7 +3,7 @@
 BEGIN;
 SET search_path = customs_risk, public;
 SET client_min_messages = warning;
-SELECT plan(64);
+SELECT plan(65);
 
 CREATE TEMP TABLE rows AS
 SELECT l.declared_on, o.hit, l.office, l.process_type, l.import_type, l.transport, l.departure, l.hs, l.origin,
@@ -156,6 +156,13 @@ SELECT throws_ok($$SELECT train_model('', 'SELECT hit, office FROM train_rows', 
                  'a risk model''s name must be 1 to 120 bytes long', 'an empty model name, before any training');
 SELECT throws_ok($$SELECT train_model('bad', 'SELECT hit, office FROM train_rows', 'hit', '{"trees": 1e400}')$$, '22023', NULL,
                  'a number beyond float8 as an option is out of range, not an overflow');
+SET LOCAL timezone = 'Asia/Seoul';
+CREATE TEMP TABLE tz_rows AS
+SELECT i % 3 = 0 AS hit, (i % 7)::float8 AS x, timestamptz '2020-01-01 00:00+09' + i * interval '1 hour' AS t
+  FROM generate_series(0, 2999) i;
+SELECT is((SELECT train_from FROM train_model('t_tz', 'SELECT hit, x, t FROM tz_rows', 'hit', '{"trees": 1}')),
+          timestamp '2020-01-01 00:00', 'a timestamptz window is kept in the session''s time, not UTC''s');
+RESET timezone;
 SET LOCAL extra_float_digits = 0;
 SELECT is((SELECT options->>'seed' FROM train_model('t_digits', 'SELECT hit, office FROM train_rows', 'hit',
                                                      '{"trees": 1, "seed": 1234567890123456}')),
