@@ -49,8 +49,8 @@ unitcheck: test/unit/hscode_test
 test/unit/criteria_test: test/unit/criteria_test.c test/unit/tap.h src/criteria_core.c src/criteria_core.h src/hscode_core.c src/hscode_core.h
 	$(CC) -std=c99 -O1 -g -Wall -Wextra $(WERROR) -Wno-unused-parameter -Isrc -o $@ test/unit/criteria_test.c src/criteria_core.c src/hscode_core.c -lm
 
-test/unit/beta_test: test/unit/beta_test.c test/unit/tap.h src/beta_core.c src/beta_core.h
-	$(CC) -std=c99 -O1 -g -Wall -Wextra $(WERROR) -Isrc -o $@ test/unit/beta_test.c src/beta_core.c -lm
+test/unit/beta_test: test/unit/beta_test.c test/unit/tap.h src/beta_core.c src/beta_core.h src/gamma_core.c src/gamma_core.h
+	$(CC) -std=c99 -O1 -g -Wall -Wextra $(WERROR) -Isrc -o $@ test/unit/beta_test.c src/beta_core.c src/gamma_core.c -lm
 
 test/unit/gbdt_test: test/unit/gbdt_test.c test/unit/tap.h src/gbdt_core.c src/gbdt_core.h src/le_bytes.h src/core_common.h
 	$(CC) -std=c99 -O2 -g -Wall -Wextra $(WERROR) -Isrc -o $@ test/unit/gbdt_test.c src/gbdt_core.c -lm

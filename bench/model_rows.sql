@@ -15,5 +15,8 @@ SELECT m.declared_on, o.hit,
        m.hs6_origin, m.hs10_origin, m.hs6_origin_tax, m.hs10_origin_tax, m.hs6_departure
   FROM customs_risk.model_line_v m
   JOIN customs_risk.declaration_outcome_v o USING (declaration_id)
- WHERE m.declaration_id IN (SELECT declaration_id FROM customs_risk.declaration WHERE source LIKE 'kcs-%');
+ WHERE m.declaration_id IN (SELECT declaration_id FROM customs_risk.declaration WHERE source LIKE 'kcs-%')
+ -- a fixed physical order: the training query and the CSV for XGBoost read the rows in it, so
+ -- every run, in any cluster, gets the same folds
+ ORDER BY m.declaration_id, m.line_no;
 ANALYZE cr_bench.model_rows;

@@ -190,6 +190,54 @@ COMMENT ON FUNCTION customs_risk.profile_stamp() IS 'trigger: record who changed
 CREATE TRIGGER profile_stamp BEFORE INSERT OR UPDATE ON customs_risk.profile
     FOR EACH ROW EXECUTE FUNCTION customs_risk.profile_stamp();
 
+CREATE TRIGGER profile_audit AFTER INSERT OR UPDATE OR DELETE ON customs_risk.profile
+    FOR EACH ROW EXECUTE FUNCTION customs_risk.profile_audit();
+
+-- A profile's owner is the national centre or a district; its scope, districts or houses
+-- under that owner.  NULL scope elements are left to the table's check constraint.
+CREATE FUNCTION customs_risk.profile_scope_check(owner text, scope text[]) RETURNS void
+LANGUAGE plpgsql STABLE CALLED ON NULL INPUT PARALLEL SAFE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    owner_level customs_risk.office_level;
+    bad text;
+BEGIN
+    SELECT o.level INTO owner_level FROM customs_risk.office o WHERE o.office_code = owner;
+    IF owner_level = 'house' THEN
+        RAISE EXCEPTION 'profile owner % is a customs house', quote_literal(owner)
+            USING ERRCODE = 'check_violation',
+                  HINT = 'A profile is owned by the national centre or a district centre.';
+    END IF;
+    IF scope IS NULL THEN
+        RETURN;
+    END IF;
+    IF pg_catalog.array_ndims(scope) <> 1 THEN
+        RAISE EXCEPTION 'scope_offices must be a one-dimensional list of office codes'
+            USING ERRCODE = 'check_violation';
+    END IF;
+    SELECT s INTO bad FROM pg_catalog.unnest(scope) s
+     WHERE s IS NOT NULL AND NOT EXISTS (SELECT 1 FROM customs_risk.office o WHERE o.office_code = s) LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'scope office % does not exist', quote_literal(bad)
+            USING ERRCODE = 'foreign_key_violation';
+    END IF;
+    SELECT o.office_code INTO bad FROM pg_catalog.unnest(scope) s
+      JOIN customs_risk.office o ON o.office_code = s
+     WHERE o.level = 'national'
+        OR (owner_level = 'district' AND o.office_code <> owner AND o.parent_code IS DISTINCT FROM owner)
+     LIMIT 1;
+    IF FOUND THEN
+        RAISE EXCEPTION 'scope office % is not a district or house under owner %', quote_literal(bad), quote_literal(owner)
+            USING ERRCODE = 'check_violation',
+                  HINT = 'A district''s profile applies within that district; leave scope_offices NULL for all of it.';
+    END IF;
+END
+$fn$;
+COMMENT ON FUNCTION customs_risk.profile_scope_check(text, text[]) IS
+    'raise an error unless owner is the national centre or a district and scope names districts or houses under it';
+REVOKE EXECUTE ON FUNCTION customs_risk.profile_scope_check(text, text[]) FROM PUBLIC;
+
 -- What the table's constraints cannot say.  A profile's id is its identity in the history and
 -- in every logged decision: it never changes and is never used twice.  Its owner is the
 -- national centre or a district centre; its scope names districts or houses under that owner,
@@ -201,9 +249,7 @@ LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
-    owner_level customs_risk.office_level;
-    bad text;
-    missing text;
+    list text;
 BEGIN
     IF customs_risk.restoring() THEN
         RETURN NEW;
@@ -221,44 +267,22 @@ BEGIN
             USING ERRCODE = 'unique_violation',
                   HINT = 'Leave profile_id out: it is generated.';
     END IF;
-    SELECT o.level INTO owner_level FROM customs_risk.office o WHERE o.office_code = NEW.owner_office;
-    IF owner_level = 'house' THEN
-        RAISE EXCEPTION 'profile owner % is a customs house', quote_literal(NEW.owner_office)
-            USING ERRCODE = 'check_violation',
-                  HINT = 'A profile is owned by the national centre or a district centre.';
+    -- an edit that leaves owner and scope alone (retiring, say) is not held up by them
+    IF TG_OP = 'INSERT' OR NEW.owner_office IS DISTINCT FROM OLD.owner_office
+       OR NEW.scope_offices IS DISTINCT FROM OLD.scope_offices THEN
+        PERFORM customs_risk.profile_scope_check(NEW.owner_office, NEW.scope_offices);
     END IF;
-    IF NEW.scope_offices IS NOT NULL THEN
-        IF pg_catalog.array_ndims(NEW.scope_offices) <> 1 THEN
-            RAISE EXCEPTION 'scope_offices must be a one-dimensional list of office codes'
-                USING ERRCODE = 'check_violation';
-        END IF;
-        SELECT s INTO missing FROM pg_catalog.unnest(NEW.scope_offices) s
-         WHERE NOT EXISTS (SELECT 1 FROM customs_risk.office o WHERE o.office_code = s) LIMIT 1;
-        IF FOUND THEN
-            RAISE EXCEPTION 'scope office % does not exist', quote_literal(missing)
-                USING ERRCODE = 'foreign_key_violation';
-        END IF;
-        SELECT o.office_code INTO bad FROM pg_catalog.unnest(NEW.scope_offices) s
-          JOIN customs_risk.office o ON o.office_code = s
-         WHERE o.level = 'national'
-            OR (owner_level = 'district' AND o.office_code <> NEW.owner_office
-                AND o.parent_code IS DISTINCT FROM NEW.owner_office)
-         LIMIT 1;
-        IF FOUND THEN
-            RAISE EXCEPTION 'scope office % is not a district or house under owner %', quote_literal(bad),
-                            quote_literal(NEW.owner_office)
-                USING ERRCODE = 'check_violation',
-                      HINT = 'A district''s profile applies within that district; leave scope_offices NULL for all of it.';
-        END IF;
-    END IF;
-    IF NEW.status = 'active' THEN
-        SELECT l INTO missing FROM pg_catalog.unnest(customs_risk.criteria_lists(NEW.criteria)) l
-         WHERE NOT EXISTS (SELECT 1 FROM customs_risk.code_list c WHERE c.list_name = l) LIMIT 1;
-        IF FOUND THEN
-            RAISE EXCEPTION 'profile % names code list %, which does not exist', quote_literal(NEW.name), quote_literal(missing)
-                USING ERRCODE = 'foreign_key_violation',
-                      HINT = 'Create the list first, or keep the profile as a draft.';
-        END IF;
+    IF NEW.status = 'active' AND (TG_OP = 'INSERT' OR OLD.status <> 'active' OR NEW.criteria::text <> OLD.criteria::text) THEN
+        -- FOR KEY SHARE, as a foreign key would: a list being deleted meanwhile waits for this
+        -- transaction, and its guard then sees this profile
+        FOREACH list IN ARRAY customs_risk.criteria_lists(NEW.criteria) LOOP
+            PERFORM 1 FROM customs_risk.code_list c WHERE c.list_name = list FOR KEY SHARE;
+            IF NOT FOUND THEN
+                RAISE EXCEPTION 'profile % names code list %, which does not exist', quote_literal(NEW.name), quote_literal(list)
+                    USING ERRCODE = 'foreign_key_violation',
+                          HINT = 'Create the list first, or keep the profile as a draft.';
+            END IF;
+        END LOOP;
     END IF;
     RETURN NEW;
 END
@@ -309,8 +333,37 @@ CREATE TRIGGER code_list_guard BEFORE UPDATE OR DELETE ON customs_risk.code_list
     FOR EACH ROW EXECUTE FUNCTION customs_risk.code_list_guard();
 CREATE TRIGGER code_list_guard_truncate BEFORE TRUNCATE ON customs_risk.code_list
     FOR EACH STATEMENT EXECUTE FUNCTION customs_risk.code_list_guard();
-CREATE TRIGGER profile_audit AFTER INSERT OR UPDATE OR DELETE ON customs_risk.profile
-    FOR EACH ROW EXECUTE FUNCTION customs_risk.profile_audit();
+
+-- The office tree keeps profiles' scopes valid too: an office a live profile's scope names is
+-- not deleted, and a house it names does not move out of the owning district.
+CREATE FUNCTION customs_risk.office_scope_guard() RETURNS trigger
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    p record;
+BEGIN
+    IF customs_risk.restoring() OR (TG_OP = 'UPDATE' AND NEW.parent_code IS NOT DISTINCT FROM OLD.parent_code
+                                   AND NEW.level = OLD.level AND NEW.office_code = OLD.office_code) THEN
+        RETURN NULL;
+    END IF;
+    FOR p IN SELECT pr.name, pr.owner_office, pr.scope_offices FROM customs_risk.profile pr
+              WHERE pr.status <> 'retired' AND OLD.office_code = ANY (pr.scope_offices) LOOP
+        IF TG_OP = 'DELETE' OR NEW.office_code <> OLD.office_code THEN
+            RAISE EXCEPTION 'office % is in the scope of profile %', quote_literal(OLD.office_code), quote_literal(p.name)
+                USING ERRCODE = 'foreign_key_violation',
+                      HINT = 'Take it out of the profile''s scope, or retire the profile, first.';
+        END IF;
+        PERFORM customs_risk.profile_scope_check(p.owner_office, p.scope_offices);
+    END LOOP;
+    RETURN NULL;
+END
+$fn$;
+COMMENT ON FUNCTION customs_risk.office_scope_guard() IS
+    'trigger: refuse to delete, rename or move an office so that a live profile''s scope would name an office that is gone or outside its owner';
+REVOKE EXECUTE ON FUNCTION customs_risk.office_scope_guard() FROM PUBLIC;
+CREATE TRIGGER office_scope_guard AFTER UPDATE OR DELETE ON customs_risk.office
+    FOR EACH ROW EXECUTE FUNCTION customs_risk.office_scope_guard();
 
 -- Profiles are retired, not truncated: TRUNCATE would fire no row trigger, so neither the
 -- history nor the profile-set version would see it.
@@ -342,7 +395,7 @@ BEGIN
     RETURN NULL;
 END
 $fn$;
-COMMENT ON FUNCTION customs_risk.profile_set_touch() IS 'trigger: raise the profile-set version when the office tree changes';
+COMMENT ON FUNCTION customs_risk.profile_set_touch() IS 'trigger: raise the profile-set version when the office tree or a role''s binding (user_scope) changes';
 REVOKE EXECUTE ON FUNCTION customs_risk.profile_set_touch() FROM PUBLIC;   -- as profile_audit()
 CREATE TRIGGER office_moves_profile_set AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON customs_risk.office
     FOR EACH STATEMENT EXECUTE FUNCTION customs_risk.profile_set_touch();

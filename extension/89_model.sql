@@ -63,8 +63,10 @@ BEGIN
         RAISE EXCEPTION 'train_model option "%" must be a number, not %', key, left(v::text, 40)
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    -- a JSON number beyond float8's range is out of range too, not a float8 overflow
-    x := CASE WHEN abs(v::text::numeric) > 1e300 THEN sign(v::text::numeric) * 1e300 ELSE v::text::float8 END;
+    -- a JSON number beyond float8's range is out of range too, not a float8 overflow or underflow
+    x := CASE WHEN abs(v::text::numeric) > 1e300 THEN sign(v::text::numeric) * 1e300
+              WHEN abs(v::text::numeric) < 1e-300 THEN 0
+              ELSE v::text::float8 END;
     IF x < lo OR (lo_open AND x = lo) OR x > hi OR (integral AND x <> trunc(x)) THEN
         RAISE EXCEPTION 'train_model option "%" is %; it must be %number % % and <= %', key,
             CASE WHEN length(v::text) > 40 THEN left(v::text, 40) || '...' ELSE v::text END,

@@ -162,6 +162,8 @@ hit_evidence_in(PG_FUNCTION_ARGS)
 		double		n;
 
 		p += 10;
+		if (strspn(p, "0123456789.eE+-") == 0 || (p[0] == '0' && (p[1] == 'x' || p[1] == 'X')))
+			BAD(("The half-life must be a positive decimal number of days or seconds."));
 		n = strtod(p, &end);
 		if (end == p || !(n > 0) || !isfinite(n))
 			BAD(("The half-life must be a positive number of days or seconds."));
@@ -186,6 +188,8 @@ hit_evidence_in(PG_FUNCTION_ARGS)
 		{
 			e->as_of = DatumGetTimestampTz(DirectFunctionCall3(timestamptz_in, CStringGetDatum(p + 3),
 															   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));
+			if (TIMESTAMP_NOT_FINITE(e->as_of))
+				BAD(("The time must be finite."));
 			p += strlen(p);
 		}
 		else if (e->trials > 0)
@@ -246,6 +250,8 @@ hit_evidence_recv(PG_FUNCTION_ARGS)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 				 errmsg("invalid binary hit_evidence: %s", problem)));
+	e->hits += 0.0;				/* -0 is 0, as in text input */
+	e->trials += 0.0;
 	PG_RETURN_POINTER(e);
 }
 

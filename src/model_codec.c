@@ -15,6 +15,18 @@
 /* The checksum covers the bytes from here on: all but the header and itself. */
 #define MODEL_CHECKED_FROM 12
 
+/* CRC-32C of a stored form's checked bytes. */
+static uint32
+BodyChecksum(const void *p, size_t len)
+{
+	pg_crc32c	crc;
+
+	INIT_CRC32C(crc);
+	COMP_CRC32C(crc, p, len);
+	FIN_CRC32C(crc);
+	return crc;
+}
+
 /* ------------------------------------------------------------------------
  * Allocators for the cores: palloc in the current context, huge sizes allowed
  * ------------------------------------------------------------------------ */
@@ -289,11 +301,8 @@ ModelDefSerialize(const ModelDef *m)
 		logit_serialize(m->logit, (unsigned char *) b.data + b.len);
 	b.len += (int) corelen;
 	{
-		pg_crc32c	crc;
+		uint32		crc = BodyChecksum(b.data + MODEL_CHECKED_FROM, b.len - MODEL_CHECKED_FROM);
 
-		INIT_CRC32C(crc);
-		COMP_CRC32C(crc, b.data + MODEL_CHECKED_FROM, b.len - MODEL_CHECKED_FROM);
-		FIN_CRC32C(crc);
 		for (int i = 0; i < 4; i++)
 			b.data[MODEL_CHECKED_FROM - 4 + i] = (char) (crc >> (8 * i));
 	}
@@ -307,7 +316,7 @@ ModelDefSerialize(const ModelDef *m)
 
 /*
  * The columns whose features the core reads: a tree model rarely splits on all of them, and
- * a column no tree splits on need not be looked up to score (explanations still read all).
+ * a column no tree splits on need not be looked up to score or to explain.
  */
 static void
 FindUsedColumns(ModelDef *m)
@@ -463,12 +472,8 @@ ModelDefDeserialize(const bytea *body, MemoryContext parent, const char *model_n
 		 * would score silently wrong: the checksum turns it into this error.
 		 */
 		uint32		stored = (uint32) GetU(&r, 4);
-		pg_crc32c	crc;
 
-		INIT_CRC32C(crc);
-		COMP_CRC32C(crc, r.p, r.left);
-		FIN_CRC32C(crc);
-		if (!EQ_CRC32C(crc, stored))
+		if (BodyChecksum(r.p, r.left) != stored)
 			Corrupt(&r, "its checksum does not match its bytes");
 	}
 	kind = (int) GetU(&r, 1);

@@ -166,6 +166,7 @@ ModelInputKeyClass(const ModelInput *in)
 		case MI_INT8:
 			return MK_INTEGER;
 		case MI_FLOAT4:
+			return MK_FLOAT4;
 		case MI_FLOAT8:
 			return MK_FLOAT;
 		case MI_NUMERIC:
@@ -184,8 +185,8 @@ ModelInputKeyClass(const ModelInput *in)
 const char *
 ModelKeyClassName(ModelKeyClass k)
 {
-	static const char *const names[] = {"text", "an integer", "a float", "numeric", "boolean", "date",
-	"timestamp", "timestamptz"};
+	static const char *const names[] = {"text", "an integer", "double precision", "numeric", "boolean", "date",
+	"timestamp", "timestamptz", "real"};
 
 	return k <= MK_LAST ? names[k] : "?";
 }

@@ -48,10 +48,11 @@ typedef enum ModelKeyClass
 	MK_BOOL = 4,
 	MK_DATE = 5,
 	MK_TIMESTAMP = 6,
-	MK_TIMESTAMPTZ = 7
+	MK_TIMESTAMPTZ = 7,
+	MK_FLOAT4 = 8				/* real's %.17g is not double's for the same decimal */
 } ModelKeyClass;
 
-#define MK_LAST MK_TIMESTAMPTZ
+#define MK_LAST MK_FLOAT4
 
 /* The key class of columns read by in, and its name for messages. */
 extern ModelKeyClass ModelInputKeyClass(const ModelInput *in);

@@ -50,6 +50,7 @@ typedef struct TrainColumn
 	int			ordinal;		/* among the categorical columns */
 	int64		nonnull;
 	bool		is_date;		/* TR_WINDOW: date, else timestamp */
+	bool		is_tz;			/* TR_WINDOW: timestamptz */
 } TrainColumn;
 
 typedef struct Trainer
@@ -185,6 +186,7 @@ TrainStartup(DestReceiver *self, int operation, TupleDesc td)
 			{
 				col->role = TR_WINDOW;
 				col->is_date = base == DATEOID;
+				col->is_tz = base == TIMESTAMPTZOID;
 				t->have_window = true;
 			}
 			else
@@ -317,6 +319,27 @@ ReadLabel(Trainer *t, TrainColumn *col, Datum d, bool isnull, const char *name)
 	return (unsigned char) v;
 }
 
+/*
+ * A timestamptz as the session's wall-clock time, as a cast gives it (not UTC's); *overflow
+ * set, as for dates, when that falls outside the timestamp range.
+ */
+static Timestamp
+SessionWallClock(TimestampTz t, int *overflow)
+{
+	struct pg_tm tm;
+	fsec_t		fsec;
+	int			tz;
+	Timestamp	result;
+
+	if (TIMESTAMP_NOT_FINITE(t) || timestamp2tm(t, &tz, &tm, &fsec, NULL, NULL) != 0 ||
+		tm2timestamp(&tm, fsec, NULL, &result) != 0)
+	{
+		*overflow = 1;
+		return 0;
+	}
+	return result;
+}
+
 /* Store one row of the query. */
 static bool
 TrainReceive(TupleTableSlot *slot, DestReceiver *self)
@@ -356,9 +379,8 @@ TrainReceive(TupleTableSlot *slot, DestReceiver *self)
 
 					if (col->is_date)
 						ts = date2timestamp_opt_overflow(DatumGetDateADT(d), &overflow);
-					else if (getBaseType(col->in.type) == TIMESTAMPTZOID)
-						/* the session's wall-clock time, as a cast gives it, not UTC's */
-						ts = DatumGetTimestamp(DirectFunctionCall1(timestamptz_timestamp, d));
+					else if (col->is_tz)
+						ts = SessionWallClock(DatumGetTimestampTz(d), &overflow);
 					else
 						ts = DatumGetTimestamp(d);
 					if (overflow != 0 || TIMESTAMP_NOT_FINITE(ts))

@@ -1,7 +1,7 @@
 -- Targeting on the bundled sample: profiles and their history, matching, decide(), batch selection.
 BEGIN;
 SET search_path = customs_risk, public;
-SELECT plan(60);
+SELECT plan(62);
 
 INSERT INTO profile (name, criteria, channel, weight, description, status, valid_from, owner_office, scope_offices) VALUES
  ('computers', 'hs <@ 8471 and origin in (CN, VN)', 'yellow', 2, 'check the unit price against the reference', 'active', '2020-01-01', 'NRC', NULL),
@@ -251,8 +251,9 @@ VALUES ('t list user', 'importer in list ''t guarded''', 'red', 'x', 'active', '
 SELECT throws_ok($$DELETE FROM code_list WHERE list_name = 't guarded'$$, '23503',
                  'code list ''t guarded'' is named by active profile ''t list user''',
                  'a code list an active profile names cannot be deleted');
-SELECT throws_ok($$UPDATE code_list SET list_name = 't renamed' WHERE list_name = 't guarded'$$, '23503', NULL,
-                 '... nor renamed');
+DELETE FROM code_list_entry WHERE list_name = 't guarded';   -- so that only the guard can refuse the rename
+SELECT throws_ok($$UPDATE code_list SET list_name = 't renamed' WHERE list_name = 't guarded'$$, '23503',
+                 'code list ''t guarded'' is named by active profile ''t list user''', '... nor renamed');
 SET LOCAL client_min_messages = warning;    -- not the cascade's notice
 SELECT throws_ok($$TRUNCATE code_list CASCADE$$, '23503', NULL, '... nor truncated');
 RESET client_min_messages;
@@ -260,6 +261,17 @@ UPDATE profile SET status = 'retired' WHERE name = 't list user';
 SELECT lives_ok($$DELETE FROM code_list WHERE list_name = 't guarded'$$, 'once the profile is retired, the list can go');
 SELECT throws_ok($$UPDATE profile SET status = 'active' WHERE name = 't list user'$$, '23503', NULL,
                  '... and the profile cannot be made active again without it');
+-- the office tree keeps live profiles' scopes valid
+SELECT min(office_code) AS scoped_house, min(parent_code) AS scoped_district FROM office
+ WHERE level = 'house' AND parent_code = (SELECT min(parent_code) FROM office WHERE level = 'house') \gset
+SELECT min(office_code) AS other_district FROM office WHERE level = 'district' AND office_code <> :'scoped_district' \gset
+INSERT INTO profile (name, criteria, channel, description, status, owner_office, scope_offices)
+VALUES ('t scoped', 'value > 0', 'red', 'x', 'active', :'scoped_district', ARRAY[:'scoped_house']);
+SELECT throws_ok(format($$UPDATE office SET parent_code = %L WHERE office_code = %L$$, :'other_district', :'scoped_house'),
+                 '23514', NULL, 'a house a district''s profile scopes cannot move to another district');
+UPDATE profile SET status = 'retired' WHERE name = 't scoped';
+SELECT lives_ok(format($$UPDATE office SET parent_code = %L WHERE office_code = %L$$, :'other_district', :'scoped_house'),
+                '... once the profile is retired it can, and the retired profile keeps its scope');
 SELECT throws_ok($$DELETE FROM profile_set$$, '0A000', NULL, 'the profile-set row cannot be deleted');
 SELECT throws_ok($$UPDATE profile_set SET version = version - 1$$, '0A000', NULL, '... nor its version moved back');
 

@@ -1,7 +1,7 @@
 -- Risk indicators and ranking evaluation on the bundled sample, end to end.
 BEGIN;
 SET search_path = customs_risk, public;
-SELECT plan(13);
+SELECT plan(15);
 
 SELECT is((SELECT hit_evidence(o.hit)::text FROM declaration_outcome_v o), '9818/45519',
           'the national evidence: 9,818 hits in 45,519 inspections');
@@ -44,6 +44,10 @@ SELECT is((WITH o AS (SELECT hit_evidence(true, '2018-01-01'::timestamptz, '1 da
           '{0.5,0.5}'::float8[],
           'evidence decayed to nothing keeps its time: merging it, then decaying, is decaying, then merging');
 SELECT throws_ok($$SELECT '0x3/0xa'::customs_risk.hit_evidence$$, '22P02', NULL, 'hexadecimal counts are refused');
+SELECT throws_ok($$SELECT '1/2 half-life 0x10 s at 2020-01-01'::customs_risk.hit_evidence$$, '22P02', NULL,
+                 '... and a hexadecimal half-life');
+SELECT throws_ok($$SELECT '0/0 half-life 30 days at -infinity'::customs_risk.hit_evidence$$, '22P02', NULL,
+                 'a decayed state''s time is finite');
 SELECT ok((SELECT c[1] < 0.5 AND c[2] > 0.5 AND c[2] - c[1] < 1e-4 FROM (SELECT credible_interval('500000000/1000000000') c) x),
           'a billion inspections: the interval holds the mean and is narrow (the continued fraction stopped short)');
 SELECT throws_ok($$SELECT customs_risk.posterior_mean('3/10', 1e308, 1e308)$$, '22023', NULL,

@@ -4,7 +4,7 @@
 BEGIN;
 SET search_path = customs_risk, public;
 SET client_min_messages = warning;
-SELECT plan(26);
+SELECT plan(28);
 
 -- one category spelt two ways: short ('A', 'B', 'C', '') and long (a 16-byte prefix, then
 -- the short code: 17 bytes, or exactly the 16-byte prefix for ''); each category with its
@@ -102,6 +102,10 @@ SELECT throws_ok($$SELECT score('t_intcat', r) FROM (SELECT 0.0::numeric AS k) r
                  'a numeric column for an integer category is an error');
 SELECT throws_ok($$SELECT score('t_intcat', r) FROM (SELECT false AS k) r$$, '42804', NULL, '... and so is a boolean');
 SELECT throws_ok($$SELECT score('t_intcat', r) FROM (SELECT '0'::text AS k) r$$, '42804', NULL, '... and a text');
+SELECT lives_ok($$SELECT train_model('t_f8cat', 'SELECT hit, (k + 0.1)::float8 AS k FROM int_codes ORDER BY i', 'hit',
+                                     '{"trees": 5, "categorical": ["k"]}')$$, 'a model on a float8 column made categorical');
+SELECT throws_ok($$SELECT score('t_f8cat', r) FROM (SELECT 0.1::real AS k) r$$, '42804', NULL,
+                 'a real column for a double precision category is an error (their keys differ for 0.1)');
 -- a column the trees never split on (constant in training) is not read: a NaN there scores,
 -- and explains with no contribution, the same as score()
 SELECT lives_ok($$SELECT train_model('t_unused', 'SELECT hit, short_code AS code, 1.0::float8 AS z FROM spelt ORDER BY i', 'hit',

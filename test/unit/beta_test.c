@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "beta_core.h"
+#include "gamma_core.h"
 #include "tap.h"
 
 static int
@@ -84,7 +85,8 @@ main(void)
 	ok(beta_quantile(0.975, 2, 1000000) < 1e-5 && beta_quantile(0.025, 1000000, 2) > 1 - 1e-5,
 	   "tight intervals near 0 and 1 with a million observations");
 	{
-		/* both shapes past a million: the normal approximation with its skewness term */
+		/* both shapes past a million: the normal approximation with its skewness term, against
+		 * the continued fraction (which this checks the approximation by, not the other way) */
 		const double shapes[][2] = {{2e6, 2e6}, {1.5e6, 4e6}, {1.1e6, 9e6}};
 		const double ps[] = {0.025, 0.5, 0.975};
 		int			good = 1;
@@ -103,6 +105,19 @@ main(void)
 		ok(beta_quantile(0.5, 5e8, 5e8) == 0.5 && close_to(0.5 - lo, 1.959963984540054 * sd, 1e-6 * sd) &&
 		   close_to(hi - 0.5, 1.959963984540054 * sd, 1e-6 * sd),
 		   "Beta(5e8, 5e8): median 1/2 and a 95% interval of 1.96 standard deviations each side");
+	}
+	{
+		/* Beta(10, 1e15): b X is Gamma(10) to within 1e-14; lgamma's cancellation had put the
+		 * whole 95% interval above the mean */
+		const double ps[] = {0.025, 0.5, 0.975};
+		int			good = 1;
+
+		for (int j = 0; j < 3; j++)
+			good &= close_to(gamma_q(10, beta_quantile(ps[j], 10, 1e15) * 1e15), 1 - ps[j], 1e-9);
+		ok(good, "Beta(10, 1e15): quantiles are Gamma(10)'s scaled by 1/b");
+		ok(fabs(beta_cdf(17.0848 / 1e15, 10, 1e12 * 1000) - 0.975) < 0.02 &&
+		   close_to(beta_cdf(9.66871461471 / 1e12, 10, 1e12), 1 - gamma_q(10, 9.66871461471), 1e-4),
+		   "the CDF with one huge shape: log B(a, b) without lgamma's cancellation");
 	}
 	return done_testing();
 }
