@@ -283,6 +283,16 @@ BEGIN
         RAISE EXCEPTION 'risk item % is closed and cannot change', OLD.item_id
             USING ERRCODE = 'object_not_in_prerequisite_state', HINT = 'Report a new item and link it to this one.';
     ELSE
+        -- a district changes its own items only: one it received it may lock to pass on (a row
+        -- lock fires no trigger), and only the national centre gives an item another owner
+        IF NOT customs_risk.is_national() AND OLD.owner_office IS DISTINCT FROM customs_risk.my_district() THEN
+            RAISE EXCEPTION 'risk item % belongs to %: a district changes only its own items', OLD.item_id, OLD.owner_office
+                USING ERRCODE = 'insufficient_privilege', HINT = 'Pass it on to your houses (publish_risk_item), or report an item of your own.';
+        END IF;
+        IF NEW.owner_office IS DISTINCT FROM OLD.owner_office AND NOT customs_risk.is_national() THEN
+            RAISE EXCEPTION 'only the national centre gives risk item % another owner', OLD.item_id
+                USING ERRCODE = 'insufficient_privilege';
+        END IF;
         NEW.reported_at := OLD.reported_at;
         NEW.reported_by := OLD.reported_by;
         PERFORM customs_risk.check_risk_transition('risk_item', format('risk item %s', OLD.item_id),
@@ -306,6 +316,67 @@ COMMENT ON FUNCTION customs_risk.risk_item_check() IS
     'trigger: stamp a risk item, start it as reported, keep owners at national or district level, enforce the lifecycle (rows kept as they are while restoring a dump)';
 CREATE TRIGGER risk_item_check BEFORE INSERT OR UPDATE ON customs_risk.risk_item
     FOR EACH ROW EXECUTE FUNCTION customs_risk.risk_item_check();
+
+-- A closed item is the record of a risk and of the review made when it closed: it stays.
+CREATE FUNCTION customs_risk.risk_item_keep_closed() RETURNS trigger
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+    IF OLD.status = 'closed' THEN
+        RAISE EXCEPTION 'risk item % is closed and cannot be deleted', OLD.item_id
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    RETURN OLD;
+END
+$fn$;
+COMMENT ON FUNCTION customs_risk.risk_item_keep_closed() IS 'trigger: refuse to delete a closed risk item';
+CREATE TRIGGER risk_item_keep_closed BEFORE DELETE ON customs_risk.risk_item
+    FOR EACH ROW EXECUTE FUNCTION customs_risk.risk_item_keep_closed();
+
+-- A link names only what the linking role may see, and a profile link (which feeds the item's
+-- closure review) belongs to the item's owner: row-level security does not reach through
+-- foreign keys, so without this a district could attach rows to items it cannot see, or learn
+-- of profiles it cannot.
+CREATE FUNCTION customs_risk.risk_link_check() RETURNS trigger
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    item bigint;
+    item_owner text;
+BEGIN
+    IF customs_risk.restoring() THEN
+        RETURN NEW;
+    END IF;
+    IF TG_TABLE_NAME = 'risk_item_link' THEN
+        item := NEW.item_a;
+    ELSE
+        item := NEW.item_id;
+    END IF;
+    SELECT i.owner_office INTO item_owner FROM customs_risk.risk_item i WHERE i.item_id = item;
+    IF item_owner IS NULL THEN
+        RAISE EXCEPTION 'risk item % does not exist', item USING ERRCODE = 'no_data_found';
+    END IF;
+    IF TG_TABLE_NAME = 'risk_item_link' THEN
+        IF NOT EXISTS (SELECT 1 FROM customs_risk.risk_item i WHERE i.item_id = NEW.item_b) THEN
+            RAISE EXCEPTION 'risk item % does not exist', NEW.item_b USING ERRCODE = 'no_data_found';
+        END IF;
+    ELSE
+        -- a profile link feeds the item's closure review: it is the item owner's to make
+        IF item_owner IS DISTINCT FROM NEW.owner_office THEN
+            RAISE EXCEPTION 'a profile link belongs to its item''s owner, %, not %', item_owner, NEW.owner_office
+                USING ERRCODE = 'insufficient_privilege';
+        END IF;
+        IF NOT EXISTS (SELECT 1 FROM customs_risk.profile p WHERE p.profile_id = NEW.profile_id) THEN
+            RAISE EXCEPTION 'profile % does not exist', NEW.profile_id USING ERRCODE = 'no_data_found';
+        END IF;
+    END IF;
+    RETURN NEW;
+END
+$fn$;
+COMMENT ON FUNCTION customs_risk.risk_link_check() IS
+    'trigger: a risk item link names only items the linking role can see; a profile link belongs to its item''s owner and names a profile the role can see';
 
 -- Links between related items ---------------------------------------------------------
 
@@ -387,6 +458,8 @@ COMMENT ON FUNCTION customs_risk.risk_audit_row() IS
 REVOKE EXECUTE ON FUNCTION customs_risk.risk_audit_row() FROM PUBLIC;
 CREATE TRIGGER risk_item_audit AFTER INSERT OR UPDATE OR DELETE ON customs_risk.risk_item
     FOR EACH ROW EXECUTE FUNCTION customs_risk.risk_audit_row('item_id', '', 'owner_office');
+CREATE TRIGGER risk_item_link_check BEFORE INSERT OR UPDATE ON customs_risk.risk_item_link
+    FOR EACH ROW EXECUTE FUNCTION customs_risk.risk_link_check();
 CREATE TRIGGER risk_item_link_audit AFTER INSERT OR UPDATE OR DELETE ON customs_risk.risk_item_link
     FOR EACH ROW EXECUTE FUNCTION customs_risk.risk_audit_row('item_a', 'item_b', 'owner_office');
 

@@ -56,9 +56,30 @@ BEGIN
         RETURN NEW;
     END IF;
     IF TG_OP = 'UPDATE' THEN
-        IF (NEW.item_id, NEW.from_office, NEW.recipient_office) IS DISTINCT FROM (OLD.item_id, OLD.from_office, OLD.recipient_office) THEN
-            RAISE EXCEPTION 'inbox entry % cannot change its item, sender or recipient', OLD.inbox_id
+        IF (NEW.item_id, NEW.from_office, NEW.recipient_office, NEW.published_at, NEW.published_by)
+           IS DISTINCT FROM (OLD.item_id, OLD.from_office, OLD.recipient_office, OLD.published_at, OLD.published_by) THEN
+            RAISE EXCEPTION 'inbox entry % cannot change its item, sender, recipient or publication', OLD.inbox_id
                 USING ERRCODE = 'feature_not_supported', HINT = 'Publish the item again (publish_risk_item).';
+        END IF;
+        IF NEW.deadline IS DISTINCT FROM OLD.deadline AND NOT customs_risk.is_national()
+           AND OLD.from_office IS DISTINCT FROM customs_risk.my_district() THEN
+            RAISE EXCEPTION 'the deadline of inbox entry % is its sender''s to change', OLD.inbox_id
+                USING ERRCODE = 'insufficient_privilege';
+        END IF;
+        -- reading and acknowledging are stamped with who and when, once, and stay
+        IF OLD.read_at IS NOT NULL AND (NEW.read_at, NEW.read_by) IS DISTINCT FROM (OLD.read_at, OLD.read_by)
+           OR OLD.acknowledged_at IS NOT NULL
+              AND (NEW.acknowledged_at, NEW.acknowledged_by) IS DISTINCT FROM (OLD.acknowledged_at, OLD.acknowledged_by) THEN
+            RAISE EXCEPTION 'inbox entry % was already read or acknowledged; that record stays', OLD.inbox_id
+                USING ERRCODE = 'feature_not_supported';
+        END IF;
+        IF OLD.read_at IS NULL AND NEW.read_at IS NOT NULL THEN
+            NEW.read_at := now();
+            NEW.read_by := session_user;
+        END IF;
+        IF OLD.acknowledged_at IS NULL AND NEW.acknowledged_at IS NOT NULL THEN
+            NEW.acknowledged_at := now();
+            NEW.acknowledged_by := session_user;
         END IF;
         RETURN NEW;
     END IF;
@@ -67,6 +88,12 @@ BEGIN
             USING ERRCODE = 'insufficient_privilege',
                   HINT = 'An item is published by its owner, or passed on by a district that received it.';
     END IF;
+    IF EXISTS (SELECT 1 FROM customs_risk.risk_item i WHERE i.item_id = NEW.item_id AND i.status = 'closed') THEN
+        RAISE EXCEPTION 'risk item % is closed and is not published', NEW.item_id
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    NEW.published_at := now();
+    NEW.published_by := session_user;
     IF NOT EXISTS (SELECT 1 FROM customs_risk.office o
                     WHERE o.office_code = NEW.recipient_office AND o.parent_code = NEW.from_office) THEN
         RAISE EXCEPTION 'office % is not one level under %', NEW.recipient_office, NEW.from_office
@@ -166,9 +193,10 @@ BEGIN
          ORDER BY o.office_code
         RETURNING *
     LOOP
+        -- numbers only: any role that can connect may LISTEN on, or NOTIFY, any channel, so a
+        -- payload carries nothing a recipient's rights guard; the client reads the entry itself
         PERFORM pg_notify(customs_risk.inbox_channel(e.recipient_office),
-                          json_build_object('inbox_id', e.inbox_id, 'item_id', r.item_id, 'title', r.title,
-                                            'category', r.category, 'level', level, 'from_office', sender,
+                          json_build_object('inbox_id', e.inbox_id, 'item_id', r.item_id, 'from_office', sender,
                                             'deadline', e.deadline)::text);
         RETURN NEXT e;
     END LOOP;

@@ -67,7 +67,16 @@ BEGIN
     IF customs_risk.restoring() THEN
         RETURN NEW;
     END IF;
-    SELECT * INTO item FROM customs_risk.risk_item i WHERE i.item_id = NEW.item_id;
+    IF TG_OP = 'UPDATE' AND NEW.item_id <> OLD.item_id THEN
+        RAISE EXCEPTION 'action % cannot move to another risk item', OLD.action_id
+            USING ERRCODE = 'feature_not_supported', HINT = 'Cancel it and add an action to the other item.';
+    END IF;
+    -- FOR SHARE: an item being closed at the same moment waits, and its check then sees this action
+    SELECT * INTO item FROM customs_risk.risk_item i WHERE i.item_id = NEW.item_id FOR SHARE;
+    IF TG_OP = 'UPDATE' AND item.status = 'closed' THEN
+        RAISE EXCEPTION 'risk item % is closed: its actions cannot change', item.item_id
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
     IF TG_OP = 'INSERT' THEN
         IF NEW.status <> 'open' THEN
             RAISE EXCEPTION 'a new action starts as open, not %', NEW.status USING ERRCODE = 'object_not_in_prerequisite_state';
@@ -115,6 +124,8 @@ COMMENT ON COLUMN customs_risk.risk_item_profile.profile_id IS 'a profile that t
 COMMENT ON COLUMN customs_risk.risk_item_profile.owner_office IS 'the owner of the risk item';
 COMMENT ON COLUMN customs_risk.risk_item_profile.linked_at IS 'when the link was made';
 COMMENT ON COLUMN customs_risk.risk_item_profile.linked_by IS 'the session user who made it';
+CREATE TRIGGER risk_item_profile_check BEFORE INSERT OR UPDATE ON customs_risk.risk_item_profile
+    FOR EACH ROW EXECUTE FUNCTION customs_risk.risk_link_check();
 CREATE TRIGGER risk_item_profile_audit AFTER INSERT OR UPDATE OR DELETE ON customs_risk.risk_item_profile
     FOR EACH ROW EXECUTE FUNCTION customs_risk.risk_audit_row('item_id', '', 'owner_office');
 
@@ -285,11 +296,17 @@ RETURNS TABLE (profile_id bigint, name text, profile_status customs_risk.profile
 LANGUAGE plpgsql STABLE CALLED ON NULL INPUT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $fn$
+DECLARE
+    owner text;
+    owner_level customs_risk.office_level;
 BEGIN
     IF item_id IS NULL THEN
         RAISE EXCEPTION 'risk item id must not be NULL' USING ERRCODE = 'null_value_not_allowed';
     END IF;
-    IF NOT EXISTS (SELECT 1 FROM customs_risk.risk_item i WHERE i.item_id = risk_item_review.item_id) THEN
+    SELECT i.owner_office, o.level INTO owner, owner_level
+      FROM customs_risk.risk_item i JOIN customs_risk.office o ON o.office_code = i.owner_office
+     WHERE i.item_id = risk_item_review.item_id;
+    IF NOT FOUND THEN
         RAISE EXCEPTION 'risk item % does not exist', item_id USING ERRCODE = 'no_data_found';
     END IF;
     RETURN QUERY
@@ -304,7 +321,10 @@ BEGIN
           SELECT customs_risk.compliance(true, x.result IN ('minor', 'critical'), x.result = 'critical',
                                          x.extra_revenue::float8) AS c
             FROM customs_risk.inspection x
-           WHERE x.profile_id = p.profile_id AND x.inspected_on >= p.created_at::date) s
+           WHERE x.profile_id = p.profile_id AND x.inspected_on >= p.created_at::date
+             -- a district's item counts its own houses' inspections, as it could itself
+             AND (owner_level = 'national'
+                  OR x.office_code IN (SELECT h.office_code FROM customs_risk.office h WHERE h.parent_code = owner))) s
      WHERE l.item_id = risk_item_review.item_id
      ORDER BY p.profile_id;
 END

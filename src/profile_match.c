@@ -155,6 +155,7 @@ typedef struct Matcher
 	int64		version;
 	TransactionId xmin;
 	Oid			rls_user;		/* role whose row-level security chose the profiles; 0: none applied */
+	uint32		rls_roles;		/* its memberships in the roles the policies name, then */
 	int			n;
 	MProfile   *p;
 	AnchorTable codes;			/* field and code → bucket */
@@ -564,7 +565,7 @@ PackBuckets(Matcher *m)
 
 /* Build a matcher from the rows of the load query (already in SPI_tuptable). */
 static Matcher *
-BuildMatcher(int64 version, TransactionId xmin, Oid rls_user)
+BuildMatcher(int64 version, TransactionId xmin, Oid rls_user, uint32 rls_roles)
 {
 	/* built under the current context, so an error on the way leaks nothing; kept on success */
 	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "customs_risk profile matcher",
@@ -579,6 +580,7 @@ BuildMatcher(int64 version, TransactionId xmin, Oid rls_user)
 	m->version = version;
 	m->xmin = xmin;
 	m->rls_user = rls_user;
+	m->rls_roles = rls_roles;
 	m->n = (int) SPI_processed;
 	m->p = palloc0(sizeof(MProfile) * Max(m->n, 1));
 	m->fieldmask = ((uint32) 1 << CRF_OFFICE) | ((uint32) 1 << CRF_DECLARED_ON);
@@ -671,6 +673,28 @@ BuildMatcher(int64 version, TransactionId xmin, Oid rls_user)
 	return m;
 }
 
+/*
+ * Which of the roles the profile policies name a role has the privileges of: granting or
+ * revoking one changes what the policies let it see without moving the profile-set version,
+ * so a session's matcher must not outlive the change.
+ */
+static uint32
+PolicyRoles(Oid user)
+{
+	static const char *const roles[] = {"customs_risk_admin", "customs_risk_national", "customs_risk_district",
+	"customs_risk_officer", "customs_risk_bi"};
+	uint32		sig = 0;
+
+	for (int i = 0; i < (int) lengthof(roles); i++)
+	{
+		Oid			role = get_role_oid(roles[i], true);
+
+		if (OidIsValid(role) && has_privs_of_role(user, role))
+			sig |= 1u << i;
+	}
+	return sig;
+}
+
 /* The matcher of the profile set the current snapshot sees. */
 static Matcher *
 CurrentMatcher(void)
@@ -681,6 +705,7 @@ CurrentMatcher(void)
 	Matcher    *m;
 	Oid			relid;
 	Oid			rls_user;
+	uint32		rls_roles;
 
 	if (!xact_callback_registered)
 	{
@@ -699,8 +724,9 @@ CurrentMatcher(void)
 	 */
 	relid = get_relname_relid("profile", get_namespace_oid("customs_risk", false));
 	rls_user = check_enable_rls(relid, InvalidOid, false) == RLS_ENABLED ? GetUserId() : InvalidOid;
+	rls_roles = OidIsValid(rls_user) ? PolicyRoles(rls_user) : 0;
 	if (m != NULL && m->dbid == MyDatabaseId && m->version == version && m->xmin == xmin &&
-		m->rls_user == rls_user)
+		m->rls_user == rls_user && m->rls_roles == rls_roles)
 		return m;
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
@@ -721,7 +747,7 @@ CurrentMatcher(void)
 			"  JOIN customs_risk.office o ON o.office_code OPERATOR(pg_catalog.=) p.owner_office "
 			" WHERE p.status OPERATOR(pg_catalog.=) 'active' ORDER BY p.profile_id", true, 0) != SPI_OK_SELECT)
 			elog(ERROR, "reading customs_risk.profile failed");
-		m = BuildMatcher(version, xmin, rls_user);
+		m = BuildMatcher(version, xmin, rls_user, rls_roles);
 		if (current_matcher)
 		{
 			current_matcher->next_retired = retired_matchers;

@@ -3,7 +3,7 @@
 -- transaction and vanish with its rollback.
 BEGIN;
 SET search_path = customs_risk, public;
-SELECT plan(108);
+SELECT plan(116);
 
 -- Logins: one per role; two district analysts (Busan, Seoul) and an officer at a Busan house.
 CREATE ROLE customs_risk_t_admin LOGIN IN ROLE customs_risk_admin;
@@ -207,6 +207,18 @@ SELECT is(match_profiles(x), ARRAY[:p_nat]::bigint[],
   FROM (SELECT '6109'::hscode AS hs, date '2020-06-01' AS declared_on, :'seoul_house'::text AS office) x;
 RESET ROLE;
 UPDATE user_scope SET office_code = 'RC-SEOUL' WHERE role_name = 'customs_risk_t_seoul';
+-- nor one that outlives a change of the role's memberships (which moves no version)
+GRANT customs_risk_national TO customs_risk_t_seoul;
+SET LOCAL ROLE customs_risk_t_seoul;
+SELECT is(match_profiles(x), ARRAY[:p_nat, :p_busan]::bigint[],
+          'made a national analyst, the Seoul analyst matches Busan''s profiles at a Busan house')
+  FROM (SELECT '6109'::hscode AS hs, date '2020-06-01' AS declared_on, :'house'::text AS office) x;
+RESET ROLE;
+REVOKE customs_risk_national FROM customs_risk_t_seoul;
+SET LOCAL ROLE customs_risk_t_seoul;
+SELECT is(match_profiles(x), ARRAY[:p_nat]::bigint[], '... and no longer once that is revoked, in the same session')
+  FROM (SELECT '6109'::hscode AS hs, date '2020-06-01' AS declared_on, :'house'::text AS office) x;
+RESET ROLE;
 
 -- ---------------------------------------------------------------------------------------------
 -- Objects planted on the search_path are not picked up by the extension's functions
@@ -306,6 +318,22 @@ SELECT throws_ok(format($$UPDATE customs_risk.risk_inbox SET item_id = %s WHERE 
                  '0A000', NULL, '... nor turn an entry it received into one for another item');
 SELECT is((SELECT array_agg(title ORDER BY title) FROM risk_item WHERE title LIKE 't %'), '{"t busan item","t national item"}',
           '... and still sees only its own and the published items');
+SELECT throws_ok(format($$UPDATE customs_risk.risk_item SET owner_office = 'RC-BUSAN', title = 't hijacked' WHERE item_id = %s$$, :item_nat),
+                 '42501', NULL, 'a district cannot take over a national item it received by a plain UPDATE');
+SELECT throws_ok(format($$INSERT INTO customs_risk.risk_item_profile (item_id, profile_id, owner_office) VALUES (%s, %s, 'RC-BUSAN')$$,
+                        :item_nat, :p_busan),
+                 '42501', NULL, '... nor attach a profile to it (its closure review is the owner''s)');
+SELECT throws_ok(format($$INSERT INTO customs_risk.risk_item_profile (item_id, profile_id, owner_office) VALUES (%s, %s, 'RC-SEOUL')$$,
+                        :item_seoul, :p_busan),
+                 'P0002', NULL, '... nor to another district''s item, which does not exist for it');
+SELECT throws_ok(format($$INSERT INTO customs_risk.risk_item_profile (item_id, profile_id, owner_office)
+                          SELECT item_id, %s, 'RC-BUSAN' FROM customs_risk.risk_item WHERE title = 't busan item'$$, :p_seoul),
+                 'P0002', NULL, 'a district cannot link another district''s profile to its own item (nor learn it exists)');
+SELECT throws_ok($$UPDATE customs_risk.risk_inbox SET acknowledged_at = NULL, acknowledged_by = NULL, read_at = NULL, read_by = NULL
+                    WHERE recipient_office = 'RC-BUSAN'$$,
+                 '0A000', NULL, 'an acknowledgement cannot be undone');
+SELECT throws_ok($$UPDATE customs_risk.risk_inbox SET deadline = now() + interval '300 days' WHERE recipient_office = 'RC-BUSAN'$$,
+                 '42501', NULL, '... and the recipient cannot move its deadline');
 RESET ROLE;
 SET LOCAL ROLE customs_risk_t_officer;
 SELECT is((SELECT array_agg(title) FROM risk_item WHERE title LIKE 't %'), '{"t national item"}',

@@ -4,7 +4,7 @@
 BEGIN;
 SET search_path = customs_risk, public;
 SET client_min_messages = warning;
-SELECT plan(55);
+SELECT plan(56);
 
 CREATE FUNCTION pg_temp.new_item(owner text DEFAULT 'RC-BUSAN', scope criteria DEFAULT 'hs <@ 8471 and origin in (CN, VN)')
 RETURNS bigint LANGUAGE sql AS $$
@@ -65,6 +65,8 @@ SELECT throws_ok($$SELECT add_risk_action((SELECT id FROM t), 'other', 'x', 'NRC
 SELECT throws_ok($$SELECT add_risk_action((SELECT id FROM t), 'targeting_profile', 'x', 'NRC', '2030-05-31')$$, '22023', NULL,
                  'profile actions come from create_profile_from_risk');
 SELECT throws_ok($$SELECT add_risk_action(-3, 'other', 'x', 'NRC', '2030-05-31')$$, 'P0002', NULL, 'an action for an unknown item');
+SELECT throws_ok($$UPDATE risk_action SET item_id = pg_temp.decided_item() WHERE action_id = (SELECT alert FROM a)$$, '0A000', NULL,
+                 'an action cannot move to another item (where its item''s rules would not have let it in)');
 SELECT is(set_action_status((SELECT audit FROM a), 'in_progress'), 'in_progress', 'open -> in_progress');
 SELECT is(set_action_status((SELECT audit FROM a), 'done', 'two importers under-declared'), 'done', 'in_progress -> done');
 SELECT ok((SELECT finished_at = now() FROM risk_action WHERE action_id = (SELECT audit FROM a)), 'a finished action has its time');
@@ -103,8 +105,9 @@ SELECT throws_ok($$SELECT create_profile_from_risk(pg_temp.new_item(), 'too earl
 SELECT throws_ok($$SELECT create_profile_from_risk((SELECT id FROM t), NULL, 'red', 'x')$$, '22004', NULL, 'a NULL name');
 
 -- ---------------------------------------------------------------- review and closing
--- inspections selected by the profile: five since it was made (two hits, one critical), one
--- before it was made, and one of another profile; none of the latter two counts
+-- inspections selected by the profile at the owner's (Busan's) houses: five since it was made
+-- (two hits, one critical), one before it was made, and one of another profile; none of the
+-- latter two counts, nor one at another district's house
 INSERT INTO profile (name, criteria, channel, description, owner_office)
 VALUES ('other profile', 'origin in (CN)', 'yellow', 'other', 'NRC');
 INSERT INTO inspection (declaration_id, selected_by, profile_id, inspected_on, result, extra_revenue)
@@ -112,7 +115,12 @@ SELECT d.declaration_id, 'profile', CASE WHEN n = 7 THEN (SELECT profile_id FROM
        CASE WHEN n = 6 THEN current_date - 10 ELSE current_date END,
        (ARRAY['none', 'minor', 'critical', 'none', 'none', 'critical', 'critical'])[n]::inspection_result,
        CASE WHEN n = 3 THEN 1500 END
-  FROM (SELECT declaration_id, row_number() OVER (ORDER BY declaration_id) n FROM declaration ORDER BY declaration_id LIMIT 7) d;
+  FROM (SELECT declaration_id, row_number() OVER (ORDER BY declaration_id) n FROM declaration
+         WHERE office_code IN (SELECT office_code FROM office WHERE parent_code = 'RC-BUSAN')
+         ORDER BY declaration_id LIMIT 7) d;
+INSERT INTO inspection (declaration_id, selected_by, profile_id, inspected_on, result)
+SELECT min(declaration_id), 'profile', (SELECT id FROM p), current_date, 'critical' FROM declaration
+ WHERE office_code IN (SELECT office_code FROM office WHERE parent_code = 'RC-SEOUL');
 SELECT lives_ok($$SELECT link_risk_profile((SELECT id FROM t), (SELECT profile_id FROM profile WHERE name = 'other profile'))$$,
                 'an existing profile is linked to the item');
 SELECT throws_ok($$SELECT link_risk_profile((SELECT id FROM t), (SELECT id FROM p))$$, '23505', NULL, 'a profile is linked once');
@@ -123,8 +131,9 @@ SELECT is((SELECT inspections || ' ' || hits || ' ' || hit_rate || ' ' || critic
 SELECT is((SELECT ARRAY[inspections, hits] FROM risk_item_review((SELECT id FROM t)) WHERE profile_id = (SELECT id FROM p)),
           (SELECT ARRAY[count(*), count(*) FILTER (WHERE i.result IN ('minor', 'critical'))]
              FROM inspection i JOIN profile q ON q.profile_id = i.profile_id
-            WHERE q.profile_id = (SELECT id FROM p) AND i.inspected_on >= q.created_at::date),
-          '... the same numbers as a direct count');
+            WHERE q.profile_id = (SELECT id FROM p) AND i.inspected_on >= q.created_at::date
+              AND i.office_code IN (SELECT office_code FROM office WHERE parent_code = 'RC-BUSAN')),
+          '... the same numbers as a direct count of the owning district''s inspections (Seoul''s hit is not counted)');
 SELECT ok((SELECT ci_low < 0.4 AND ci_high > 0.4 FROM risk_item_review((SELECT id FROM t)) WHERE profile_id = (SELECT id FROM p)),
           'with an interval around the hit rate');
 SELECT is((SELECT count(*) FROM risk_item_review((SELECT id FROM t))), 2::bigint, 'every linked profile is reviewed');
@@ -141,7 +150,7 @@ SELECT is((SELECT array_agg(ARRAY[profile_id, inspections, hits] ORDER BY profil
 SELECT is((SELECT count(*) FROM risk_closure_review WHERE item_id = (SELECT id FROM t) AND reviewed_by = session_user), 2::bigint,
           '... and records it');
 SELECT throws_ok($$UPDATE risk_closure_review SET hits = 0$$, '42501', NULL, 'a recorded review cannot be changed');
-SELECT throws_ok($$DELETE FROM risk_item WHERE item_id = (SELECT id FROM t)$$, '23503', NULL, 'a reviewed item cannot be deleted');
+SELECT throws_ok($$DELETE FROM risk_item WHERE item_id = (SELECT id FROM t)$$, '55000', NULL, 'a closed (and reviewed) item cannot be deleted');
 SELECT is((SELECT string_agg(row_data ->> 'status', ' ' ORDER BY audit_id) FROM risk_audit
             WHERE table_name = 'risk_action' AND (row_data ->> 'action_id')::bigint = (SELECT audit FROM a)),
           'open in_progress done', 'the actions'' changes are in the audit trail');
