@@ -66,6 +66,9 @@ BEGIN
     IF as_of IS NULL OR min_days IS NULL THEN
         RAISE EXCEPTION 'run_monitoring() needs a date and min_days, not NULL' USING ERRCODE = 'null_value_not_allowed';
     END IF;
+    IF as_of IN ('infinity', '-infinity') THEN
+        RAISE EXCEPTION 'run_monitoring() needs a finite date, not %', as_of USING ERRCODE = 'invalid_parameter_value';
+    END IF;
     IF min_days < 91 OR min_days > 366 THEN
         RAISE EXCEPTION 'min_days must be between 91 and 366 (the baseline is 90 days), not %', min_days
             USING ERRCODE = 'invalid_parameter_value';
@@ -110,11 +113,14 @@ BEGIN
      WHERE m.n > 0
     UNION ALL
     SELECT 'hit_rate', r.chapter, r.origin, r.office_code, r.day, count(*), sum(r.hit), sum(r.hit)
-      FROM (SELECT customs_risk.hs_chapter(l.hs) AS chapter, l.origin_country::text AS origin, d.office_code,
+      FROM (-- a line's inspection is that line's series'; one of the whole declaration counts
+            -- once in each series its lines fall in, not once a line (ten lines of one chapter
+            -- and origin are one inspection, not ten)
+            SELECT DISTINCT i.inspection_id, customs_risk.hs_chapter(l.hs) AS chapter,
+                   l.origin_country::text AS origin, d.office_code,
                    i.inspected_on AS day, (i.result IN ('minor', 'critical'))::int::float8 AS hit
               FROM customs_risk.inspection i
               JOIN customs_risk.declaration d ON d.declaration_id = i.declaration_id
-              -- a line's inspection is that line's; one of the whole declaration covers each line
               JOIN customs_risk.declaration_line l ON l.declaration_id = d.declaration_id
                                                    AND (i.line_no IS NULL OR l.line_no = i.line_no)
              WHERE i.inspected_on > as_of - 365 AND i.inspected_on <= as_of) r

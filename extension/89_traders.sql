@@ -135,6 +135,10 @@ BEGIN
     IF as_of IS NULL THEN
         RAISE EXCEPTION 'grade_traders() needs a date, not NULL' USING ERRCODE = 'null_value_not_allowed';
     END IF;
+    IF as_of IN ('infinity', '-infinity') THEN
+        -- graded as of infinity, no finite date could ever be graded again
+        RAISE EXCEPTION 'grade_traders() needs a finite date, not %', as_of USING ERRCODE = 'invalid_parameter_value';
+    END IF;
     -- one grading at a time: two at once would both close the same rows (and the date check
     -- below must see the other's rows)
     LOCK TABLE customs_risk.trader_grade_history IN SHARE ROW EXCLUSIVE MODE;

@@ -12,7 +12,7 @@ LANGUAGE sql IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $fn$
     SELECT replace(replace(replace(replace(replace(
-               regexp_replace(coalesce(s, ''), '[\x01-\x08\x0B\x0C\x0E-\x1F\x7F]', '', 'g'),
+               regexp_replace(coalesce(s, ''), '[\x01-\x08\x0B\x0C\x0E-\x1F\x7F\uFFFE\uFFFF]', '', 'g'),
                '&', '&amp;'), '<', '&lt;'), '>', '&gt;'), '"', '&quot;'), '''', '&#39;')
 $fn$;
 COMMENT ON FUNCTION customs_risk.html_escape(text) IS
@@ -23,8 +23,12 @@ CREATE FUNCTION customs_risk.chart_number(x float8, digits integer DEFAULT 0) RE
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $fn$
-    SELECT CASE WHEN digits <= 0 THEN to_char(round(x::numeric), 'FM999,999,999,999,990')
-                ELSE rtrim(rtrim(to_char(round(x::numeric, least(digits, 6)), 'FM999,999,999,999,990.999999'), '0'), '.')
+    -- thirty digits grouped (a year of imports in won is some 1e15), beyond that a power of ten
+    SELECT CASE WHEN x = 'NaN' OR x IN ('Infinity', '-Infinity') THEN x::text
+                WHEN abs(x) >= 1e30 THEN btrim(to_char(x::numeric, '9.99EEEE'))
+                WHEN digits <= 0 THEN to_char(round(x::numeric), 'FM999,999,999,999,999,999,999,999,999,990')
+                ELSE rtrim(rtrim(to_char(round(x::numeric, least(digits, 6)),
+                                         'FM999,999,999,999,999,999,999,999,999,990.999999'), '0'), '.')
            END
 $fn$;
 COMMENT ON FUNCTION customs_risk.chart_number(float8, integer) IS

@@ -568,6 +568,8 @@ WilsonLower(double x, double n, double z)
 {
 	double		s = sqrt(x * (n - x) / n + z * z / 4);
 
+	if (x == 0)
+		return 0;				/* none: 0 at any level, even one so small that z is 0 */
 	/*
 	 * (x + z^2/2 - z s) / (n + z^2), rewritten as x^2 / (n (x + z^2/2 + z s)) so that it
 	 * does not cancel for few hits and is exactly 0 for none

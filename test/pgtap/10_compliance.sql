@@ -2,7 +2,7 @@
 -- FILTER, daily states merged into months, parallel against serial, exact extra revenue.
 BEGIN;
 SET search_path = customs_risk, public;
-SELECT plan(18);
+SELECT plan(19);
 
 SELECT has_type('customs_risk', 'compliance', 'the compliance type exists');
 SELECT is((SELECT count(*) FROM pg_aggregate a JOIN pg_proc p ON p.oid = a.aggfnoid
@@ -101,5 +101,7 @@ SELECT is((SELECT count(*) FROM (
             WHERE x <> s), 0::bigint,
           'per importer, extra_revenue() equals the sum rounded to float8');
 
+SELECT is(wilson_interval(compliance(true, false), 1e-20), '{0,0}'::float8[],
+          'a Wilson interval at a vanishing level is the point estimate, not NaN');
 SELECT * FROM finish();
 ROLLBACK;

@@ -4,7 +4,7 @@
 BEGIN;
 SET search_path = customs_risk, public;
 SET client_min_messages = warning;
-SELECT plan(35);
+SELECT plan(36);
 
 -- synthetic traders declaring in 2029 (the sample ends in 2021, outside every rule's period)
 INSERT INTO trader (trader_id, roles)
@@ -134,5 +134,7 @@ SELECT ok((SELECT bool_and(meets_target) AND count(*) FILTER (WHERE declarations
           'advanced certified below 20% of the general-credit rate, dishonest above 80%: ' ||
           (SELECT string_agg(grade || ' ' || declarations || '/' || round(inspection_rate::numeric, 3), ', ') FROM rep));
 
+SELECT throws_ok($$SELECT * FROM customs_risk.grade_traders('infinity')$$, '22023', NULL,
+                 'grading as of infinity is refused (no finite date could be graded after it)');
 SELECT * FROM finish();
 ROLLBACK;

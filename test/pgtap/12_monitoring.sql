@@ -3,7 +3,7 @@
 BEGIN;
 SET search_path = customs_risk, public;
 SET client_min_messages = warning;
-SELECT plan(14);
+SELECT plan(16);
 
 INSERT INTO trader (trader_id, roles) VALUES ('M-IMP', '{importer}');
 -- a year of daily lines of HS chapter 97 from two origins at house 40: Antarctica steady, Bouvet
@@ -102,5 +102,27 @@ SELECT is((SELECT count(*) FROM run_monitoring('2030-12-30') WHERE origin = 'AQ'
 SELECT throws_ok($$SELECT * FROM run_monitoring(NULL)$$, '22004', NULL, 'a NULL date');
 SELECT throws_ok($$SELECT * FROM run_monitoring('2030-12-31', 30)$$, '22023', NULL, 'fewer active days than the baseline');
 
+SELECT throws_ok($$SELECT * FROM customs_risk.run_monitoring('infinity')$$, '22023', NULL,
+                 'monitoring as of infinity is refused');
+-- an inspection of a whole declaration counts once in its series, not once a line: two offices
+-- with the same inspections and results, one declaring ten lines a day and one a single line,
+-- give the same (quiet) hit-rate charts (counted per line, the ten-line office alerted on most days)
+SELECT setseed(0.77);
+INSERT INTO trader (trader_id, roles) VALUES ('T-MON-IMP', '{importer}');
+CREATE TEMP TABLE hitgen AS SELECT d::date AS day, random() < 0.3 AS hit
+  FROM generate_series('2026-01-01'::date, '2026-12-31', '1 day') d;
+INSERT INTO declaration (declaration_id, declared_on, office_code, importer_id, process_type, import_type,
+                         import_use, payment_type, transport, departure_country, source)
+SELECT 'T-MON-' || o || '-' || day, day, o, 'T-MON-IMP', 'A', 'A', 'A', 'A', 'sea', 'JP', 't'
+  FROM hitgen, (VALUES ('10'), ('30')) v(o);
+INSERT INTO declaration_line (declaration_id, line_no, hs, origin_country, value)
+SELECT 'T-MON-' || o || '-' || day, k, '8471300000'::hscode, 'JP', 1000
+  FROM hitgen, (VALUES ('10', 10), ('30', 1)) v(o, nl), generate_series(1, nl) k;
+INSERT INTO inspection (declaration_id, selected_by, inspected_on, result)
+SELECT 'T-MON-' || o || '-' || day, 'officer', day, CASE WHEN hit THEN 'minor' ELSE 'none' END::inspection_result
+  FROM hitgen, (VALUES ('10'), ('30')) v(o);
+SELECT is((SELECT count(*) FROM (SELECT (run_monitoring(d::date)).* FROM generate_series('2026-12-20'::date, '2026-12-31', '1 day') d) x
+            WHERE x.hs_chapter = 84 AND x.metric = 'hit_rate'), 0::bigint,
+          'a declaration of ten lines inspected once is one inspection in the hit-rate chart');
 SELECT * FROM finish();
 ROLLBACK;

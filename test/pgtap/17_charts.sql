@@ -2,7 +2,7 @@
 -- point per value at the right place, every label escaped, bad input refused.
 BEGIN;
 SET search_path = customs_risk, public;
-SELECT plan(27);
+SELECT plan(29);
 
 CREATE FUNCTION pg_temp.n(svg text, path text) RETURNS integer LANGUAGE sql AS $$
     SELECT (xpath(path, svg::xml, ARRAY[ARRAY['s', 'http://www.w3.org/2000/svg']]))[1]::text::numeric::integer
@@ -69,5 +69,7 @@ SELECT throws_ok($$SELECT customs_risk.svg_line_chart('{a,b}', '{s}', '{1,2}', '
 SELECT throws_ok($$SELECT customs_risk.svg_line_chart('{a}', '{s}', '{{1}}', 't', width => 10)$$, '22023', NULL,
                  'a chart 10 pixels wide');
 
+SELECT is(chart_number(1e15), '1,000,000,000,000,000', 'a label of 1e15 (a year of imports in won) prints its digits');
+SELECT is(chart_number(1e40), '1.00e+40', '... and one past thirty digits a power of ten, not ###');
 SELECT * FROM finish();
 ROLLBACK;

@@ -3,7 +3,7 @@
 BEGIN;
 SET search_path = customs_risk, public;
 SET client_min_messages = warning;
-SELECT plan(14);
+SELECT plan(15);
 
 CREATE FUNCTION pg_temp.n(doc text, path text) RETURNS integer LANGUAGE sql AS $$
     SELECT (xpath(path, doc::xml, ARRAY[ARRAY['h', 'http://www.w3.org/1999/xhtml'], ARRAY['s', 'http://www.w3.org/2000/svg']]))[1]::text::numeric::integer
@@ -52,5 +52,6 @@ SELECT ok(NOT has_function_privilege('public', 'customs_risk.report_html(date, d
           AND NOT has_function_privilege('customs_risk_district', 'customs_risk.report_html(date, date)', 'EXECUTE'),
           'report_html is the national report: national analysts and BI may call it, not PUBLIC or a district');
 
+SELECT is(html_escape(E'a\uFFFFb\uFFFEc'), 'abc', 'the characters XML forbids, U+FFFE and U+FFFF among them, are dropped');
 SELECT * FROM finish();
 ROLLBACK;

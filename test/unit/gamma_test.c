@@ -75,5 +75,20 @@ main(void)
 	ok(chi_square_upper(0, 3) == 1.0 && chi_square_upper(-1, 3) == 1.0 && isnan(chi_square_upper(1, 0)) &&
 	   isnan(gamma_q(-1, 1)) && gamma_q(2, INFINITY) == 0.0 && isnan(chi_square_upper(NAN, 2)),
 	   "edges: x <= 0 gives 1, infinite x 0, a bad df or NaN gives NaN");
+	{
+		/* large degrees of freedom: Q(a, a) = 1/2 - 1/(3 sqrt(2 pi a)) + O(1/a), and always a probability */
+		int			good = 1;
+		const double dfs[] = {2e5, 1e6, 1e7, 1e9};
+
+		for (int i = 0; i < 4; i++)
+		{
+			double		a = dfs[i] / 2;
+
+			good &= fabs(chi_square_upper(dfs[i], dfs[i]) - (0.5 - 1 / (3 * sqrt(2 * 3.141592653589793 * a)))) < 1e-6;
+		}
+		good &= chi_square_upper(1e15 + 2 * sqrt(2e15), 1e15) > 0.022 && chi_square_upper(1e15 + 2 * sqrt(2e15), 1e15) < 0.0235;
+		good &= chi_square_upper(1e300, 1e300) >= 0 && chi_square_upper(1e300, 1e300) <= 1;
+		ok(good, "chi-square upper tail for 2e5 to 1e300 degrees of freedom: the normal limit, within [0, 1]");
+	}
 	return done_testing();
 }
