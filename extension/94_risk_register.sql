@@ -317,6 +317,44 @@ COMMENT ON FUNCTION customs_risk.risk_item_check() IS
 CREATE TRIGGER risk_item_check BEFORE INSERT OR UPDATE ON customs_risk.risk_item
     FOR EACH ROW EXECUTE FUNCTION customs_risk.risk_item_check();
 
+-- The register's ids are their rows' identities in the audit trail: generated, never chosen
+-- (OVERRIDING SYSTEM VALUE could take a deleted row's id, or one the sequence will give next)
+-- and never changed.  TG_ARGV[0] names the identity column.
+CREATE FUNCTION customs_risk.identity_guard() RETURNS trigger
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE SECURITY DEFINER  -- currval needs the sequence's rights
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    col text := TG_ARGV[0];
+    id bigint := (pg_catalog.to_jsonb(NEW) ->> col)::bigint;
+    seq regclass;
+BEGIN
+    IF customs_risk.restoring() THEN
+        RETURN NEW;
+    END IF;
+    IF TG_OP = 'UPDATE' THEN
+        IF id IS DISTINCT FROM (pg_catalog.to_jsonb(OLD) ->> col)::bigint THEN
+            RAISE EXCEPTION '%.% cannot change', TG_TABLE_NAME, col USING ERRCODE = 'feature_not_supported';
+        END IF;
+        RETURN NEW;
+    END IF;
+    seq := pg_catalog.pg_get_serial_sequence(pg_catalog.format('%I.%I', TG_TABLE_SCHEMA, TG_TABLE_NAME), col)::regclass;
+    -- the row's default was drawn just now in this session: anything else was chosen
+    BEGIN
+        IF id = pg_catalog.currval(seq) THEN
+            RETURN NEW;
+        END IF;
+    EXCEPTION WHEN object_not_in_prerequisite_state THEN
+        NULL;   -- currval before any nextval in this session
+    END;
+    RAISE EXCEPTION '%.% is generated, not chosen (% given)', TG_TABLE_NAME, col, id
+        USING ERRCODE = 'generated_always', HINT = 'Leave it out of the INSERT.';
+END
+$fn$;
+COMMENT ON FUNCTION customs_risk.identity_guard() IS
+    'trigger: the identity column named by the trigger argument is the one the sequence gave this row, and never changes';
+REVOKE EXECUTE ON FUNCTION customs_risk.identity_guard() FROM PUBLIC;   -- as risk_audit_row()
+
 -- A closed item is the record of a risk and of the review made when it closed: it stays.
 CREATE FUNCTION customs_risk.risk_item_keep_closed() RETURNS trigger
 LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
@@ -333,6 +371,8 @@ $fn$;
 COMMENT ON FUNCTION customs_risk.risk_item_keep_closed() IS 'trigger: refuse to delete a closed risk item';
 CREATE TRIGGER risk_item_keep_closed BEFORE DELETE ON customs_risk.risk_item
     FOR EACH ROW EXECUTE FUNCTION customs_risk.risk_item_keep_closed();
+CREATE TRIGGER risk_item_identity BEFORE INSERT OR UPDATE ON customs_risk.risk_item
+    FOR EACH ROW EXECUTE FUNCTION customs_risk.identity_guard('item_id');
 
 -- A link names only what the linking role may see, and a profile link (which feeds the item's
 -- closure review) belongs to the item's owner: row-level security does not reach through

@@ -107,6 +107,8 @@ COMMENT ON FUNCTION customs_risk.risk_inbox_check() IS
     'trigger: an inbox entry is for an item its sender may read, to an office one level under the sender, and keeps its item, sender and recipient';
 CREATE TRIGGER risk_inbox_check BEFORE INSERT OR UPDATE ON customs_risk.risk_inbox
     FOR EACH ROW EXECUTE FUNCTION customs_risk.risk_inbox_check();
+CREATE TRIGGER risk_inbox_identity BEFORE INSERT OR UPDATE ON customs_risk.risk_inbox
+    FOR EACH ROW EXECUTE FUNCTION customs_risk.identity_guard('inbox_id');
 
 CREATE FUNCTION customs_risk.inbox_channel(office_code text) RETURNS text
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE

@@ -105,6 +105,8 @@ COMMENT ON FUNCTION customs_risk.risk_action_check() IS
     'trigger: stamp a treatment action, start it open (only for an item whose treatment is decided), give it the item''s owner, enforce its status transitions';
 CREATE TRIGGER risk_action_check BEFORE INSERT OR UPDATE ON customs_risk.risk_action
     FOR EACH ROW EXECUTE FUNCTION customs_risk.risk_action_check();
+CREATE TRIGGER risk_action_identity BEFORE INSERT OR UPDATE ON customs_risk.risk_action
+    FOR EACH ROW EXECUTE FUNCTION customs_risk.identity_guard('action_id');
 CREATE TRIGGER risk_action_audit AFTER INSERT OR UPDATE OR DELETE ON customs_risk.risk_action
     FOR EACH ROW EXECUTE FUNCTION customs_risk.risk_audit_row('item_id', '', 'owner_office');
 

@@ -3,7 +3,7 @@
 BEGIN;
 SET search_path = customs_risk, public;
 SET client_min_messages = warning;
-SELECT plan(93);
+SELECT plan(95);
 
 CREATE FUNCTION pg_temp.new_item(owner text DEFAULT 'NRC', scope criteria DEFAULT NULL) RETURNS bigint
 LANGUAGE sql AS $$
@@ -203,5 +203,11 @@ SELECT throws_ok($$SELECT * FROM overdue_acknowledgements(NULL)$$, '22004', NULL
 SELECT lives_ok($$SELECT publish_risk_item((SELECT nat FROM pub), ARRAY['RC-BUSAN'])$$,
                 'an item can be published again to a district that acknowledged it');
 
+-- ids are generated, never chosen or changed (the audit trail names rows by them)
+SELECT throws_ok($$INSERT INTO customs_risk.risk_item (item_id, source, category, title, description, owner_office)
+                   OVERRIDING SYSTEM VALUE VALUES (999999, 'intelligence', 'revenue', 't chosen id', 'x', 'NRC')$$,
+                 '428C9', NULL, 'a risk item''s id cannot be chosen');
+SELECT throws_ok($$UPDATE customs_risk.risk_item SET item_id = DEFAULT WHERE item_id = (SELECT min(item_id) FROM customs_risk.risk_item WHERE status <> 'closed')$$,
+                 '0A000', NULL, '... nor changed');
 SELECT * FROM finish();
 ROLLBACK;
