@@ -325,9 +325,20 @@ COMMENT ON FUNCTION customs_risk.grade_draw(text) IS
 CREATE FUNCTION customs_risk.grade_inspection_report(from_day date, to_day date, office text DEFAULT NULL)
 RETURNS TABLE (grade customs_risk.trader_grade, declarations bigint, inspected bigint, inspection_rate float8,
                ratio_to_general_credit float8, rate_factor float8, min_rate float8, target text, meets_target boolean)
-LANGUAGE sql STABLE PARALLEL SAFE
+LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $fn$
+#variable_conflict use_column
+BEGIN
+    -- the period [from_day, to_day): a reversed one is an error, as in the other reports
+    IF from_day IS NULL OR to_day IS NULL THEN
+        RAISE EXCEPTION 'grade_inspection_report() needs from_day and to_day, not NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF from_day > to_day THEN
+        RAISE EXCEPTION 'grade_inspection_report(): from_day % is after to_day %', from_day, to_day
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'The period is from_day up to, not including, to_day.';
+    END IF;
+    RETURN QUERY
     WITH d AS (
         -- the grade on the declaration day by a join, not a function call per declaration
         SELECT coalesce(h.grade, 'general_credit') AS grade,
@@ -354,7 +365,8 @@ AS $fn$
                         WHEN 'dishonest' THEN g.rate > 0.8
                         ELSE true END
       FROM customs_risk.grade_policies() p LEFT JOIN g ON g.grade = p.grade
-     ORDER BY p.grade DESC
+     ORDER BY p.grade DESC;
+END
 $fn$;
 COMMENT ON FUNCTION customs_risk.grade_inspection_report(date, date, text) IS
     'inspections per grade in [from_day, to_day) (the latest logged decision of each declaration), the ratio to general credit, and whether the published target is met';
@@ -375,9 +387,20 @@ CREATE FUNCTION customs_risk.trader_risk_ranking(from_day date, to_day date)
 RETURNS TABLE (rank bigint, trader_id text, grade customs_risk.trader_grade, declarations bigint,
                inspections bigint, hits bigint, critical bigint, hit_rate float8, smoothed_hit_rate float8,
                extra_revenue numeric, declared_value numeric)
-LANGUAGE sql STABLE PARALLEL SAFE
+LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $fn$
+#variable_conflict use_column
+BEGIN
+    -- the period [from_day, to_day): a reversed one is an error, as in the other reports
+    IF from_day IS NULL OR to_day IS NULL THEN
+        RAISE EXCEPTION 'trader_risk_ranking() needs from_day and to_day, not NULL' USING ERRCODE = 'null_value_not_allowed';
+    END IF;
+    IF from_day > to_day THEN
+        RAISE EXCEPTION 'trader_risk_ranking(): from_day % is after to_day %', from_day, to_day
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'The period is from_day up to, not including, to_day.';
+    END IF;
+    RETURN QUERY
     WITH per_decl AS (
         SELECT d.importer_id, d.declaration_id, d.declared_on, o.inspected, o.hit, o.critical, o.extra_revenue,
                (SELECT sum(l.value) FROM customs_risk.declaration_line l WHERE l.declaration_id = d.declaration_id) AS value
@@ -398,7 +421,8 @@ AS $fn$
       FROM t CROSS JOIN (SELECT coalesce(n.rate, 0) AS rate FROM nat n) nat
       LEFT JOIN customs_risk.trader_grade_history h
              ON h.trader_id = t.trader_id AND h.valid_from <= to_day - 1 AND (h.valid_to IS NULL OR h.valid_to > to_day - 1)
-     ORDER BY 1
+     ORDER BY 1;
+END
 $fn$;
 COMMENT ON FUNCTION customs_risk.trader_risk_ranking(date, date) IS
     'importers in [from_day, to_day) ranked by smoothed hit rate (prior: ten inspections at the national rate), with their grade and counts';

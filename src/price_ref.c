@@ -524,7 +524,12 @@ price_ref_quantile(PG_FUNCTION_ARGS)
 	if (r->n == 0)
 		PG_RETURN_NULL();
 	/* the value of rank ceil(p n) (1-based), as percentile_disc takes it; the smallest for p = 0 */
-	rank = Max((int64) ceil(p * (double) r->n), 1);
+	{
+		/* in doubles, clamped to n: p n for n near 2^63 rounds past INT64_MAX, and the cast wrapped */
+		double		want = ceil(p * (double) r->n);
+
+		rank = want >= (double) r->n ? r->n : Max((int64) want, 1);
+	}
 	if (rank <= r->zeros)
 		PG_RETURN_FLOAT8(0);
 	seen = r->zeros;

@@ -1,7 +1,7 @@
 -- Risk indicators and ranking evaluation on the bundled sample, end to end.
 BEGIN;
 SET search_path = customs_risk, public;
-SELECT plan(15);
+SELECT plan(16);
 
 SELECT is((SELECT hit_evidence(o.hit)::text FROM declaration_outcome_v o), '9818/45519',
           'the national evidence: 9,818 hits in 45,519 inspections');
@@ -61,5 +61,7 @@ SELECT is((SELECT hits(e::text::hit_evidence) = hits(e) AND inspections(e::text:
           true, 'decayed evidence reads back exactly from its text whatever extra_float_digits is');
 RESET extra_float_digits;
 
+SELECT ok(customs_risk.quantile('n=9223372036854775807 zeros=0 buckets=0:1,100:9223372036854775806', 1) > 7,
+          'the top quantile of a count near 2^63 is the top bucket''s (the rank wrapped to the smallest)');
 SELECT * FROM finish();
 ROLLBACK;

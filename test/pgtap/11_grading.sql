@@ -4,7 +4,7 @@
 BEGIN;
 SET search_path = customs_risk, public;
 SET client_min_messages = warning;
-SELECT plan(36);
+SELECT plan(38);
 
 -- synthetic traders declaring in 2029 (the sample ends in 2021, outside every rule's period)
 INSERT INTO trader (trader_id, roles)
@@ -136,5 +136,9 @@ SELECT ok((SELECT bool_and(meets_target) AND count(*) FILTER (WHERE declarations
 
 SELECT throws_ok($$SELECT * FROM customs_risk.grade_traders('infinity')$$, '22023', NULL,
                  'grading as of infinity is refused (no finite date could be graded after it)');
+SELECT throws_ok($$SELECT * FROM customs_risk.trader_risk_ranking('2021-01-01', '2020-01-01')$$, '22023', NULL,
+                 'a reversed period is an error in trader_risk_ranking (it gave no rows)');
+SELECT throws_ok($$SELECT * FROM customs_risk.grade_inspection_report('2021-01-01', '2020-01-01')$$, '22023', NULL,
+                 '... and in grade_inspection_report (it gave rows of zeros)');
 SELECT * FROM finish();
 ROLLBACK;
