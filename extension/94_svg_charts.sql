@@ -60,9 +60,9 @@ BEGIN
             USING ERRCODE = 'array_subscript_error';
     END IF;
     SELECT min(k) INTO bad FROM unnest(vals) WITH ORDINALITY u (v, k)
-     WHERE v IS NULL OR v = 'NaN' OR v IN ('Infinity', '-Infinity') OR v < 0;
+     WHERE v IS NULL OR v = 'NaN' OR v IN ('Infinity', '-Infinity') OR v < 0 OR v > 1e300;
     IF bad IS NOT NULL THEN
-        RAISE EXCEPTION 'chart: value % of % is %, not a finite number of at least 0', bad, what,
+        RAISE EXCEPTION 'chart: value % of % is %, not a finite number from 0 to 1e300', bad, what,
                         coalesce(vals[bad]::text, 'NULL')
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
@@ -76,7 +76,8 @@ CREATE FUNCTION customs_risk.chart_ceiling(x float8) RETURNS float8
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $fn$
-    SELECT CASE WHEN x <= 0 THEN 1
+    -- below 1e-300 the power of ten underflows: such values draw as 0 on a scale of 1
+    SELECT CASE WHEN x < 1e-300 THEN 1
                 ELSE (SELECT min(m * p) FROM (SELECT power(10::float8, floor(log(x)))) t (p),
                                              unnest(ARRAY[1, 2, 2.5, 5, 10]::float8[]) m
                        WHERE m * p >= x * (1 - 1e-12))

@@ -2,7 +2,7 @@
 -- point per value at the right place, every label escaped, bad input refused.
 BEGIN;
 SET search_path = customs_risk, public;
-SELECT plan(29);
+SELECT plan(31);
 
 CREATE FUNCTION pg_temp.n(svg text, path text) RETURNS integer LANGUAGE sql AS $$
     SELECT (xpath(path, svg::xml, ARRAY[ARRAY['s', 'http://www.w3.org/2000/svg']]))[1]::text::numeric::integer
@@ -59,7 +59,7 @@ SELECT ok((SELECT min(cy::text::float8) FROM line, unnest(xpath('//s:g[1]/s:circ
 SELECT throws_ok($$SELECT customs_risk.svg_bar_chart('{a,b}', '{1}', 't')$$, '2202E',
                  'chart: vals has 1 values for 2 labels', 'labels and values of different lengths');
 SELECT throws_ok($$SELECT customs_risk.svg_bar_chart('{a}', '{NaN}', 't')$$, '22023',
-                 'chart: value 1 of vals is NaN, not a finite number of at least 0', 'NaN');
+                 'chart: value 1 of vals is NaN, not a finite number from 0 to 1e300', 'NaN');
 SELECT throws_ok($$SELECT customs_risk.svg_bar_chart('{a,b}', '{1,-Infinity}', 't')$$, '22023', NULL, 'an infinity');
 SELECT throws_ok($$SELECT customs_risk.svg_bar_chart('{a}', '{-1}', 't')$$, '22023', NULL, 'a negative value');
 SELECT throws_ok($$SELECT customs_risk.svg_bar_chart('{a}', '{1}', NULL)$$, '22004', NULL, 'a NULL title');
@@ -71,5 +71,9 @@ SELECT throws_ok($$SELECT customs_risk.svg_line_chart('{a}', '{s}', '{{1}}', 't'
 
 SELECT is(chart_number(1e15), '1,000,000,000,000,000', 'a label of 1e15 (a year of imports in won) prints its digits');
 SELECT is(chart_number(1e40), '1.00e+40', '... and one past thirty digits a power of ten, not ###');
+SELECT throws_ok($$SELECT customs_risk.svg_bar_chart('{a}', '{1.7e308}', 't')$$, '22023', NULL,
+                 'a value past 1e300 is refused before its scale overflows');
+SELECT ok(position('=""' in customs_risk.svg_bar_chart('{a}', '{1e-320}', 't')) = 0,
+          'a value too small for a power of ten draws on a scale of 1, every attribute set');
 SELECT * FROM finish();
 ROLLBACK;
