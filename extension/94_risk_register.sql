@@ -234,7 +234,9 @@ CREATE TABLE customs_risk.risk_item (
     updated_by text NOT NULL DEFAULT current_user,
     closed_at timestamptz,
     CONSTRAINT risk_item_assessed CHECK (status IN ('reported', 'closed') OR (likelihood IS NOT NULL AND consequence IS NOT NULL)),
-    CONSTRAINT risk_item_treatment_decided CHECK (status NOT IN ('treatment_decided', 'monitored') OR treatment IS NOT NULL),
+    -- a treatment is decided with its reasons (decide_treatment), whatever path sets it
+    CONSTRAINT risk_item_treatment_decided CHECK (status NOT IN ('treatment_decided', 'monitored')
+                                                  OR (treatment IS NOT NULL AND coalesce(treatment_rationale, '') <> '')),
     CONSTRAINT risk_item_closed_at CHECK ((status = 'closed') = (closed_at IS NOT NULL))
 );
 CREATE INDEX risk_item_owner_idx ON customs_risk.risk_item (owner_office, status);
@@ -276,6 +278,10 @@ BEGIN
         IF NEW.status <> 'reported' THEN
             RAISE EXCEPTION 'a new risk item starts as reported, not %', NEW.status
                 USING ERRCODE = 'object_not_in_prerequisite_state';
+        END IF;
+        IF NEW.treatment IS NOT NULL OR NEW.treatment_rationale IS NOT NULL THEN
+            RAISE EXCEPTION 'a new risk item has no treatment yet: it is decided after assessment'
+                USING ERRCODE = 'object_not_in_prerequisite_state', HINT = 'Use decide_treatment once the item is assessed.';
         END IF;
         NEW.reported_at := now();
         NEW.reported_by := session_user;

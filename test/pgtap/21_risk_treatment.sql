@@ -4,7 +4,7 @@
 BEGIN;
 SET search_path = customs_risk, public;
 SET client_min_messages = warning;
-SELECT plan(56);
+SELECT plan(58);
 
 CREATE FUNCTION pg_temp.new_item(owner text DEFAULT 'RC-BUSAN', scope criteria DEFAULT 'hs <@ 8471 and origin in (CN, VN)')
 RETURNS bigint LANGUAGE sql AS $$
@@ -155,5 +155,14 @@ SELECT is((SELECT string_agg(row_data ->> 'status', ' ' ORDER BY audit_id) FROM 
             WHERE table_name = 'risk_action' AND (row_data ->> 'action_id')::bigint = (SELECT audit FROM a)),
           'open in_progress done', 'the actions'' changes are in the audit trail');
 
+-- a treatment comes with its reasons whatever path sets it, and never with the report
+SELECT pg_temp.new_item() AS plain_item \gset
+SELECT assess_risk_item(:plain_item, 4, 3) IS NOT NULL AS assessed \gset
+SELECT throws_ok(format($$UPDATE customs_risk.risk_item SET status = 'treatment_decided', treatment = 'treat' WHERE item_id = %s$$,
+                        :plain_item),
+                 '23514', NULL, 'a treatment set by a plain UPDATE without a rationale is refused');
+SELECT throws_ok($$INSERT INTO customs_risk.risk_item (source, category, title, description, owner_office, treatment, treatment_rationale)
+                   VALUES ('intelligence', 'revenue', 't preset', 'x', 'RC-BUSAN', 'treat', 'because')$$,
+                 '55000', NULL, 'a new item cannot come with a treatment');
 SELECT * FROM finish();
 ROLLBACK;
