@@ -20,7 +20,7 @@ EXTRA_CLEAN = test/unit/hscode_test test/unit/criteria_test test/unit/beta_test 
              test/unit/select_first_test
 
 REGRESS = setup hscode hscode_index reference data_model loader_errors criteria selection indicators evaluation price_ref compliance monitoring performance risk_register
-ISOLATION = profile_consistency
+ISOLATION = profile_consistency code_list_race action_close_race
 ISOLATION_OPTS = --inputdir=test/isolation
 
 # Developer builds and CI fail on any warning; WERROR= turns that off.
