@@ -71,8 +71,14 @@ BEGIN
         RAISE EXCEPTION 'action % cannot move to another risk item', OLD.action_id
             USING ERRCODE = 'feature_not_supported', HINT = 'Cancel it and add an action to the other item.';
     END IF;
-    -- FOR SHARE: an item being closed at the same moment waits, and its check then sees this action
-    SELECT * INTO item FROM customs_risk.risk_item i WHERE i.item_id = NEW.item_id FOR SHARE;
+    IF TG_OP = 'INSERT' THEN
+        -- FOR SHARE: an item being closed at the same moment waits, and its check then sees this
+        -- action (an update never makes an action unfinished again, and an assignee may hold no
+        -- UPDATE right on items, which a row lock needs)
+        SELECT * INTO item FROM customs_risk.risk_item i WHERE i.item_id = NEW.item_id FOR SHARE;
+    ELSE
+        SELECT * INTO item FROM customs_risk.risk_item i WHERE i.item_id = NEW.item_id;
+    END IF;
     IF TG_OP = 'UPDATE' AND item.status = 'closed' THEN
         RAISE EXCEPTION 'risk item % is closed: its actions cannot change', item.item_id
             USING ERRCODE = 'object_not_in_prerequisite_state';
@@ -88,12 +94,20 @@ BEGIN
         NEW.created_at := now();
         NEW.created_by := session_user;
     ELSE
+        -- the assignee moves the status along and notes why; the rest is the item owner's (an
+        -- assignee may not even see the item, so the owner is the action's own)
+        IF NOT customs_risk.is_national() AND OLD.owner_office IS DISTINCT FROM customs_risk.my_district()
+           AND (pg_catalog.to_jsonb(NEW) - ARRAY['status', 'status_note', 'updated_at', 'updated_by', 'finished_at'])
+               IS DISTINCT FROM (pg_catalog.to_jsonb(OLD) - ARRAY['status', 'status_note', 'updated_at', 'updated_by', 'finished_at']) THEN
+            RAISE EXCEPTION 'action %: its assignee moves its status along; the rest is the item owner''s', OLD.action_id
+                USING ERRCODE = 'insufficient_privilege', HINT = 'Use set_action_status.';
+        END IF;
         NEW.created_at := OLD.created_at;
         NEW.created_by := OLD.created_by;
         PERFORM customs_risk.check_risk_transition('risk_action', format('action %s', OLD.action_id),
                                                    OLD.status::text, NEW.status::text);
     END IF;
-    NEW.owner_office := item.owner_office;
+    NEW.owner_office := CASE TG_OP WHEN 'INSERT' THEN item.owner_office ELSE OLD.owner_office END;
     NEW.finished_at := CASE WHEN NEW.status NOT IN ('done', 'cancelled') THEN NULL
                             WHEN TG_OP = 'UPDATE' AND OLD.status = NEW.status THEN OLD.finished_at ELSE now() END;
     NEW.updated_at := now();

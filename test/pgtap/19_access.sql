@@ -3,7 +3,7 @@
 -- transaction and vanish with its rollback.
 BEGIN;
 SET search_path = customs_risk, public;
-SELECT plan(116);
+SELECT plan(119);
 
 -- Logins: one per role; two district analysts (Busan, Seoul) and an officer at a Busan house.
 CREATE ROLE customs_risk_t_admin LOGIN IN ROLE customs_risk_admin;
@@ -407,6 +407,17 @@ RESET ROLE;
 SET LOCAL ROLE customs_risk_t_nat;
 SELECT lives_ok(format($$SELECT customs_risk.add_risk_action(%s, 'other', 'check the stock', %L, '2030-05-31')$$,
                        :busan_item, :'seoul_house'), 'the national centre assigns an action anywhere');
+RESET ROLE;
+-- an assignee moves the status along, even where it cannot see the item; the rest is the owner's
+INSERT INTO user_scope (role_name, office_code) VALUES ('customs_risk_t_officer', :'seoul_house')
+ON CONFLICT (role_name) DO UPDATE SET office_code = excluded.office_code;
+SET LOCAL ROLE customs_risk_t_officer;
+SELECT is((SELECT count(*) FROM risk_item WHERE item_id = :busan_item), 0::bigint,
+          'a Seoul officer assigned an action on Busan''s item does not see the item');
+SELECT is(set_action_status((SELECT action_id FROM risk_action WHERE item_id = :busan_item), 'in_progress'),
+          'in_progress'::risk_action_status, '... and still moves the action along');
+SELECT throws_ok(format($$UPDATE customs_risk.risk_action SET description = 'rewritten', due_on = '2199-01-01' WHERE item_id = %s$$,
+                        :busan_item), '42501', NULL, '... but cannot rewrite it or push its due date out');
 RESET ROLE;
 
 SELECT * FROM finish();
