@@ -236,7 +236,7 @@ CREATE TABLE customs_risk.risk_item (
     CONSTRAINT risk_item_assessed CHECK (status IN ('reported', 'closed') OR (likelihood IS NOT NULL AND consequence IS NOT NULL)),
     -- a treatment is decided with its reasons (decide_treatment), whatever path sets it
     CONSTRAINT risk_item_treatment_decided CHECK (status NOT IN ('treatment_decided', 'monitored')
-                                                  OR (treatment IS NOT NULL AND coalesce(treatment_rationale, '') <> '')),
+                                                  OR (treatment IS NOT NULL AND btrim(coalesce(treatment_rationale, '')) <> '')),
     CONSTRAINT risk_item_closed_at CHECK ((status = 'closed') = (closed_at IS NOT NULL))
 );
 CREATE INDEX risk_item_owner_idx ON customs_risk.risk_item (owner_office, status);
@@ -291,7 +291,7 @@ BEGIN
     ELSE
         -- a district changes its own items only: one it received it may lock to pass on (a row
         -- lock fires no trigger), and only the national centre gives an item another owner
-        IF NOT customs_risk.is_national() AND OLD.owner_office IS DISTINCT FROM customs_risk.my_district() THEN
+        IF NOT customs_risk.is_national() AND OLD.owner_office IS DISTINCT FROM customs_risk.my_analyst_district() THEN
             RAISE EXCEPTION 'risk item % belongs to %: a district changes only its own items', OLD.item_id, OLD.owner_office
                 USING ERRCODE = 'insufficient_privilege', HINT = 'Pass it on to your houses (publish_risk_item), or report an item of your own.';
         END IF;

@@ -62,7 +62,7 @@ BEGIN
                 USING ERRCODE = 'feature_not_supported', HINT = 'Publish the item again (publish_risk_item).';
         END IF;
         IF NEW.deadline IS DISTINCT FROM OLD.deadline AND NOT customs_risk.is_national()
-           AND OLD.from_office IS DISTINCT FROM customs_risk.my_district() THEN
+           AND OLD.from_office IS DISTINCT FROM customs_risk.my_analyst_district() THEN
             RAISE EXCEPTION 'the deadline of inbox entry % is its sender''s to change', OLD.inbox_id
                 USING ERRCODE = 'insufficient_privilege';
         END IF;
@@ -133,7 +133,6 @@ DECLARE
     sender_level customs_risk.office_level;
     bad text;
     e customs_risk.risk_inbox;
-    level customs_risk.risk_level;
 BEGIN
     IF r.status = 'closed' THEN
         RAISE EXCEPTION 'risk item % is closed and cannot be published', r.item_id
@@ -185,8 +184,6 @@ BEGIN
             USING ERRCODE = 'unique_violation', HINT = 'Publish again once they have acknowledged it, or leave them out.';
     END IF;
 
-    SELECT m.level INTO level FROM customs_risk.risk_matrix m
-     WHERE m.likelihood = r.likelihood AND m.consequence = r.consequence;
     FOR e IN
         INSERT INTO customs_risk.risk_inbox (item_id, from_office, recipient_office, deadline)
         SELECT r.item_id, sender, o.office_code, publish_risk_item.deadline

@@ -67,6 +67,15 @@ BEGIN
     IF customs_risk.restoring() THEN
         RETURN NEW;
     END IF;
+    -- a profile deleted: its foreign key clears profile_id, whatever the action's state
+    IF TG_OP = 'UPDATE' AND NEW.profile_id IS NULL AND OLD.profile_id IS NOT NULL
+       AND (pg_catalog.to_jsonb(NEW) - 'profile_id') = (pg_catalog.to_jsonb(OLD) - 'profile_id') THEN
+        RETURN NEW;
+    END IF;
+    IF TG_OP = 'UPDATE' AND OLD.status IN ('done', 'cancelled') AND NOT customs_risk.is_national() THEN
+        RAISE EXCEPTION 'action % is %: it no longer changes', OLD.action_id, OLD.status
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
     IF TG_OP = 'UPDATE' AND NEW.item_id <> OLD.item_id THEN
         RAISE EXCEPTION 'action % cannot move to another risk item', OLD.action_id
             USING ERRCODE = 'feature_not_supported', HINT = 'Cancel it and add an action to the other item.';
@@ -96,7 +105,7 @@ BEGIN
     ELSE
         -- the assignee moves the status along and notes why; the rest is the item owner's (an
         -- assignee may not even see the item, so the owner is the action's own)
-        IF NOT customs_risk.is_national() AND OLD.owner_office IS DISTINCT FROM customs_risk.my_district()
+        IF NOT customs_risk.is_national() AND OLD.owner_office IS DISTINCT FROM customs_risk.my_analyst_district()
            AND (pg_catalog.to_jsonb(NEW) - ARRAY['status', 'status_note', 'updated_at', 'updated_by', 'finished_at'])
                IS DISTINCT FROM (pg_catalog.to_jsonb(OLD) - ARRAY['status', 'status_note', 'updated_at', 'updated_by', 'finished_at']) THEN
             RAISE EXCEPTION 'action %: its assignee moves its status along; the rest is the item owner''s', OLD.action_id
@@ -107,7 +116,8 @@ BEGIN
         PERFORM customs_risk.check_risk_transition('risk_action', format('action %s', OLD.action_id),
                                                    OLD.status::text, NEW.status::text);
     END IF;
-    NEW.owner_office := CASE TG_OP WHEN 'INSERT' THEN item.owner_office ELSE OLD.owner_office END;
+    -- the item's owner; an assignee that cannot see the item keeps the action's
+    NEW.owner_office := coalesce(item.owner_office, OLD.owner_office);
     NEW.finished_at := CASE WHEN NEW.status NOT IN ('done', 'cancelled') THEN NULL
                             WHEN TG_OP = 'UPDATE' AND OLD.status = NEW.status THEN OLD.finished_at ELSE now() END;
     NEW.updated_at := now();
@@ -142,6 +152,32 @@ COMMENT ON COLUMN customs_risk.risk_item_profile.linked_at IS 'when the link was
 COMMENT ON COLUMN customs_risk.risk_item_profile.linked_by IS 'the session user who made it';
 CREATE TRIGGER risk_item_profile_check BEFORE INSERT OR UPDATE ON customs_risk.risk_item_profile
     FOR EACH ROW EXECUTE FUNCTION customs_risk.risk_link_check();
+
+-- An item given another owner (by the national centre) takes its actions, profile links and
+-- own links along: they belong to the item's owner, who must see and finish them.
+CREATE FUNCTION customs_risk.risk_item_owner_moves() RETURNS trigger
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+    IF customs_risk.restoring() THEN
+        RETURN NULL;
+    END IF;
+    UPDATE customs_risk.risk_action a SET owner_office = NEW.owner_office
+     WHERE a.item_id = NEW.item_id AND a.owner_office = OLD.owner_office;
+    UPDATE customs_risk.risk_item_profile l SET owner_office = NEW.owner_office
+     WHERE l.item_id = NEW.item_id AND l.owner_office = OLD.owner_office;
+    UPDATE customs_risk.risk_item_link l SET owner_office = NEW.owner_office
+     WHERE l.item_a = NEW.item_id AND l.owner_office = OLD.owner_office;
+    RETURN NULL;
+END
+$fn$;
+COMMENT ON FUNCTION customs_risk.risk_item_owner_moves() IS
+    'trigger: a risk item''s new owner takes over its actions, profile links and links';
+REVOKE EXECUTE ON FUNCTION customs_risk.risk_item_owner_moves() FROM PUBLIC;
+CREATE TRIGGER risk_item_owner_moves AFTER UPDATE OF owner_office ON customs_risk.risk_item
+    FOR EACH ROW WHEN (NEW.owner_office IS DISTINCT FROM OLD.owner_office)
+    EXECUTE FUNCTION customs_risk.risk_item_owner_moves();
 CREATE TRIGGER risk_item_profile_audit AFTER INSERT OR UPDATE OR DELETE ON customs_risk.risk_item_profile
     FOR EACH ROW EXECUTE FUNCTION customs_risk.risk_audit_row('item_id', '', 'owner_office');
 

@@ -25,7 +25,7 @@ SET search_path = pg_catalog, pg_temp
 AS $fn$
     -- thirty digits grouped (a year of imports in won is some 1e15), beyond that a power of ten
     SELECT CASE WHEN x = 'NaN' OR x IN ('Infinity', '-Infinity') THEN x::text
-                WHEN abs(x) >= 1e30 THEN btrim(to_char(x::numeric, '9.99EEEE'))
+                WHEN abs(x::numeric) >= 1e30 THEN btrim(to_char(x::numeric, '9.99EEEE'))   -- as numeric: it rounds up
                 WHEN digits <= 0 THEN to_char(round(x::numeric), 'FM999,999,999,999,999,999,999,999,999,990')
                 ELSE rtrim(rtrim(to_char(round(x::numeric, least(digits, 6)),
                                          'FM999,999,999,999,999,999,999,999,999,990.999999'), '0'), '.')

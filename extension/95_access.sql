@@ -91,6 +91,20 @@ $fn$;
 COMMENT ON FUNCTION customs_risk.my_district() IS
     'the district the current role is bound to (for an officer, its house''s district); NULL when unbound';
 
+-- The district of a role bound to a district centre, and NULL for an officer bound to a house:
+-- the register's district rules are a district analyst's, and my_district() gives an officer
+-- its house's district too.
+CREATE FUNCTION customs_risk.my_analyst_district() RETURNS text
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+    SELECT o.office_code
+      FROM customs_risk.user_scope s JOIN customs_risk.office o ON o.office_code = s.office_code AND o.level = 'district'
+     WHERE s.role_name = current_user
+$fn$;
+COMMENT ON FUNCTION customs_risk.my_analyst_district() IS
+    'the district centre the current role is bound to as a district analyst; NULL for officers and unbound roles';
+
 CREATE FUNCTION customs_risk.my_house() RETURNS text
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp

@@ -176,10 +176,15 @@ beta_quantile(double p, double a, double b)
 	 */
 	/*
 	 * One shape past 1e12 and the other at most a million: the continued fraction cancels
-	 * to a few digits there, while b X is Gamma(a) to within a / b (a million millionth).
+	 * to a few digits there, while X = G / (G + H), G ~ Gamma(a) and H ~ Gamma(b) with H
+	 * within a millionth of b: X is G / (G + b).
 	 */
 	if (fmax(a, b) > 1e12 && fmin(a, b) <= 1e6)
-		return a < b ? GammaQuantile(p, a) / b : 1.0 - GammaQuantile(1.0 - p, b) / a;
+	{
+		double		g = a < b ? GammaQuantile(p, a) : GammaQuantile(1.0 - p, b);
+
+		return a < b ? g / (g + b) : a / (a + g);
+	}
 	if (a > 1e6 && b > 1e6)
 	{
 		double		n = a + b,

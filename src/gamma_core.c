@@ -76,7 +76,7 @@ gamma_q(double a, double x)
 		 * Wilson and Hilferty: (X / a)^(1/3) is normal to within O(1/a), past where the series
 		 * and the fraction take too many steps and lgamma(a) too many digits
 		 */
-		double		z = (cbrt(x / a) - (1.0 - 1.0 / (9.0 * a))) * sqrt(9.0 * a);
+		double		z = (cbrt(x / a) - (1.0 - 1.0 / (9.0 * a))) * 3.0 * sqrt(a);
 
 		return 0.5 * erfc(z / sqrt(2.0));
 	}

@@ -3,7 +3,7 @@
 -- transaction and vanish with its rollback.
 BEGIN;
 SET search_path = customs_risk, public;
-SELECT plan(119);
+SELECT plan(121);
 
 -- Logins: one per role; two district analysts (Busan, Seoul) and an officer at a Busan house.
 CREATE ROLE customs_risk_t_admin LOGIN IN ROLE customs_risk_admin;
@@ -341,6 +341,8 @@ SELECT is((SELECT array_agg(title) FROM risk_item WHERE title LIKE 't %'), '{"t 
 SELECT is((mark_read((SELECT inbox_id FROM risk_inbox WHERE item_id = :item_nat))).recipient_office, :'house',
           '... and marks its house''s entry read');
 SELECT is((SELECT count(*) FROM risk_inbox WHERE recipient_office <> :'house'), 0::bigint, '... and sees no other inbox');
+SELECT throws_ok($$UPDATE customs_risk.risk_inbox SET deadline = now() + interval '5 days'$$, '42501', NULL,
+                 '... nor sets its deadline (an officer is not its district''s analyst)');
 RESET ROLE;
 SET LOCAL ROLE customs_risk_t_seoul;
 SELECT is((SELECT count(*) FROM risk_item WHERE title = 't busan item'), 0::bigint, 'Seoul does not see Busan''s item');
@@ -407,6 +409,11 @@ RESET ROLE;
 SET LOCAL ROLE customs_risk_t_nat;
 SELECT lives_ok(format($$SELECT customs_risk.add_risk_action(%s, 'other', 'check the stock', %L, '2030-05-31')$$,
                        :busan_item, :'seoul_house'), 'the national centre assigns an action anywhere');
+RESET ROLE;
+SET LOCAL ROLE customs_risk_t_officer;
+SELECT throws_ok(format($$UPDATE customs_risk.risk_action SET description = 'rewritten' WHERE item_id = %s AND assigned_office = %L$$,
+                        :busan_item, :'house'), '42501', NULL,
+                 'an officer of the owning district rewrites no action assigned to its house');
 RESET ROLE;
 -- an assignee moves the status along, even where it cannot see the item; the rest is the owner's
 INSERT INTO user_scope (role_name, office_code) VALUES ('customs_risk_t_officer', :'seoul_house')

@@ -4,7 +4,7 @@
 BEGIN;
 SET search_path = customs_risk, public;
 SET client_min_messages = warning;
-SELECT plan(58);
+SELECT plan(60);
 
 CREATE FUNCTION pg_temp.new_item(owner text DEFAULT 'RC-BUSAN', scope criteria DEFAULT 'hs <@ 8471 and origin in (CN, VN)')
 RETURNS bigint LANGUAGE sql AS $$
@@ -164,5 +164,16 @@ SELECT throws_ok(format($$UPDATE customs_risk.risk_item SET status = 'treatment_
 SELECT throws_ok($$INSERT INTO customs_risk.risk_item (source, category, title, description, owner_office, treatment, treatment_rationale)
                    VALUES ('intelligence', 'revenue', 't preset', 'x', 'RC-BUSAN', 'treat', 'because')$$,
                  '55000', NULL, 'a new item cannot come with a treatment');
+-- a profile made from an item can be deleted after the item closed (its foreign key clears the
+-- action's profile_id); an item moved to another owner takes its actions and links along
+SELECT pg_temp.decided_item() AS moving_item \gset
+SELECT add_risk_action(:moving_item, 'other', 'x', 'RC-BUSAN', '2030-01-01') AS moving_action \gset
+UPDATE customs_risk.risk_item SET owner_office = 'RC-SEOUL' WHERE item_id = :moving_item;
+SELECT is((SELECT owner_office FROM risk_action WHERE action_id = :moving_action), 'RC-SEOUL',
+          'an item''s new owner takes over its actions');
+SELECT lives_ok(format($$DELETE FROM customs_risk.profile WHERE profile_id = %s$$,
+                       (SELECT a.profile_id FROM risk_action a JOIN risk_item i USING (item_id)
+                         WHERE i.status = 'closed' AND a.profile_id IS NOT NULL LIMIT 1)),
+                'a profile made from an item can be deleted after the item closed');
 SELECT * FROM finish();
 ROLLBACK;
