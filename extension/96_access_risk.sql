@@ -99,11 +99,34 @@ CREATE POLICY house_read ON customs_risk.risk_audit FOR SELECT TO customs_risk_o
 GRANT SELECT ON customs_risk.risk_matrix, customs_risk.risk_transition
     TO customs_risk_admin, customs_risk_national, customs_risk_district, customs_risk_officer;
 GRANT INSERT, UPDATE, DELETE ON customs_risk.risk_matrix, customs_risk.risk_transition TO customs_risk_admin;
-GRANT SELECT, INSERT, UPDATE, DELETE ON customs_risk.risk_item, customs_risk.risk_item_link, customs_risk.risk_action,
-    customs_risk.risk_item_profile TO customs_risk_admin, customs_risk_national, customs_risk_district;
-GRANT SELECT, INSERT, UPDATE ON customs_risk.risk_inbox TO customs_risk_admin, customs_risk_national, customs_risk_district;
+GRANT SELECT, INSERT, UPDATE, DELETE ON customs_risk.risk_item_link, customs_risk.risk_item_profile
+    TO customs_risk_admin, customs_risk_national, customs_risk_district;
+-- Ids are generated, never written: column privileges without them make OVERRIDING SYSTEM VALUE
+-- and an id change fail at the privilege check (identity_guard() catches the rest).
+GRANT SELECT, DELETE ON customs_risk.risk_item, customs_risk.risk_action
+    TO customs_risk_admin, customs_risk_national, customs_risk_district;
+GRANT INSERT (source, source_reference, category, title, description, scope, likelihood, consequence, owner_office,
+              status, status_note, treatment, treatment_rationale),
+      UPDATE (source, source_reference, category, title, description, scope, likelihood, consequence, owner_office,
+              status, status_note, treatment, treatment_rationale, reported_at, reported_by, updated_at, updated_by,
+              closed_at)
+    ON customs_risk.risk_item TO customs_risk_admin, customs_risk_national, customs_risk_district;
+GRANT INSERT (item_id, kind, description, assigned_office, assigned_unit, agency, profile_id, due_on, status,
+              status_note, owner_office),
+      UPDATE (item_id, kind, description, assigned_office, assigned_unit, agency, profile_id, due_on, status,
+              status_note, owner_office, created_at, created_by, updated_at, updated_by, finished_at)
+    ON customs_risk.risk_action TO customs_risk_admin, customs_risk_national, customs_risk_district;
+GRANT SELECT ON customs_risk.risk_inbox TO customs_risk_admin, customs_risk_national, customs_risk_district;
+GRANT INSERT (item_id, from_office, recipient_office, published_at, published_by, deadline),
+      UPDATE (item_id, from_office, recipient_office, published_at, published_by, deadline, read_at, read_by,
+              acknowledged_at, acknowledged_by)
+    ON customs_risk.risk_inbox TO customs_risk_admin, customs_risk_national, customs_risk_district;
 GRANT SELECT ON customs_risk.risk_audit, customs_risk.risk_closure_review, customs_risk.risk_register_v
     TO customs_risk_admin, customs_risk_national, customs_risk_district;
 GRANT SELECT ON customs_risk.risk_item, customs_risk.risk_register_v, customs_risk.risk_audit
     TO customs_risk_officer;
-GRANT SELECT, UPDATE ON customs_risk.risk_inbox, customs_risk.risk_action TO customs_risk_officer;
+GRANT SELECT ON customs_risk.risk_inbox, customs_risk.risk_action TO customs_risk_officer;
+GRANT UPDATE (deadline, read_at, read_by, acknowledged_at, acknowledged_by) ON customs_risk.risk_inbox TO customs_risk_officer;
+GRANT UPDATE (kind, description, assigned_office, assigned_unit, agency, profile_id, due_on, status, status_note,
+              owner_office, created_at, created_by, updated_at, updated_by, finished_at)
+    ON customs_risk.risk_action TO customs_risk_officer;

@@ -3,7 +3,7 @@
 -- transaction and vanish with its rollback.
 BEGIN;
 SET search_path = customs_risk, public;
-SELECT plan(121);
+SELECT plan(122);
 
 -- Logins: one per role; two district analysts (Busan, Seoul) and an officer at a Busan house.
 CREATE ROLE customs_risk_t_admin LOGIN IN ROLE customs_risk_admin;
@@ -318,6 +318,9 @@ SELECT throws_ok(format($$UPDATE customs_risk.risk_inbox SET item_id = %s WHERE 
                  '0A000', NULL, '... nor turn an entry it received into one for another item');
 SELECT is((SELECT array_agg(title ORDER BY title) FROM risk_item WHERE title LIKE 't %'), '{"t busan item","t national item"}',
           '... and still sees only its own and the published items');
+SELECT throws_ok($$INSERT INTO customs_risk.risk_item (item_id, source, category, title, description, owner_office)
+                   OVERRIDING SYSTEM VALUE VALUES (999999, 'intelligence', 'revenue', 't squatted', 'x', 'RC-BUSAN')$$,
+                 '42501', NULL, 'a district cannot choose an item''s id (no privilege on the column)');
 SELECT throws_ok(format($$UPDATE customs_risk.risk_item SET owner_office = 'RC-BUSAN', title = 't hijacked' WHERE item_id = %s$$, :item_nat),
                  '42501', NULL, 'a district cannot take over a national item it received by a plain UPDATE');
 SELECT throws_ok(format($$INSERT INTO customs_risk.risk_item_profile (item_id, profile_id, owner_office) VALUES (%s, %s, 'RC-BUSAN')$$,
