@@ -330,14 +330,8 @@ SET search_path = pg_catalog, pg_temp
 AS $fn$
 #variable_conflict use_column
 BEGIN
-    -- the period [from_day, to_day): a reversed one is an error, as in the other reports
-    IF from_day IS NULL OR to_day IS NULL THEN
-        RAISE EXCEPTION 'grade_inspection_report() needs from_day and to_day, not NULL' USING ERRCODE = 'null_value_not_allowed';
-    END IF;
-    IF from_day > to_day THEN
-        RAISE EXCEPTION 'grade_inspection_report(): from_day % is after to_day %', from_day, to_day
-            USING ERRCODE = 'invalid_parameter_value', HINT = 'The period is from_day up to, not including, to_day.';
-    END IF;
+    -- the period [from_day, to_day), checked as the other reports check theirs
+    PERFORM customs_risk.check_report_period('grade_inspection_report', from_day, to_day, half_open => true);
     RETURN QUERY
     WITH d AS (
         -- the grade on the declaration day by a join, not a function call per declaration
@@ -392,14 +386,8 @@ SET search_path = pg_catalog, pg_temp
 AS $fn$
 #variable_conflict use_column
 BEGIN
-    -- the period [from_day, to_day): a reversed one is an error, as in the other reports
-    IF from_day IS NULL OR to_day IS NULL THEN
-        RAISE EXCEPTION 'trader_risk_ranking() needs from_day and to_day, not NULL' USING ERRCODE = 'null_value_not_allowed';
-    END IF;
-    IF from_day > to_day THEN
-        RAISE EXCEPTION 'trader_risk_ranking(): from_day % is after to_day %', from_day, to_day
-            USING ERRCODE = 'invalid_parameter_value', HINT = 'The period is from_day up to, not including, to_day.';
-    END IF;
+    -- the period [from_day, to_day), checked as the other reports check theirs
+    PERFORM customs_risk.check_report_period('trader_risk_ranking', from_day, to_day, half_open => true);
     RETURN QUERY
     WITH per_decl AS (
         SELECT d.importer_id, d.declaration_id, d.declared_on, o.inspected, o.hit, o.critical, o.extra_revenue,

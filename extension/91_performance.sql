@@ -23,8 +23,10 @@ CREATE FUNCTION customs_risk.chi_square_p(statistic float8, df float8) RETURNS f
 COMMENT ON FUNCTION customs_risk.chi_square_p(float8, float8) IS
     'P(X >= statistic) for X chi-square with df degrees of freedom (the p-value of a chi-square test; with df 1 and statistic z^2, the two-sided normal p-value of z); 22023 for a negative or non-finite statistic or df <= 0';
 
--- The checks every report makes on its period (errors name the function).
-CREATE FUNCTION customs_risk.check_report_period(fn text, from_date date, to_date date) RETURNS void
+-- The checks every report makes on its period (errors name the function).  A half-open period
+-- (to_date not included, as the trader reports take it) differs only in the hint.
+CREATE FUNCTION customs_risk.check_report_period(fn text, from_date date, to_date date,
+                                                 half_open boolean DEFAULT false) RETURNS void
 LANGUAGE plpgsql IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $fn$
@@ -36,11 +38,13 @@ BEGIN
     END IF;
     IF from_date > to_date THEN
         RAISE EXCEPTION '%(): from_date % is after to_date %', fn, from_date, to_date
-            USING ERRCODE = 'invalid_parameter_value', HINT = 'The period is from_date to to_date, both days included.';
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = CASE WHEN half_open THEN 'The period is from its first date up to, not including, its second.'
+                              ELSE 'The period is from_date to to_date, both days included.' END;
     END IF;
 END
 $fn$;
-COMMENT ON FUNCTION customs_risk.check_report_period(text, date, date) IS
+COMMENT ON FUNCTION customs_risk.check_report_period(text, date, date, boolean) IS
     'raise 22004 when a period bound is NULL and 22023 when from_date is after to_date (used by the evaluation reports)';
 
 -- One row per declaration of the period (per declaration and profile, or model, with split_by)
