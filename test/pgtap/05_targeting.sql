@@ -1,7 +1,7 @@
 -- Targeting on the bundled sample: profiles and their history, matching, decide(), batch selection.
 BEGIN;
 SET search_path = customs_risk, public;
-SELECT plan(62);
+SELECT plan(66);
 
 INSERT INTO profile (name, criteria, channel, weight, description, status, valid_from, owner_office, scope_offices) VALUES
  ('computers', 'hs <@ 8471 and origin in (CN, VN)', 'yellow', 2, 'check the unit price against the reference', 'active', '2020-01-01', 'NRC', NULL),
@@ -103,6 +103,19 @@ SELECT is((SELECT count(*) FROM many m WHERE random <> (random_draw(m.declaratio
 SELECT is((SELECT count(*) FROM decision_log WHERE selected_by = 'decide'), 40004::bigint, 'every decision is logged (40,000 and the 4 above)');
 SELECT throws_ok($$SELECT customs_risk.decide('no-such-id')$$, 'P0002', NULL, 'an unknown declaration is an error');
 SELECT throws_ok($$SELECT customs_risk.decide(NULL)$$, '22004', NULL, 'NULL is an error');
+
+-- the policy of a house: its own row, else its district's, else the national one (NRC's, above);
+-- decide() reads it through the same chain (a rate of 1 draws every declaration)
+SELECT is((SELECT random_rate FROM effective_policy('30')), 0.05::float8, 'a house without a policy of its own or of its district gets the national one');
+INSERT INTO channel_policy (office_code, random_rate) VALUES ('RC-BUSAN', 0.5);
+SELECT is((SELECT random_rate FROM effective_policy('30')), 0.5::float8, 'a district''s policy comes before the national one');
+INSERT INTO channel_policy (office_code, random_rate) VALUES ('30', 1);
+SELECT is((SELECT random_rate || ' ' || (SELECT bool_and((decide(d.declaration_id)).random)
+                                           FROM (SELECT declaration_id FROM declaration WHERE office_code = '30' LIMIT 20) d)
+             FROM effective_policy('30')),
+          '1 true', 'a house''s own policy comes first, and decide() applies it');
+SELECT is((SELECT random_rate FROM effective_policy('RC-BUSAN')), 0.5::float8, 'a district centre has its own policy too');
+DELETE FROM channel_policy WHERE office_code IN ('30', 'RC-BUSAN');
 
 -- batch selection: capacity holds, expected shares are reached
 INSERT INTO channel_policy (office_code, share_red, share_yellow, share_blue, random_rate, daily_capacity)
