@@ -50,41 +50,20 @@ $fn$;
 COMMENT ON FUNCTION customs_risk.random_draws(text[]) IS
     'the keyed random draws of many declarations at once, in the order given (not granted to PUBLIC)';
 
--- The policy that applies to a customs house: its own, its district's, the national one, or
--- defaults.  As a one-row set in LANGUAGE sql without SET clauses, so that the planner inlines it
--- into the query that reads it: decide() reads its declaration, policy and grade in one
--- statement, where a function call and its own query had been a sixth of a decision.
-CREATE FUNCTION customs_risk.effective_policy_row(house text) RETURNS SETOF customs_risk.channel_policy
-LANGUAGE sql STABLE PARALLEL SAFE ROWS 1
-AS $fn$
-    -- each step is a key lookup, and the first that finds a row is the policy
-    SELECT (x.cp).* FROM (
-        SELECT 1 AS step, cp FROM customs_risk.channel_policy cp WHERE cp.office_code = house
-        UNION ALL
-        SELECT 2, cp FROM customs_risk.office h
-          JOIN customs_risk.channel_policy cp ON cp.office_code = h.parent_code
-         WHERE h.office_code = house
-        UNION ALL
-        SELECT 3, cp FROM customs_risk.office h
-          JOIN customs_risk.office d ON d.office_code = h.parent_code
-          JOIN customs_risk.channel_policy cp ON cp.office_code = d.parent_code
-         WHERE h.office_code = house
-        UNION ALL
-        SELECT 4, ROW(house, 0.03, 0.07, 0.02, 0.01, 'yellow', 0, NULL, pg_catalog.now(), NULL, NULL, NULL,
-                      'profile')::customs_risk.channel_policy
-    ) x
-    ORDER BY x.step
-    LIMIT 1
-$fn$;
-COMMENT ON FUNCTION customs_risk.effective_policy_row(text) IS
-    'effective_policy() as a one-row set, for a query to join (the planner inlines it)';
-
+-- The policy that applies to a customs house: its own, its district's, the national one, or defaults.
 CREATE FUNCTION customs_risk.effective_policy(house text) RETURNS customs_risk.channel_policy
 LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
-    RETURN (SELECT p FROM customs_risk.effective_policy_row(house) p);
+    RETURN coalesce(
+        (SELECT cp FROM customs_risk.office h
+           LEFT JOIN customs_risk.office d ON d.office_code = h.parent_code
+           JOIN customs_risk.channel_policy cp ON cp.office_code IN (h.office_code, d.office_code, d.parent_code)
+          WHERE h.office_code = effective_policy.house
+          ORDER BY CASE cp.office_code WHEN h.office_code THEN 1 WHEN d.office_code THEN 2 ELSE 3 END
+          LIMIT 1),
+        ROW(house, 0.03, 0.07, 0.02, 0.01, 'yellow', 0, NULL, now(), NULL, NULL, NULL, 'profile')::customs_risk.channel_policy);
 END
 $fn$;
 -- The channel a model score asks for under a policy's thresholds.
@@ -113,29 +92,19 @@ DECLARE
     result customs_risk.decision;
     draw float8;
     by_model customs_risk.channel := 'green';
+    imp_grade customs_risk.trader_grade;
+    gp record;
     selected customs_risk.channel;
 BEGIN
     IF declaration_id IS NULL THEN
         RAISE EXCEPTION 'decide() needs a declaration id, not NULL' USING ERRCODE = 'null_value_not_allowed';
     END IF;
-    -- the declaration, its office's policy and its importer's grade policy (grade_policies(); the
-    -- ungraded are general credit) in one statement
-    SELECT d.declaration_id, d.office_code, d.importer_id, d.declared_on, p AS pol,
-           g.grade, g.rate_factor, g.min_rate
-      INTO decl
-      FROM customs_risk.declaration d
-     CROSS JOIN LATERAL customs_risk.effective_policy_row(d.office_code) p
-      LEFT JOIN LATERAL (
-            SELECT gp.grade, gp.rate_factor, gp.min_rate FROM customs_risk.grade_policies() gp
-             WHERE gp.grade = coalesce((SELECT h.grade FROM customs_risk.trader_grade_history h
-                                       WHERE h.trader_id = d.importer_id AND h.valid_from <= d.declared_on
-                                         AND (h.valid_to IS NULL OR h.valid_to > d.declared_on)),
-                                     'general_credit')) g ON true
-     WHERE d.declaration_id = decide.declaration_id;
+    SELECT d.declaration_id, d.office_code, d.importer_id, d.declared_on INTO decl
+      FROM customs_risk.declaration d WHERE d.declaration_id = decide.declaration_id;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'declaration % does not exist', quote_literal(declaration_id) USING ERRCODE = 'no_data_found';
     END IF;
-    pol := decl.pol;
+    pol := customs_risk.effective_policy(decl.office_code);
 
     -- Lines, matches and the profile-set version in one statement: one snapshot, one version.
     IF pol.model_name IS NULL THEN
@@ -186,21 +155,26 @@ BEGIN
         result.channel := greatest(result.channel, by_model);
     END IF;
 
-    -- the importer's grade (read above): certified traders keep a share of their selections,
-    -- dishonest ones are inspected at least at a rate
-    IF decl.rate_factor IS NOT NULL OR decl.min_rate IS NOT NULL THEN
+    -- the importer's grade: certified traders keep a share of their selections, dishonest
+    -- ones are inspected at least at a rate (grade_policies())
+    SELECT p.* INTO gp FROM customs_risk.grade_policies() p
+     WHERE p.grade = coalesce((SELECT h.grade FROM customs_risk.trader_grade_history h
+                                WHERE h.trader_id = decl.importer_id AND h.valid_from <= decl.declared_on
+                                  AND (h.valid_to IS NULL OR h.valid_to > decl.declared_on)), 'general_credit');
+    imp_grade := gp.grade;
+    IF gp.rate_factor IS NOT NULL OR gp.min_rate IS NOT NULL THEN
         selected := result.channel;
         result.channel := customs_risk.grade_channel(selected, customs_risk.grade_draw(decl.declaration_id),
-                                                     decl.rate_factor, decl.min_rate);
+                                                     gp.rate_factor, gp.min_rate);
         IF result.channel < selected THEN
             result.reasons := result.reasons || format('%s importer: selection waived (%s of selections kept)',
-                                                       decl.grade, decl.rate_factor);
+                                                       imp_grade, gp.rate_factor);
         ELSIF result.channel > selected THEN
             result.reasons := result.reasons || format('%s importer: inspected (at least %s of its declarations)',
-                                                       decl.grade, decl.min_rate);
+                                                       imp_grade, gp.min_rate);
         END IF;
     END IF;
-    result.random := draw < pol.random_rate * coalesce(decl.rate_factor, 1);
+    result.random := draw < pol.random_rate * coalesce(gp.rate_factor, 1);
     IF result.random AND result.channel < pol.random_channel THEN
         result.channel := pol.random_channel;
     END IF;
