@@ -1,7 +1,7 @@
 -- The bundled Korea Customs sample, as bin/load-kcs loads it: counts, labels and the office tree.
 BEGIN;
 SET search_path = customs_risk, public;
-SELECT plan(28);
+SELECT plan(31);
 
 SELECT is((SELECT count(*) FROM declaration), 45519::bigint, '45,519 declarations (train + valid)');
 SELECT is((SELECT count(*) FROM declaration WHERE source = 'kcs-train'), 37385::bigint, '37,385 from the train split');
@@ -47,10 +47,24 @@ SELECT is(district_of(NULL), NULL, 'district_of(NULL) is NULL');
 SELECT throws_ok($$SELECT customs_risk.district_of('NO-SUCH')$$, '22023', 'office ''NO-SUCH'' does not exist',
                  'district_of: an unknown office is an error');
 SELECT throws_ok($$SELECT customs_risk.district_of('')$$, '22023', NULL, '... so is the empty code');
--- the tree is read per query (its plan is kept for the session): a new house is found at once
+-- the session keeps the tree for the profile-set version, which every change to the office
+-- tree raises: a new house, a move and a move undone are seen at once
 SELECT district_of('30') AS warm \gset
 INSERT INTO office (office_code, name, level, parent_code) VALUES ('T-NEW', 'new house', 'house', 'RC-SEOUL');
 SELECT is(district_of('T-NEW'), 'RC-SEOUL', 'district_of sees an office added after its first use in the session');
+SAVEPOINT moved;
+UPDATE office SET parent_code = 'RC-BUSAN' WHERE office_code = 'T-NEW';
+SELECT is((SELECT district FROM (VALUES ('T-NEW')) x(o), LATERAL (SELECT district_of(x.o) AS district) d),
+          'RC-BUSAN', 'district_of sees a house moved to another district');
+ROLLBACK TO SAVEPOINT moved;
+SELECT is(district_of('T-NEW'), 'RC-SEOUL', '... and the move undone');
+-- the kept tree is not handed to a role that may not read the office table
+CREATE ROLE customs_risk_t_noone NOLOGIN;
+GRANT USAGE ON SCHEMA customs_risk TO customs_risk_t_noone;
+SET LOCAL ROLE customs_risk_t_noone;
+SELECT throws_ok($$SELECT customs_risk.district_of('30')$$, '42501', NULL,
+                 'district_of needs the right to read the office tree, whoever read it before in the session');
+RESET ROLE;
 
 SELECT * FROM finish();
 ROLLBACK;
