@@ -395,7 +395,7 @@ BEGIN
     RETURN NULL;
 END
 $fn$;
-COMMENT ON FUNCTION customs_risk.profile_set_touch() IS 'trigger: raise the profile-set version when the office tree or a role''s binding (user_scope) changes';
+COMMENT ON FUNCTION customs_risk.profile_set_touch() IS 'trigger: raise the profile-set version when the office tree, a channel policy or a role''s binding (user_scope) changes';
 REVOKE EXECUTE ON FUNCTION customs_risk.profile_set_touch() FROM PUBLIC;   -- as profile_audit()
 CREATE TRIGGER office_moves_profile_set AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON customs_risk.office
     FOR EACH STATEMENT EXECUTE FUNCTION customs_risk.profile_set_touch();
@@ -453,6 +453,11 @@ COMMENT ON COLUMN customs_risk.channel_policy.model_name IS 'risk model that sco
 COMMENT ON COLUMN customs_risk.channel_policy.model_yellow IS 'model score at or above which a declaration goes at least yellow; NULL for no threshold';
 COMMENT ON COLUMN customs_risk.channel_policy.model_red IS 'model score at or above which a declaration goes red; NULL for no threshold';
 COMMENT ON COLUMN customs_risk.channel_policy.topup_by IS 'what fills the top-up quota first: profile (profile score, then the draw) or model (model score)';
+
+-- A policy is part of what a decision used: a change moves the profile-set version, as the
+-- office tree does (and effective_policy()'s kept policies are read again).
+CREATE TRIGGER channel_policy_moves_profile_set AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON customs_risk.channel_policy
+    FOR EACH STATEMENT EXECUTE FUNCTION customs_risk.profile_set_touch();
 
 -- The random-selection secret: readable by the extension owner (the administrator) only.  Made on
 -- first use, and dumped with the data, so a restored database reproduces the same selections.

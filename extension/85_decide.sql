@@ -50,8 +50,11 @@ $fn$;
 COMMENT ON FUNCTION customs_risk.random_draws(text[]) IS
     'the keyed random draws of many declarations at once, in the order given (not granted to PUBLIC)';
 
--- The policy that applies to a customs house: its own, its district's, the national one, or defaults.
-CREATE FUNCTION customs_risk.effective_policy(house text) RETURNS customs_risk.channel_policy
+-- The policy that applies to a customs house: its own, its district's, the national one, or
+-- defaults.  Read from the tables by effective_policy_read(); effective_policy() (C) keeps every
+-- office's for the profile-set version, which changes to channel_policy and office raise
+-- (src/policy_cache.c): a decision's policy, its profiles and its version then agree.
+CREATE FUNCTION customs_risk.effective_policy_read(house text) RETURNS customs_risk.channel_policy
 LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $fn$
@@ -60,12 +63,17 @@ BEGIN
         (SELECT cp FROM customs_risk.office h
            LEFT JOIN customs_risk.office d ON d.office_code = h.parent_code
            JOIN customs_risk.channel_policy cp ON cp.office_code IN (h.office_code, d.office_code, d.parent_code)
-          WHERE h.office_code = effective_policy.house
+          WHERE h.office_code = effective_policy_read.house
           ORDER BY CASE cp.office_code WHEN h.office_code THEN 1 WHEN d.office_code THEN 2 ELSE 3 END
           LIMIT 1),
         ROW(house, 0.03, 0.07, 0.02, 0.01, 'yellow', 0, NULL, now(), NULL, NULL, NULL, 'profile')::customs_risk.channel_policy);
 END
 $fn$;
+COMMENT ON FUNCTION customs_risk.effective_policy_read(text) IS
+    'effective_policy() read from the tables, as it is kept (call effective_policy())';
+
+CREATE FUNCTION customs_risk.effective_policy(house text) RETURNS customs_risk.channel_policy
+    AS 'MODULE_PATHNAME', 'effective_policy' LANGUAGE C STABLE STRICT PARALLEL SAFE;
 -- The channel a model score asks for under a policy's thresholds.
 CREATE FUNCTION customs_risk.model_channel(model_score float8, yellow float8, red float8) RETURNS customs_risk.channel
 LANGUAGE sql IMMUTABLE PARALLEL SAFE

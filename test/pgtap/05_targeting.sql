@@ -1,7 +1,7 @@
 -- Targeting on the bundled sample: profiles and their history, matching, decide(), batch selection.
 BEGIN;
 SET search_path = customs_risk, public;
-SELECT plan(66);
+SELECT plan(69);
 
 INSERT INTO profile (name, criteria, channel, weight, description, status, valid_from, owner_office, scope_offices) VALUES
  ('computers', 'hs <@ 8471 and origin in (CN, VN)', 'yellow', 2, 'check the unit price against the reference', 'active', '2020-01-01', 'NRC', NULL),
@@ -82,8 +82,17 @@ SELECT cmp_ok((SELECT version FROM profile_set), '>', (SELECT max(profile_set_ve
 SELECT throws_ok($$INSERT INTO customs_risk.profile_set VALUES (true, 1)$$, '0A000', 'profile_set has one row, which moves with the profiles',
                  'the profile-set version cannot be set back by an INSERT (only a restore sets it)');
 
+-- effective_policy(): without any policy row, a house gets the built-in defaults, stamped with
+-- the statement's time
+SELECT is((SELECT share_red || ' ' || share_yellow || ' ' || share_blue || ' ' || random_rate || ' ' || random_channel
+                  || ' ' || max_hits_green || ' ' || (updated_at = now()) FROM effective_policy('30')),
+          '0.03 0.07 0.02 0.01 yellow 0 true', 'a house without a policy anywhere above it gets the defaults');
+
 -- decide()
+SELECT version AS version_before_policy FROM profile_set \gset
 INSERT INTO channel_policy (office_code, random_rate) VALUES ('NRC', 0.05);
+SELECT cmp_ok((SELECT version FROM profile_set), '>', :version_before_policy::bigint,
+              'a change to channel_policy moves the profile-set version (a decision''s version covers its policy)');
 SELECT is((SELECT d1 FROM (SELECT decide(x.declaration_id) AS d1, decide(x.declaration_id) AS d2
                              FROM (SELECT declaration_id FROM declaration_line_v WHERE importer = 'QLRUBN9' LIMIT 1) x) y WHERE d1 = d2)::text,
           (SELECT decide(declaration_id)::text FROM declaration_line_v WHERE importer = 'QLRUBN9' LIMIT 1),
@@ -116,6 +125,14 @@ SELECT is((SELECT random_rate || ' ' || (SELECT bool_and((decide(d.declaration_i
           '1 true', 'a house''s own policy comes first, and decide() applies it');
 SELECT is((SELECT random_rate FROM effective_policy('RC-BUSAN')), 0.5::float8, 'a district centre has its own policy too');
 DELETE FROM channel_policy WHERE office_code IN ('30', 'RC-BUSAN');
+-- the kept policies are not handed to a role that may not read channel_policy
+CREATE ROLE customs_risk_t_nopolicy NOLOGIN;
+GRANT USAGE ON SCHEMA customs_risk TO customs_risk_t_nopolicy;
+GRANT SELECT ON office TO customs_risk_t_nopolicy;
+SET LOCAL ROLE customs_risk_t_nopolicy;
+SELECT throws_ok($$SELECT customs_risk.effective_policy('30')$$, '42501', NULL,
+                 'effective_policy needs the right to read channel_policy, whoever read it before in the session');
+RESET ROLE;
 
 -- batch selection: capacity holds, expected shares are reached
 INSERT INTO channel_policy (office_code, share_red, share_yellow, share_blue, random_rate, daily_capacity)
