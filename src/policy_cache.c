@@ -49,7 +49,7 @@ typedef struct PolicySet
 static PolicySet *kept = NULL;
 static SPIPlanPtr policies_plan = NULL;
 
-/* effective_policy_read(text), looked up once per call site. */
+/* effective_policy_read(text), for the calls the kept set does not serve (rare: looked up each time). */
 static Oid
 ReadFunction(void)
 {
