@@ -100,19 +100,28 @@ DECLARE
     result customs_risk.decision;
     draw float8;
     by_model customs_risk.channel := 'green';
-    imp_grade customs_risk.trader_grade;
-    gp record;
     selected customs_risk.channel;
 BEGIN
     IF declaration_id IS NULL THEN
         RAISE EXCEPTION 'decide() needs a declaration id, not NULL' USING ERRCODE = 'null_value_not_allowed';
     END IF;
-    SELECT d.declaration_id, d.office_code, d.importer_id, d.declared_on INTO decl
-      FROM customs_risk.declaration d WHERE d.declaration_id = decide.declaration_id;
+    -- the declaration with its office's policy (kept per session: effective_policy()) and its
+    -- importer's grade policy (grade_policies(); the ungraded are general credit), in one statement
+    SELECT d.declaration_id, d.office_code, d.importer_id, d.declared_on,
+           customs_risk.effective_policy(d.office_code) AS pol, g.grade, g.rate_factor, g.min_rate
+      INTO decl
+      FROM customs_risk.declaration d
+      LEFT JOIN LATERAL (
+            SELECT gpol.grade, gpol.rate_factor, gpol.min_rate FROM customs_risk.grade_policies() gpol
+             WHERE gpol.grade = coalesce((SELECT h.grade FROM customs_risk.trader_grade_history h
+                                           WHERE h.trader_id = d.importer_id AND h.valid_from <= d.declared_on
+                                             AND (h.valid_to IS NULL OR h.valid_to > d.declared_on)),
+                                         'general_credit')) g ON true
+     WHERE d.declaration_id = decide.declaration_id;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'declaration % does not exist', quote_literal(declaration_id) USING ERRCODE = 'no_data_found';
     END IF;
-    pol := customs_risk.effective_policy(decl.office_code);
+    pol := decl.pol;
 
     -- Lines, matches and the profile-set version in one statement: one snapshot, one version.
     IF pol.model_name IS NULL THEN
@@ -163,26 +172,21 @@ BEGIN
         result.channel := greatest(result.channel, by_model);
     END IF;
 
-    -- the importer's grade: certified traders keep a share of their selections, dishonest
-    -- ones are inspected at least at a rate (grade_policies())
-    SELECT p.* INTO gp FROM customs_risk.grade_policies() p
-     WHERE p.grade = coalesce((SELECT h.grade FROM customs_risk.trader_grade_history h
-                                WHERE h.trader_id = decl.importer_id AND h.valid_from <= decl.declared_on
-                                  AND (h.valid_to IS NULL OR h.valid_to > decl.declared_on)), 'general_credit');
-    imp_grade := gp.grade;
-    IF gp.rate_factor IS NOT NULL OR gp.min_rate IS NOT NULL THEN
+    -- the importer's grade (read above): certified traders keep a share of their selections,
+    -- dishonest ones are inspected at least at a rate
+    IF decl.rate_factor IS NOT NULL OR decl.min_rate IS NOT NULL THEN
         selected := result.channel;
         result.channel := customs_risk.grade_channel(selected, customs_risk.grade_draw(decl.declaration_id),
-                                                     gp.rate_factor, gp.min_rate);
+                                                     decl.rate_factor, decl.min_rate);
         IF result.channel < selected THEN
             result.reasons := result.reasons || format('%s importer: selection waived (%s of selections kept)',
-                                                       imp_grade, gp.rate_factor);
+                                                       decl.grade, decl.rate_factor);
         ELSIF result.channel > selected THEN
             result.reasons := result.reasons || format('%s importer: inspected (at least %s of its declarations)',
-                                                       imp_grade, gp.min_rate);
+                                                       decl.grade, decl.min_rate);
         END IF;
     END IF;
-    result.random := draw < pol.random_rate * coalesce(gp.rate_factor, 1);
+    result.random := draw < pol.random_rate * coalesce(decl.rate_factor, 1);
     IF result.random AND result.channel < pol.random_channel THEN
         result.channel := pol.random_channel;
     END IF;
