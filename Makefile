@@ -3,7 +3,7 @@ EXTENSION  = customs_risk
 EXTVERSION = $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" $(EXTENSION).control)
 
 MODULE_big = customs_risk
-OBJS = src/customs_risk.o src/office_tree.o src/policy_cache.o src/hscode_core.o src/hscode.o src/hscode_index.o \
+OBJS = src/customs_risk.o src/office_tree.o src/policy_cache.o src/kept_set.o src/hscode_core.o src/hscode.o src/hscode_index.o \
        src/criteria_core.o src/criteria.o src/row_reader.o src/code_list.o \
        src/profile_match.o src/selection.o src/column_args.o src/anchor_table.o \
        src/profile_summary.o src/numeric_double.o src/singleton_row.o src/sha256_core.o \
@@ -20,7 +20,7 @@ EXTRA_CLEAN = test/unit/hscode_test test/unit/criteria_test test/unit/beta_test 
              test/unit/select_first_test
 
 REGRESS = setup hscode hscode_index reference data_model loader_errors criteria selection indicators evaluation price_ref compliance monitoring performance risk_register
-ISOLATION = profile_consistency code_list_race action_close_race
+ISOLATION = profile_consistency code_list_race action_close_race kept_sets
 ISOLATION_OPTS = --inputdir=test/isolation
 
 # Developer builds and CI fail on any warning; WERROR= turns that off.

@@ -388,7 +388,10 @@ SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
     IF customs_risk.restoring() THEN
-        RETURN NULL;    -- the restored offices are the dumped ones: the dumped version stands
+        -- the restored rows are the dumped ones, so the dumped version stands; the row is still
+        -- written, so that sessions that keep what they read (policies, the office tree) read again
+        UPDATE customs_risk.profile_set SET version = version;
+        RETURN NULL;
     END IF;
     UPDATE customs_risk.profile_set
        SET version = nextval('customs_risk.profile_set_version_seq'), changed_at = now();

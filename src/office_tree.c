@@ -7,24 +7,21 @@
  * sorted array and finds an office by binary search.
  *
  * Reading the tree with SPI was about a tenth of a decide() (one declaration, one query), so
- * the tree last read is kept for the backend, for the version of the profile-set row it was
- * read under: every change to office raises that version (office_moves_profile_set), so a
- * query whose snapshot sees the same row version sees the same tree, and takes a copy of the
- * kept one.  A role that may not read the whole table (column grants, row-level security)
- * reads it its own way each query, as before.
+ * the tree last read is kept for the backend, under the stamp of kept_set.h: every change to
+ * office moves the profile-set version (office_moves_profile_set), so a query whose snapshot
+ * sees the same row version sees the same tree, and takes a copy of the kept one.  Where no
+ * stamp may be taken (a role that may not read the whole table, a transaction that has
+ * written), the tree is read each query, as before.
  */
 #include "postgres.h"
 
 #include "catalog/namespace.h"
 #include "executor/spi.h"
-#include "miscadmin.h"
-#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
-#include "utils/rls.h"
 
-#include "singleton_row.h"
+#include "kept_set.h"
 
 /* An office: its code and its district, as offsets into the tree's block. */
 typedef struct OfficeEntry
@@ -46,11 +43,9 @@ typedef struct OfficeTree
 
 static SPIPlanPtr office_plan = NULL;
 
-/* The tree last read by a role that may read it all, and the profile-set row it was read under. */
+/* The tree last read by a role that may read it all, and the stamp it was read under. */
 static OfficeTree *kept_tree = NULL;
-static Oid	kept_db = InvalidOid;
-static int64 kept_version;
-static TransactionId kept_xmin;
+static KeptStamp kept_stamp;
 
 /* Order of entries by code; arg is their tree. */
 static int
@@ -141,27 +136,21 @@ static OfficeTree *
 CallSiteTree(MemoryContext mcxt)
 {
 	Oid			relid = get_relname_relid("office", get_namespace_oid("customs_risk", false));
-	Datum		version;
-	TransactionId xmin;
+	KeptStamp	stamp;
 	OfficeTree *tree;
+	OfficeTree *keep;
 
-	if (!OidIsValid(relid))
-		elog(ERROR, "customs_risk.office is missing");
-	if (pg_class_aclcheck(relid, GetUserId(), ACL_SELECT) != ACLCHECK_OK ||
-		check_enable_rls(relid, InvalidOid, true) != RLS_NONE ||
-		!SingletonRowValue("profile_set", "version", CurrentMemoryContext, &version, &xmin))
+	if (!KeptStampNow(&relid, 1, &stamp))
 		return ReadOfficeTree(mcxt);
-	if (kept_tree != NULL && kept_db == MyDatabaseId && kept_version == DatumGetInt64(version) &&
-		kept_xmin == xmin)
+	if (kept_tree != NULL && KeptStampEqual(&kept_stamp, &stamp))
 		return CopyTree(kept_tree, mcxt);
-	/* read into the call site's memory first: an error there leaves the kept tree as it was */
+	/* read into the call site's memory and copied before the old one goes: an error leaves it as it was */
 	tree = ReadOfficeTree(mcxt);
+	keep = CopyTree(tree, TopMemoryContext);
 	if (kept_tree != NULL)
 		pfree(kept_tree);
-	kept_tree = CopyTree(tree, TopMemoryContext);
-	kept_db = MyDatabaseId;
-	kept_version = DatumGetInt64(version);
-	kept_xmin = xmin;
+	kept_tree = keep;
+	kept_stamp = stamp;
 	return tree;
 }
 

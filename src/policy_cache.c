@@ -4,14 +4,14 @@
  * decide() needs its office's policy: the house's row, else its district's, else the national
  * one, else the built-in defaults.  Read by effective_policy_read() (SQL) that was a plpgsql
  * call and a five-table query, about a sixth of a decision.  The backend keeps every office's
- * policy, read in one query, for the version of the profile-set row it was read under: every
- * change to channel_policy and to office raises that version (the triggers *_moves_profile_set),
- * so a statement whose snapshot sees the same row version sees the same policies.
+ * policy, read in one query, under the stamp of kept_set.h: every change to channel_policy and
+ * to office moves the profile-set version (the triggers *_moves_profile_set), so a statement
+ * whose snapshot sees the same row version sees the same policies.
  *
- * Those who may not read both tables, or read them under row-level security, and offices the
- * tree does not have, get effective_policy_read() itself, as before.  The built-in defaults are
- * kept as read, with updated_at set to the statement's now() when handed out, as the query
- * gives it.
+ * Where no stamp may be taken (a role that may not read both tables whole, a transaction that
+ * has written), and for offices the tree does not have, effective_policy_read() answers, as
+ * before.  The built-in defaults are kept as read, with updated_at set to the statement's now()
+ * when handed out, as the query gives it.
  */
 #include "postgres.h"
 
@@ -20,27 +20,22 @@
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "funcapi.h"
-#include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "parser/parse_func.h"
-#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
-#include "utils/rls.h"
 #include "utils/timestamp.h"
 #include "utils/typcache.h"
 
-#include "singleton_row.h"
+#include "kept_set.h"
 #include "text_index.h"
 
 /* Every office's policy, as one query read them. */
 typedef struct PolicySet
 {
 	MemoryContext cxt;
-	Oid			db;
-	int64		version;
-	TransactionId xmin;
+	KeptStamp	stamp;			/* what it was read under */
 	TextIndex	index;			/* office code -> rows[] */
 	HeapTupleHeader *rows;		/* channel_policy values */
 	bool	   *defaults;		/* the built-in defaults: updated_at is now() */
@@ -61,16 +56,14 @@ ReadFunction(void)
 
 /* Every office's policy under the statement's snapshot, into a new set. */
 static PolicySet *
-ReadPolicies(int64 version, TransactionId xmin)
+ReadPolicies(const KeptStamp *stamp)
 {
 	MemoryContext cxt = AllocSetContextCreate(CurrentMemoryContext, "customs_risk policies",
 											  ALLOCSET_SMALL_SIZES);
 	PolicySet  *set = MemoryContextAllocZero(cxt, sizeof(PolicySet));
 
 	set->cxt = cxt;
-	set->db = MyDatabaseId;
-	set->version = version;
-	set->xmin = xmin;
+	set->stamp = *stamp;
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	if (policies_plan == NULL)
@@ -114,27 +107,22 @@ ReadPolicies(int64 version, TransactionId xmin)
 }
 
 /*
- * The kept policies when the caller may read them all (NULL otherwise): the ones read under the
- * profile-set row version the statement sees, read again when that version moved.
+ * The kept policies when this statement may use them (NULL otherwise: kept_set.h): the ones read
+ * under its stamp, read again when the stamp moved.
  */
 static PolicySet *
 CurrentPolicies(void)
 {
 	Oid			nsp = get_namespace_oid("customs_risk", false);
 	Oid			rels[2] = {get_relname_relid("channel_policy", nsp), get_relname_relid("office", nsp)};
-	Datum		version;
-	TransactionId xmin;
+	KeptStamp	stamp;
 
-	for (int i = 0; i < 2; i++)
-		if (!OidIsValid(rels[i]) || pg_class_aclcheck(rels[i], GetUserId(), ACL_SELECT) != ACLCHECK_OK ||
-			check_enable_rls(rels[i], InvalidOid, true) != RLS_NONE)
-			return NULL;
-	if (!SingletonRowValue("profile_set", "version", CurrentMemoryContext, &version, &xmin))
+	if (!KeptStampNow(rels, 2, &stamp))
 		return NULL;
-	if (kept == NULL || kept->db != MyDatabaseId || kept->version != DatumGetInt64(version) || kept->xmin != xmin)
+	if (kept == NULL || !KeptStampEqual(&kept->stamp, &stamp))
 	{
 		/* read under the statement first: an error there leaves the kept set as it was */
-		PolicySet  *set = ReadPolicies(DatumGetInt64(version), xmin);
+		PolicySet  *set = ReadPolicies(&stamp);
 
 		MemoryContextSetParent(set->cxt, TopMemoryContext);
 		if (kept != NULL)

@@ -84,7 +84,7 @@ SingletonRowValue(const char *table, const char *column, MemoryContext cxt, Datu
 			place->tid = tuple->t_self;
 	}
 	if (xmin != NULL)
-		*xmin = tuple ? HeapTupleHeaderGetXmin(tuple->t_data) : InvalidTransactionId;
+		*xmin = tuple ? HeapTupleHeaderGetRawXmin(tuple->t_data) : InvalidTransactionId;	/* raw: frozen rows differ too */
 	if (tuple != NULL)
 	{
 		AttrNumber	attnum = get_attnum(relid, column);
