@@ -20,8 +20,10 @@
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "funcapi.h"
+#include "miscadmin.h"
 #include "nodes/makefuncs.h"
 #include "parser/parse_func.h"
+#include "utils/acl.h"
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
@@ -117,7 +119,8 @@ CurrentPolicies(void)
 	Oid			rels[2] = {get_relname_relid("channel_policy", nsp), get_relname_relid("office", nsp)};
 	KeptStamp	stamp;
 
-	if (!KeptStampNow(rels, 2, &stamp))
+	/* the kept rows are what effective_policy_read() gave: only for those who may call it */
+	if (!KeptStampNow(rels, 2, &stamp) || pg_proc_aclcheck(ReadFunction(), GetUserId(), ACL_EXECUTE) != ACLCHECK_OK)
 		return NULL;
 	if (kept == NULL || !KeptStampEqual(&kept->stamp, &stamp))
 	{
@@ -149,7 +152,13 @@ effective_policy(PG_FUNCTION_ARGS)
 	TupleDesc	td;
 
 	if (i < 0)
-		return OidFunctionCall1Coll(ReadFunction(), PG_GET_COLLATION(), house);
+	{
+		Oid			fn = ReadFunction();
+
+		if (pg_proc_aclcheck(fn, GetUserId(), ACL_EXECUTE) != ACLCHECK_OK)
+			aclcheck_error(ACLCHECK_NO_PRIV, OBJECT_FUNCTION, "effective_policy_read");
+		return OidFunctionCall1Coll(fn, PG_GET_COLLATION(), house);
+	}
 	row = set->rows[i];
 	if (!set->defaults[i])
 		PG_RETURN_HEAPTUPLEHEADER(DatumGetHeapTupleHeaderCopy(PointerGetDatum(row)));
