@@ -74,6 +74,7 @@ COMMENT ON FUNCTION customs_risk.effective_policy_read(text) IS
 
 CREATE FUNCTION customs_risk.effective_policy(house text) RETURNS customs_risk.channel_policy
     AS 'MODULE_PATHNAME', 'effective_policy' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+
 -- The channel a model score asks for under a policy's thresholds.
 CREATE FUNCTION customs_risk.model_channel(model_score float8, yellow float8, red float8) RETURNS customs_risk.channel
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
@@ -87,7 +88,7 @@ COMMENT ON FUNCTION customs_risk.model_channel(float8, float8, float8) IS
     'red at or above the red threshold, yellow at or above the yellow one, else green (NULL score or threshold: no effect)';
 
 COMMENT ON FUNCTION customs_risk.effective_policy(text) IS
-    'the channel policy of a customs house: its own row, else its district''s, else the national row, else the built-in defaults';
+    'the channel policy of a customs house: its own row, else its district''s, else the national row, else the built-in defaults (kept per session for the profile-set version)';
 
 CREATE FUNCTION customs_risk.decide(declaration_id text) RETURNS customs_risk.decision
 LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE

@@ -24,7 +24,7 @@
 
 static uint64 catalog_generation = 0;
 static bool callbacks_registered = false;
-/* the tables kept sets are read from, the latest first asked about last: a redefinition of one moves the counter */
+/* the tables kept sets are read from (a ring of the last ones asked about): redefining one moves the counter */
 static Oid	watched[4];
 static int	next_watched = 0;
 
