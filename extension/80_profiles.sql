@@ -402,6 +402,10 @@ COMMENT ON FUNCTION customs_risk.profile_set_touch() IS 'trigger: raise the prof
 REVOKE EXECUTE ON FUNCTION customs_risk.profile_set_touch() FROM PUBLIC;   -- as profile_audit()
 CREATE TRIGGER office_moves_profile_set AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON customs_risk.office
     FOR EACH STATEMENT EXECUTE FUNCTION customs_risk.profile_set_touch();
+-- ALWAYS, here and below: a change made with session_replication_role = replica (the generator's
+-- fast path, a logical-replication subscriber) must move the version too, or sessions would keep
+-- what they read (src/kept_set.c) and a matcher its scopes.
+ALTER TABLE customs_risk.office ENABLE ALWAYS TRIGGER office_moves_profile_set;
 
 -- History and decision logs refuse changes: they are evidence.
 CREATE FUNCTION customs_risk.refuse_change() RETURNS trigger
@@ -461,6 +465,7 @@ COMMENT ON COLUMN customs_risk.channel_policy.topup_by IS 'what fills the top-up
 -- office tree does (and effective_policy()'s kept policies are read again).
 CREATE TRIGGER channel_policy_moves_profile_set AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON customs_risk.channel_policy
     FOR EACH STATEMENT EXECUTE FUNCTION customs_risk.profile_set_touch();
+ALTER TABLE customs_risk.channel_policy ENABLE ALWAYS TRIGGER channel_policy_moves_profile_set;
 
 -- The random-selection secret: readable by the extension owner (the administrator) only.  Made on
 -- first use, and dumped with the data, so a restored database reproduces the same selections.

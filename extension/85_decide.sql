@@ -53,7 +53,7 @@ COMMENT ON FUNCTION customs_risk.random_draws(text[]) IS
 -- The policy that applies to a customs house: its own, its district's, the national one, or
 -- defaults.  Read from the tables by effective_policy_read(); effective_policy() (C) keeps every
 -- office's for the profile-set version, which changes to channel_policy and office raise
--- (src/policy_cache.c): a decision's policy, its profiles and its version then agree.
+-- (src/policy_cache.c); decide() reads it with the version, so the version names it.
 CREATE FUNCTION customs_risk.effective_policy_read(house text) RETURNS customs_risk.channel_policy
 LANGUAGE plpgsql STABLE STRICT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
@@ -124,30 +124,38 @@ BEGIN
     END IF;
     pol := decl.pol;
 
-    -- Lines, matches and the profile-set version in one statement: one snapshot, one version.
-    IF pol.model_name IS NULL THEN
-        -- the ids in C from each line, then what they amount to: a small plan, quick to start
-        SELECT x.lines, x.ids, s.reasons, s.score, s.channel, s.profile_set_version AS version,
-               NULL::float8 AS model_score
-          INTO m
-          FROM (SELECT count(*) AS lines, customs_risk.profile_union(customs_risk.match_profiles(v)) AS ids
-                  FROM customs_risk.declaration_line_v v
-                 WHERE v.declaration_id = decl.declaration_id) x,
-               LATERAL customs_risk.profile_summary(coalesce(x.ids, '{}')) s;
-    ELSE
-        -- with a model, lines are matched with their model score, so profiles can use it
-        -- (the declaration's model score is its highest line's); then as above
-        WITH scored AS MATERIALIZED (
-            SELECT v.*, customs_risk.score(pol.model_name, v) AS model_score
-              FROM customs_risk.model_line_v v WHERE v.declaration_id = decl.declaration_id
-        )
-        SELECT x.lines, x.ids, s.reasons, s.score, s.channel, s.profile_set_version AS version, x.model_score
-          INTO m
-          FROM (SELECT count(*) AS lines, customs_risk.profile_union(customs_risk.match_profiles(v)) AS ids,
-                       max(v.model_score) AS model_score
-                  FROM scored v) x,
-               LATERAL customs_risk.profile_summary(coalesce(x.ids, '{}')) s;
-    END IF;
+    -- Lines, matches, the profile-set version and the policy in one statement: one snapshot,
+    -- one version.  The policy read above chose whether lines are scored; if it changed before
+    -- this statement (a concurrent commit), the statement runs again with the one that goes with
+    -- the version, so the logged version names the policy the decision used.
+    LOOP
+        IF pol.model_name IS NULL THEN
+            -- the ids in C from each line, then what they amount to: a small plan, quick to start
+            SELECT x.lines, x.ids, s.reasons, s.score, s.channel, s.profile_set_version AS version,
+                   NULL::float8 AS model_score, customs_risk.effective_policy(decl.office_code) AS pol
+              INTO m
+              FROM (SELECT count(*) AS lines, customs_risk.profile_union(customs_risk.match_profiles(v)) AS ids
+                      FROM customs_risk.declaration_line_v v
+                     WHERE v.declaration_id = decl.declaration_id) x,
+                   LATERAL customs_risk.profile_summary(coalesce(x.ids, '{}')) s;
+        ELSE
+            -- with a model, lines are matched with their model score, so profiles can use it
+            -- (the declaration's model score is its highest line's); then as above
+            WITH scored AS MATERIALIZED (
+                SELECT v.*, customs_risk.score(pol.model_name, v) AS model_score
+                  FROM customs_risk.model_line_v v WHERE v.declaration_id = decl.declaration_id
+            )
+            SELECT x.lines, x.ids, s.reasons, s.score, s.channel, s.profile_set_version AS version, x.model_score,
+                   customs_risk.effective_policy(decl.office_code) AS pol
+              INTO m
+              FROM (SELECT count(*) AS lines, customs_risk.profile_union(customs_risk.match_profiles(v)) AS ids,
+                           max(v.model_score) AS model_score
+                      FROM scored v) x,
+                   LATERAL customs_risk.profile_summary(coalesce(x.ids, '{}')) s;
+        END IF;
+        EXIT WHEN m.pol IS NOT DISTINCT FROM pol;
+        pol := m.pol;
+    END LOOP;
     IF m.lines = 0 THEN
         RAISE EXCEPTION 'declaration % has no lines to decide on', quote_literal(declaration_id)
             USING ERRCODE = 'no_data_found';

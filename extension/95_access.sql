@@ -76,6 +76,7 @@ CREATE TRIGGER user_scope_check BEFORE INSERT OR UPDATE ON customs_risk.user_sco
 -- moves: a new binding changes what the role sees, so it moves the version too.
 CREATE TRIGGER user_scope_moves_profile_set AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON customs_risk.user_scope
     FOR EACH STATEMENT EXECUTE FUNCTION customs_risk.profile_set_touch();
+ALTER TABLE customs_risk.user_scope ENABLE ALWAYS TRIGGER user_scope_moves_profile_set;
 
 -- The caller's scope, for policies.  Plain (invoker) SQL functions: current_user is the caller,
 -- and each reads only the caller's own user_scope row, which its policy lets it read.  Policies

@@ -3,7 +3,7 @@
  *
  * declaration_line_v gives every line its district.  As a join to office that was a nested
  * loop step per line, about 0.3 s per million lines; the tree is a few dozen rows, so each
- * call site takes it once per query (as the query's snapshot sees it, as a join would) as a
+ * call site takes it once per snapshot (as the query's snapshot sees it, as a join would) as a
  * sorted array and finds an office by binary search.
  *
  * Reading the tree with SPI was about a tenth of a decide() (one declaration, one query), so
@@ -20,6 +20,7 @@
 #include "utils/builtins.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/snapmgr.h"
 
 #include "kept_set.h"
 
@@ -179,27 +180,56 @@ FindOffice(const OfficeTree *tree, const char *s, int len)
 	return NULL;
 }
 
+/*
+ * A call site's tree and the snapshot it was taken under: a PL/pgSQL expression keeps its call
+ * site for a whole transaction, and each of its statements must see the tree as it is then.
+ */
+typedef struct OfficeSite
+{
+	OfficeTree *tree;
+	CommandId	cid;
+	TransactionId xmin;
+	TransactionId xmax;
+} OfficeSite;
+
 PG_FUNCTION_INFO_V1(district_of);
 /*
  * district_of(office): a customs house's district centre, a district centre itself, NULL for
  * the national centre; 22023 for an office that does not exist.  The result points into the
- * call site's cached tree (read-only, as every function result is).
+ * call site's tree (read-only, as every function result is; a caller copies what it keeps
+ * before the call site's next statement, when the tree may be taken again).
  */
 Datum
 district_of(PG_FUNCTION_ARGS)
 {
 	text	   *office = PG_GETARG_TEXT_PP(0);
-	OfficeTree *tree = fcinfo->flinfo->fn_extra;
+	OfficeSite *site = fcinfo->flinfo->fn_extra;
+	Snapshot	snap = ActiveSnapshotSet() ? GetActiveSnapshot() : NULL;
 	const OfficeEntry *e;
 
-	if (tree == NULL)
-		fcinfo->flinfo->fn_extra = tree = CallSiteTree(fcinfo->flinfo->fn_mcxt);
-	e = FindOffice(tree, VARDATA_ANY(office), VARSIZE_ANY_EXHDR(office));
+	if (site == NULL)
+		fcinfo->flinfo->fn_extra = site = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(OfficeSite));
+	if (site->tree == NULL ||
+		(snap != NULL && (snap->curcid != site->cid || snap->xmin != site->xmin || snap->xmax != site->xmax)))
+	{
+		OfficeTree *old = site->tree;
+
+		site->tree = CallSiteTree(fcinfo->flinfo->fn_mcxt);
+		if (old != NULL)
+			pfree(old);
+		if (snap != NULL)
+		{
+			site->cid = snap->curcid;
+			site->xmin = snap->xmin;
+			site->xmax = snap->xmax;
+		}
+	}
+	e = FindOffice(site->tree, VARDATA_ANY(office), VARSIZE_ANY_EXHDR(office));
 	if (e == NULL)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("office %s does not exist", quote_literal_cstr(text_to_cstring(office)))));
 	if (e->district < 0)
 		PG_RETURN_NULL();
-	PG_RETURN_TEXT_P((text *) TREE_CHAR(tree, e->district));
+	PG_RETURN_TEXT_P((text *) TREE_CHAR(site->tree, e->district));
 }

@@ -125,7 +125,8 @@ SELECT is((SELECT random_rate || ' ' || (SELECT bool_and((decide(d.declaration_i
           '1 true', 'a house''s own policy comes first, and decide() applies it');
 SELECT is((SELECT random_rate FROM effective_policy('RC-BUSAN')), 0.5::float8, 'a district centre has its own policy too');
 DELETE FROM channel_policy WHERE office_code IN ('30', 'RC-BUSAN');
--- a role that may not read channel_policy gets no policy
+-- a role that may not read channel_policy gets no policy (in this file's one transaction, which has
+-- written, policies are read each call; what a session keeps is tested in isolation/kept_sets)
 CREATE ROLE customs_risk_t_nopolicy NOLOGIN;
 GRANT USAGE ON SCHEMA customs_risk TO customs_risk_t_nopolicy;
 GRANT SELECT ON office TO customs_risk_t_nopolicy;
