@@ -426,7 +426,7 @@ CREATE TRIGGER risk_closure_review_no_truncate BEFORE TRUNCATE ON customs_risk.r
 -- SERIALIZABLE the closing transaction's snapshot misses an action committed while it waited
 -- for the item's lock, and the lock raises no serialization failure.
 CREATE FUNCTION customs_risk.risk_item_unfinished_now(item_id bigint) RETURNS bigint
-    AS 'MODULE_PATHNAME', 'risk_item_unfinished_now' LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
+    AS 'MODULE_PATHNAME', 'risk_item_unfinished_now' LANGUAGE C VOLATILE STRICT PARALLEL RESTRICTED;
 COMMENT ON FUNCTION customs_risk.risk_item_unfinished_now(bigint) IS
     'the risk item''s open and in-progress actions counted with the latest snapshot, for the closing check under REPEATABLE READ and SERIALIZABLE';
 REVOKE EXECUTE ON FUNCTION customs_risk.risk_item_unfinished_now(bigint) FROM PUBLIC;
