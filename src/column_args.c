@@ -252,14 +252,26 @@ ArgColumnsInit(ArgColumns *ac, FunctionCallInfo fcinfo, MemoryContext mcxt, int 
 	bool	   *nulls;
 	int			n;
 
-	if (PG_ARGISNULL(typearg) || PG_ARGISNULL(namesarg) ||
-		!get_fn_expr_arg_stable(flinfo, typearg) || !get_fn_expr_arg_stable(flinfo, namesarg))
+	if (PG_ARGISNULL(typearg) || PG_ARGISNULL(namesarg))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("the row type and the column names must not be NULL")));
+	if (!get_fn_expr_arg_stable(flinfo, typearg) || !get_fn_expr_arg_stable(flinfo, namesarg))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("the row type and the column names must be constants")));
+	/* messages name the type: one that is not a row type (or no type) must stop here */
+	if (!type_is_rowtype(DatumGetObjectId(PG_GETARG_DATUM(typearg))))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("type %u is not a row type", DatumGetObjectId(PG_GETARG_DATUM(typearg)))));
 	arr = PG_GETARG_ARRAYTYPE_P(namesarg);
+	if (ARR_NDIM(arr) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the column names must be a one-dimensional array")));
 	deconstruct_array(arr, TEXTOID, -1, false, TYPALIGN_INT, &elems, &nulls, &n);
-	if (ARR_NDIM(arr) > 1 || n != PG_NARGS() - first)
+	if (n != PG_NARGS() - first)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("%d column names for %d columns", n, PG_NARGS() - first)));

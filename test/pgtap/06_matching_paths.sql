@@ -2,7 +2,7 @@
 -- guards and exact entries, numbers read without text, the batch's C summaries.
 BEGIN;
 SET search_path = customs_risk, public;
-SELECT plan(72);
+SELECT plan(76);
 
 -- Profiles shaped for each path of the matcher: exact entries (one leaf), guards on a code,
 -- an HS prefix and a number, two guards, bounds met exactly, a validity window, a scope.
@@ -103,6 +103,14 @@ SELECT throws_ok($$SELECT customs_risk.match_profiles_columns('customs_risk.decl
 SELECT throws_ok($$SELECT customs_risk.criteria_match_columns('customs_risk.declaration_line_v', '(0,0)', ARRAY['hs'], 'value > 1', '8471'::customs_risk.hscode)$$,
                  '42703', 'criteria use field "value", which declaration_line_v does not have',
                  'a field the columns lack is reported as for a row without it');
+SELECT throws_ok($$SELECT customs_risk.criteria_match_columns(0::regtype, '(0,0)', ARRAY['value'], 'value > 1', 5.0)$$,
+                 '22023', 'type 0 is not a row type', 'a row type that is no type is an error, not a failed lookup');
+SELECT throws_ok($$SELECT customs_risk.match_profiles_columns('int4'::regtype, '(0,0)', ARRAY['value'], 5.0)$$,
+                 '22023', 'type 23 is not a row type', '... nor is a scalar type');
+SELECT throws_ok($$SELECT customs_risk.criteria_match_columns('customs_risk.declaration_line_v', '(0,0)', ARRAY[ARRAY['value']], 'value > 1', 5.0)$$,
+                 '22023', 'the column names must be a one-dimensional array', 'a two-dimensional array of names is named as such');
+SELECT throws_ok($$SELECT customs_risk.criteria_match_columns(NULL, '(0,0)', ARRAY['value'], 'value > 1', 5.0)$$,
+                 '22004', 'the row type and the column names must not be NULL', 'a NULL row type is an error');
 CREATE TEMP TABLE text_hs (hs text, value numeric);
 INSERT INTO text_hs VALUES ('8471', 5);
 SELECT throws_ok($$SELECT count(*) FROM text_hs t WHERE t @@ 'hs <@ 84'$$, '42804',
