@@ -16,6 +16,8 @@
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "executor/tuptable.h"
+#include "nodes/parsenodes.h"
+#include "utils/plancache.h"
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "portability/instr_time.h"
@@ -40,6 +42,7 @@ typedef enum TrainRole
 
 typedef struct TrainColumn
 {
+	const char *name;			/* as the query names it: a row's descriptor may not (UNION) */
 	TrainRole	role;
 	int			index;			/* among the feature columns */
 	int			feature;		/* its first feature: one for a number, two for a category */
@@ -159,6 +162,8 @@ TrainStartup(DestReceiver *self, int operation, TupleDesc td)
 		const char *name = NameStr(att->attname);
 		TrainColumn *col = &t->cols[a];
 		Oid			base = getBaseType(att->atttypid);
+
+		col->name = pstrdup(name);
 
 		for (int b = 0; b < a; b++)
 			if (strcmp(NameStr(TupleDescAttr(td, b)->attname), name) == 0 && !att->attisdropped)
@@ -345,7 +350,6 @@ static bool
 TrainReceive(TupleTableSlot *slot, DestReceiver *self)
 {
 	Trainer    *t = (Trainer *) self;
-	TupleDesc	td = slot->tts_tupleDescriptor;
 	MemoryContext old;
 
 	CHECK_FOR_INTERRUPTS();
@@ -359,7 +363,7 @@ TrainReceive(TupleTableSlot *slot, DestReceiver *self)
 		TrainColumn *col = &t->cols[a];
 		Datum		d = slot->tts_values[a];
 		bool		isnull = slot->tts_isnull[a];
-		const char *name = NameStr(TupleDescAttr(td, a)->attname);
+		const char *name = col->name;
 
 		switch (col->role)
 		{
@@ -635,6 +639,76 @@ CheckColumnsHaveValues(Trainer *t)
 	}
 }
 
+/*
+ * The training query must be one SELECT that neither writes nor locks.  Read-only execution
+ * refuses the rest too, but in words about "a non-volatile function" the caller never wrote;
+ * this names what the query is.  A write or lock nested deeper is left to that backstop.
+ */
+static void
+CheckTrainingQuery(SPIPlanPtr plan)
+{
+	List	   *sources = SPI_plan_get_plan_sources(plan);
+	CachedPlanSource *ps;
+	SelectStmt *sel;
+
+	if (list_length(sources) != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_SYNTAX_ERROR),
+				 errmsg("the training query must be a single SELECT, not %d statements", list_length(sources))));
+	ps = linitial(sources);
+	if (ps->raw_parse_tree == NULL || !IsA(ps->raw_parse_tree->stmt, SelectStmt))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("the training query must be a SELECT, not %s", GetCommandTagName(ps->commandTag))));
+	sel = (SelectStmt *) ps->raw_parse_tree->stmt;
+	if (sel->intoClause != NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("the training query must not write: SELECT INTO creates a table")));
+	if (sel->lockingClause != NIL)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("the training query must not lock rows (FOR UPDATE, FOR SHARE)")));
+	if (sel->withClause != NULL)
+	{
+		ListCell   *lc;
+
+		foreach(lc, sel->withClause->ctes)
+		{
+			CommonTableExpr *cte = lfirst_node(CommonTableExpr, lc);
+
+			if (!IsA(cte->ctequery, SelectStmt))
+				ereport(ERROR,
+						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+						 errmsg("the training query must not write: WITH query \"%s\" is a data-modifying statement",
+								cte->ctename)));
+		}
+	}
+}
+
+/*
+ * A logistic model standardises its numbers and bounds them (LOGIT_MAX_VALUE), as its stored
+ * form does: a larger one is an error naming its column and row, as the query numbers rows.
+ */
+static void
+CheckLogitRange(Trainer *t)
+{
+	for (int a = 0; a < t->natts; a++)
+	{
+		TrainColumn *col = &t->cols[a];
+
+		if (col->role != TR_NUMBER)
+			continue;
+		for (size_t i = 0; i < t->n; i++)
+			if (fabs(col->num[i]) > LOGIT_MAX_VALUE)	/* false for NaN, a missing value */
+				ereport(ERROR,
+						(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+						 errmsg("column \"%s\" is %g in row %zu of the training query, beyond the logistic model's bound of +-%g",
+								col->name, col->num[i], i + 1, LOGIT_MAX_VALUE),
+						 errhint("Rescale the column in the query (a logarithm, a unit), or train kind \"gbdt\", which has no bound.")));
+	}
+}
+
 PG_FUNCTION_INFO_V1(model_train_body);
 
 /*
@@ -647,6 +721,7 @@ PG_FUNCTION_INFO_V1(model_train_body);
 Datum
 model_train_body(PG_FUNCTION_ARGS)
 {
+	SPIPlanPtr	plan;
 	Trainer		t;
 	SPIExecuteOptions opts;
 	TupleDesc	rettd;
@@ -709,7 +784,13 @@ model_train_body(PG_FUNCTION_ARGS)
 	opts.dest = &t.pub;
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	rc = SPI_execute_extended(text_to_cstring(PG_GETARG_TEXT_PP(0)), &opts);
+	plan = SPI_prepare(text_to_cstring(PG_GETARG_TEXT_PP(0)), 0, NULL);
+	if (plan == NULL)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the training query could not be prepared: %s", SPI_result_code_string(SPI_result))));
+	CheckTrainingQuery(plan);
+	rc = SPI_execute_plan_extended(plan, &opts);
 	if (rc < 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
@@ -731,6 +812,8 @@ model_train_body(PG_FUNCTION_ARGS)
 				 errmsg("label column \"%s\" is %d in all %zu rows; training needs both 0 and 1",
 						t.label, t.positives == 0 ? 0 : 1, t.n)));
 	CheckColumnsHaveValues(&t);
+	if (kind != MODEL_KIND_GBDT)
+		CheckLogitRange(&t);
 	prior = (double) t.positives / (double) t.n;
 	x = EncodeFeatures(&t, folds, (uint64) PG_GETARG_INT64(17), smoothing, prior, &cat_n, &cat_pos);
 	m = BuildModelDef(&t, kind, prior, smoothing, cat_n, cat_pos);

@@ -3,7 +3,7 @@
 BEGIN;
 SET search_path = customs_risk, public;
 SET client_min_messages = warning;
-SELECT plan(65);
+SELECT plan(73);
 
 CREATE TEMP TABLE rows AS
 SELECT l.declared_on, o.hit, l.office, l.process_type, l.import_type, l.transport, l.departure, l.hs, l.origin,
@@ -178,8 +178,27 @@ SELECT throws_ok($$SELECT train_model('bad', 'SELECT hit, office, ''infinity''::
                  'column "x" is infinite', 'an infinite feature');
 SELECT throws_ok($$SELECT train_model('bad', 'SELECT office FROM train_rows', 'hit')$$, '42703', NULL, 'a missing label column');
 SELECT throws_ok($$SELECT train_model('bad', 'SELEC 1', 'hit')$$, '42601', NULL, 'a query with a syntax error');
-SELECT throws_ok($$SELECT train_model('bad', 'INSERT INTO code_list VALUES (''x'') RETURNING 1 AS hit', 'hit')$$, '0A000', NULL,
-                 'a training query may not write');
+SELECT throws_ok($$SELECT train_model('bad', 'INSERT INTO code_list VALUES (''x'') RETURNING 1 AS hit', 'hit')$$, '0A000',
+                 'the training query must be a SELECT, not INSERT', 'a training query may not write');
+SELECT throws_ok($$SELECT train_model('bad', 'WITH gone AS (DELETE FROM code_list RETURNING 1) SELECT hit, office FROM train_rows', 'hit')$$,
+                 '0A000', 'the training query must not write: WITH query "gone" is a data-modifying statement',
+                 '... nor in a WITH query, and the message names it');
+SELECT throws_ok($$SELECT train_model('bad', 'SELECT hit, office FROM train_rows FOR UPDATE', 'hit')$$, '0A000',
+                 'the training query must not lock rows (FOR UPDATE, FOR SHARE)', '... nor lock rows');
+SELECT throws_ok($$SELECT train_model('bad', 'SELECT hit, office INTO TEMP made FROM train_rows', 'hit')$$, '0A000',
+                 'the training query must not write: SELECT INTO creates a table', '... nor make a table');
+SELECT throws_ok($$SELECT train_model('bad', 'EXPLAIN SELECT hit, office FROM train_rows', 'hit')$$, '0A000',
+                 'the training query must be a SELECT, not EXPLAIN', 'an EXPLAIN is not a training query');
+SELECT throws_ok($$SELECT train_model('bad', 'SELECT hit, office FROM train_rows; SELECT 1', 'hit')$$, '42601',
+                 'the training query must be a single SELECT, not 2 statements', 'two statements are not one query');
+SELECT throws_ok($$SELECT train_model('bad', 'SELECT 2 AS hit, 1 AS x UNION ALL SELECT 0, 2', 'hit')$$, '22023',
+                 'label column "hit" is 2 in row 1 of the training query; it must be 0 or 1',
+                 'a row error names the column for a UNION too');
+SELECT throws_ok($$SELECT train_model('bad', 'SELECT true AS hit, ''NaN''::float8 AS x UNION ALL SELECT false, 2', 'hit')$$, '22003',
+                 'column "x" is NaN', '... a NaN feature too');
+SELECT throws_ok($$SELECT train_model('bad', 'SELECT g % 2 = 0 AS hit, (g % 2) * 1e300 AS big FROM generate_series(1, 100) g', 'hit', '{"kind": "logistic"}')$$,
+                 '22003', 'column "big" is 1e+300 in row 1 of the training query, beyond the logistic model''s bound of +-1e+100',
+                 'a number beyond the logistic bound names its column and row');
 SELECT throws_ok($$SELECT train_model('bad', 'SELECT * FROM train_rows', 'hit', '{"tress": 10}')$$, '22023',
                  'train_model has no option "tress"', 'an unknown option');
 SELECT throws_ok($$SELECT train_model('bad', 'SELECT * FROM train_rows', 'hit', '{"trees": 0}')$$, '22023', NULL, 'zero trees');
