@@ -75,17 +75,38 @@ COMMENT ON FUNCTION customs_risk.effective_policy_read(text) IS
 CREATE FUNCTION customs_risk.effective_policy(house text) RETURNS customs_risk.channel_policy
     AS 'MODULE_PATHNAME', 'effective_policy' LANGUAGE C STABLE STRICT PARALLEL SAFE;
 
+-- The error of the channel rules below for an argument out of its range, raised from the
+-- branch of their CASE that finds it: immutable, so they are still inlined.
+CREATE FUNCTION customs_risk.channel_rule_refuses(what text) RETURNS customs_risk.channel
+LANGUAGE plpgsql IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+    RAISE EXCEPTION '%', coalesce(what, 'a channel rule argument is out of range') USING ERRCODE = 'invalid_parameter_value';
+END
+$fn$;
+COMMENT ON FUNCTION customs_risk.channel_rule_refuses(text) IS
+    'raise 22023 with the message given (model_channel and grade_channel, for an argument out of range)';
+
 -- The channel a model score asks for under a policy's thresholds.
 CREATE FUNCTION customs_risk.model_channel(model_score float8, yellow float8, red float8) RETURNS customs_risk.channel
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $fn$
-    -- typed literals: a text-to-enum cast is stable, and would stop this from being inlined
-    SELECT CASE WHEN model_score >= red THEN 'red'::customs_risk.channel
+    -- typed literals: a text-to-enum cast is stable, and would stop this from being inlined;
+    -- NaN is above every number in SQL, so it is named first, or it would read as red
+    SELECT CASE WHEN NOT model_score BETWEEN 0 AND 1
+                THEN customs_risk.channel_rule_refuses('model score must lie in [0, 1], not ' || model_score::text)
+                WHEN NOT yellow BETWEEN 0 AND 1 OR NOT red BETWEEN 0 AND 1
+                THEN customs_risk.channel_rule_refuses('model thresholds must lie in [0, 1], not ' || coalesce(yellow::text, 'NULL')
+                                                         || ' and ' || coalesce(red::text, 'NULL'))
+                WHEN yellow > red
+                THEN customs_risk.channel_rule_refuses('the yellow threshold ' || yellow::text || ' is above the red one ' || red::text)
+                WHEN model_score >= red THEN 'red'::customs_risk.channel
                 WHEN model_score >= yellow THEN 'yellow'::customs_risk.channel
                 ELSE 'green'::customs_risk.channel END
 $fn$;
 COMMENT ON FUNCTION customs_risk.model_channel(float8, float8, float8) IS
-    'red at or above the red threshold, yellow at or above the yellow one, else green (NULL score or threshold: no effect)';
+    'red at or above the red threshold, yellow at or above the yellow one, else green (NULL score or threshold: no effect; NaN or outside [0, 1], or yellow above red: 22023)';
 
 COMMENT ON FUNCTION customs_risk.effective_policy(text) IS
     'the channel policy of a customs house: its own row, else its district''s, else the national row, else the built-in defaults (kept per session for the profile-set version)';

@@ -304,13 +304,19 @@ CREATE FUNCTION customs_risk.grade_channel(selected customs_risk.channel, grade_
                                            rate_factor float8, min_rate float8) RETURNS customs_risk.channel
 LANGUAGE sql IMMUTABLE PARALLEL SAFE
 AS $fn$
-    -- typed literals: a text-to-enum cast is stable, and would stop this from being inlined
-    SELECT CASE WHEN selected >= 'yellow'::customs_risk.channel AND grade_draw >= rate_factor THEN 'green'::customs_risk.channel
+    -- typed literals: a text-to-enum cast is stable, and would stop this from being inlined;
+    -- NaN is above every number in SQL, so it is refused first (as out of range)
+    SELECT CASE WHEN NOT (grade_draw >= 0 AND grade_draw < 1)
+                THEN customs_risk.channel_rule_refuses('grade_draw must lie in [0, 1), not ' || grade_draw::text)
+                WHEN NOT rate_factor BETWEEN 0 AND 1 OR NOT min_rate BETWEEN 0 AND 1
+                THEN customs_risk.channel_rule_refuses('rate_factor and min_rate must lie in [0, 1], not '
+                                                       || coalesce(rate_factor::text, 'NULL') || ' and ' || coalesce(min_rate::text, 'NULL'))
+                WHEN selected >= 'yellow'::customs_risk.channel AND grade_draw >= rate_factor THEN 'green'::customs_risk.channel
                 WHEN selected < 'yellow'::customs_risk.channel AND grade_draw < min_rate THEN 'yellow'::customs_risk.channel
                 ELSE selected END
 $fn$;
 COMMENT ON FUNCTION customs_risk.grade_channel(customs_risk.channel, float8, float8, float8) IS
-    'the channel after a grade''s inspection policy: a selection kept when the draw is below the factor, yellow when the draw is below a least rate';
+    'the channel after a grade''s inspection policy: a selection kept when the draw is below the factor, yellow when the draw is below a least rate (a draw outside [0, 1), a factor or rate outside [0, 1], or NaN: 22023)';
 
 -- The keyed draw grades use: independent of the random-selection draw of the same declaration.
 CREATE FUNCTION customs_risk.grade_draw(declaration_id text) RETURNS float8

@@ -3,7 +3,7 @@
 BEGIN;
 SET search_path = customs_risk, public;
 SET client_min_messages = warning;
-SELECT plan(17);
+SELECT plan(22);
 
 SELECT lives_ok($$SELECT train_model('t_policy',
     $q$SELECT o.hit, m.declared_on, m.office, m.transport, m.departure, m.hs, m.origin, m.origin_indicator, m.tax_type,
@@ -76,6 +76,21 @@ INSERT INTO profile (name, criteria, channel, weight, description, status, valid
 VALUES ('model and origin', 'model_score >= 0.5 and origin <> ZZ', 'yellow', 1, 'the model is confident', 'active', '2020-01-01', 'NRC');
 SELECT ok((SELECT (SELECT profile_id FROM profile WHERE name = 'model and origin') = ANY (profile_ids) FROM decide(:'hi')),
           'a profile on the model score matches in decide() for an office whose policy has the model');
+
+-- the rule itself: thresholds inclusive, NULL means no effect, out-of-range arguments refused
+SELECT is(ARRAY[customs_risk.model_channel(0.8, 0.5, 0.8), customs_risk.model_channel(0.5, 0.5, 0.8),
+                customs_risk.model_channel(0.49, 0.5, 0.8), customs_risk.model_channel(NULL, 0.5, 0.8),
+                customs_risk.model_channel(0.9, NULL, NULL)],
+          ARRAY['red', 'yellow', 'green', 'green', 'green']::customs_risk.channel[],
+          'model_channel: each threshold reached counts, a NULL score or threshold has no effect');
+SELECT throws_ok($$SELECT customs_risk.model_channel('NaN', 0.4, 0.6)$$, '22023', 'model score must lie in [0, 1], not NaN',
+                 'a NaN score is refused (NaN sorts above every number, and read as red)');
+SELECT throws_ok($$SELECT customs_risk.model_channel(1.5, 0.4, 0.6)$$, '22023', 'model score must lie in [0, 1], not 1.5',
+                 'a score above 1 is refused');
+SELECT throws_ok($$SELECT customs_risk.model_channel(0.5, 'NaN', 0.6)$$, '22023', 'model thresholds must lie in [0, 1], not NaN and 0.6',
+                 'a NaN threshold is refused');
+SELECT throws_ok($$SELECT customs_risk.model_channel(0.5, 0.7, 0.6)$$, '22023', 'the yellow threshold 0.7 is above the red one 0.6',
+                 'a yellow threshold above the red one is refused');
 
 SELECT * FROM finish();
 ROLLBACK;

@@ -4,7 +4,7 @@
 BEGIN;
 SET search_path = customs_risk, public;
 SET client_min_messages = warning;
-SELECT plan(38);
+SELECT plan(42);
 
 -- synthetic traders declaring in 2029 (the sample ends in 2021, outside every rule's period)
 INSERT INTO trader (trader_id, roles)
@@ -140,5 +140,18 @@ SELECT throws_ok($$SELECT * FROM customs_risk.trader_risk_ranking('2021-01-01', 
                  'a reversed period is an error in trader_risk_ranking (it gave no rows)');
 SELECT throws_ok($$SELECT * FROM customs_risk.grade_inspection_report('2021-01-01', '2020-01-01')$$, '22023', NULL,
                  '... and in grade_inspection_report (it gave rows of zeros)');
+-- the grade rule itself: a kept selection below the factor, a least rate below min_rate
+SELECT is(ARRAY[customs_risk.grade_channel('red', 0.3, 0.5, NULL), customs_risk.grade_channel('red', 0.5, 0.5, NULL),
+                customs_risk.grade_channel('green', 0.01, NULL, 0.05), customs_risk.grade_channel('green', 0.05, NULL, 0.05),
+                customs_risk.grade_channel('yellow', 0.9, NULL, NULL)],
+          ARRAY['red', 'green', 'yellow', 'green', 'yellow']::customs_risk.channel[],
+          'grade_channel: selections kept below the factor, yellow below the least rate, unchanged without either');
+SELECT throws_ok($$SELECT customs_risk.grade_channel('red', 'NaN', 0.5, NULL)$$, '22023', 'grade_draw must lie in [0, 1), not NaN',
+                 'a NaN draw is refused');
+SELECT throws_ok($$SELECT customs_risk.grade_channel('red', 1, 0.5, NULL)$$, '22023', 'grade_draw must lie in [0, 1), not 1',
+                 'a draw of 1 is refused');
+SELECT throws_ok($$SELECT customs_risk.grade_channel('red', 0.5, 'NaN', NULL)$$, '22023',
+                 'rate_factor and min_rate must lie in [0, 1], not NaN and NULL', 'a NaN factor is refused');
+
 SELECT * FROM finish();
 ROLLBACK;
