@@ -67,7 +67,7 @@ SELECT try(format('COPY crit_dst FROM %L (FORMAT binary)', :'binfile')) AS empty
 SELECT criteria_send('origin in (VN, CN, CN)') = criteria_send('origin in (CN, VN)') AS lists_canonical;
 -- a value whose printed form would break a limit (brackets added past the nesting limit) is
 -- refused at input, not at a restore
-SELECT left(try(format('SELECT %L::customs_risk.criteria', repeat('not ', 62) || '(importer = A or importer = B and importer = C)')), 90) AS prints_too_deep;
+SELECT left(try(format('SELECT %L::customs_risk.criteria', repeat('not ', 63) || '(importer = A or importer = B and importer = C)')), 90) AS prints_too_deep;
 
 -- x @@ criteria on any row type with the named columns
 CREATE TEMP TABLE goods (hs hscode, origin text, value numeric, transport text, importer varchar(10),

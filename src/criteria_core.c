@@ -882,13 +882,14 @@ ParsePredicate(Builder *b)
 	return Emit(b, op, field, 1, first);
 }
 
-/* unary := 'not' unary | '(' expr ')' | predicate */
+/* unary := 'not' unary | '(' expr ')' | predicate; each 'not' and '(' is a level of nesting */
 static bool
 ParseUnary(Builder *b)
 {
 	bool		ok;
+	bool		nests = IsKeyword(&b->tok, "not") || b->tok.kind == TK_LPAREN;
 
-	if (++b->depth > CR_MAX_DEPTH)
+	if (nests && ++b->depth > CR_MAX_DEPTH)
 	{
 		SetError(b->err, CR_ERR_LIMIT, b->tok.pos, "criteria are nested more than %d deep", CR_MAX_DEPTH);
 		return false;
@@ -912,7 +913,7 @@ ParseUnary(Builder *b)
 	}
 	else
 		ok = ParsePredicate(b);
-	b->depth--;
+	b->depth -= nests;
 	return ok;
 }
 

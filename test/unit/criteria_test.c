@@ -189,6 +189,19 @@ main(void)
 			deep[n++] = '(';
 		strcpy(deep + n, "hs <@ 84");
 		ok(Rejects(deep, CR_ERR_LIMIT, CR_MAX_DEPTH + 1), "nesting deeper than the limit");
+		n = 0;
+		for (int i = 0; i < CR_MAX_DEPTH; i++)
+			deep[n++] = '(';
+		n += sprintf(deep + n, "hs <@ 84");
+		for (int i = 0; i < CR_MAX_DEPTH; i++)
+			deep[n++] = ')';
+		deep[n] = '\0';
+		ok(RoundTrips(deep, "hs <@ 84"), "nesting as deep as the limit, in brackets");
+		n = 0;
+		for (int i = 0; i < CR_MAX_DEPTH; i++)
+			n += sprintf(deep + n, "not ");
+		strcpy(deep + n, "hs <@ 84");
+		ok(RoundTrips(deep, NULL) && Eval(deep) == 1, "... and in nots (an even number: true as without them)");
 	}
 
 	ok(Eval("hs <@ 8471 and origin in (CN, VN) and unit_value < 20") == 0, "example 1 is false for a dear line");
