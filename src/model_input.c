@@ -11,6 +11,7 @@
 #include "utils/timestamp.h"
 #include "utils/lsyscache.h"
 #include "utils/memutils.h"
+#include "utils/numeric.h"
 
 #include "model_input.h"
 #include "numeric_double.h"
@@ -132,7 +133,9 @@ ModelInputNumber(ModelInput *in, Datum d, const char *column)
 	if (isinf(v))
 		ereport(ERROR,
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("column \"%s\" is infinite", column)));
+				 in->kind == MI_NUMERIC && !numeric_is_inf(DatumGetNumeric(d))
+				 ? errmsg("column \"%s\" is beyond the range of double precision, which models compute in", column)
+				 : errmsg("column \"%s\" is infinite", column)));
 	return v;
 }
 

@@ -4,7 +4,7 @@
 BEGIN;
 SET search_path = customs_risk, public;
 SET client_min_messages = warning;
-SELECT plan(29);
+SELECT plan(31);
 
 -- one category spelt two ways: short ('A', 'B', 'C', '') and long (a 16-byte prefix, then
 -- the short code: 17 bytes, or exactly the 16-byte prefix for ''); each category with its
@@ -53,6 +53,11 @@ SELECT ok((SELECT bool_and(abs(e.total - ln(s / (1 - s))) < 1e-9)
 -- NaN and infinity are still refused when binned
 SELECT throws_ok($$SELECT score('t_long', r) FROM (SELECT 'x'::text AS code, 'infinity'::float8 AS x) r$$, '22003',
                  NULL, 'an infinite number is an error, not a bin');
+SELECT throws_ok($$SELECT score('t_long', r) FROM (SELECT 'x'::text AS code, 1e400::numeric AS x) r$$, '22003',
+                 'column "x" is beyond the range of double precision, which models compute in',
+                 'a numeric too large for double precision is named as such, not as infinite');
+SELECT throws_ok($$SELECT score('t_long', r) FROM (SELECT 'x'::text AS code, 'infinity'::numeric AS x) r$$, '22003',
+                 'column "x" is infinite', '... and an infinite numeric as infinite');
 SELECT throws_ok($$SELECT customs_risk.score_columns('t_long', 999999::regtype, '(0,0)', ARRAY['code', 'x'], 'a'::text, 1.0)$$,
                  '22023', 'type 999999 is not a row type', 'score_columns with a row type that is no type is an error');
 
