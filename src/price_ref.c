@@ -379,7 +379,7 @@ price_ref_add(PG_FUNCTION_ARGS)
 	if (!(x >= 0) || isinf(x))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("a unit value must be a finite number of at least 0, not %g", x)));
+				 errmsg("a unit value must be a finite number of at least 0, not %s", float8out_internal(x))));
 	st->n++;
 	if (x == 0)
 		st->zeros++;
@@ -520,7 +520,7 @@ price_ref_quantile(PG_FUNCTION_ARGS)
 	if (!(p >= 0 && p <= 1))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("a quantile must lie in [0, 1], not %g", p)));
+				 errmsg("a quantile must lie in [0, 1], not %s", float8out_internal(p))));
 	if (r->n == 0)
 		PG_RETURN_NULL();
 	/* the value of rank ceil(p n) (1-based), as percentile_disc takes it; the smallest for p = 0 */
@@ -556,7 +556,7 @@ price_ref_percentile_of(PG_FUNCTION_ARGS)
 	if (!(x >= 0) || isinf(x))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("a unit value must be a finite number of at least 0, not %g", x)));
+				 errmsg("a unit value must be a finite number of at least 0, not %s", float8out_internal(x))));
 	if (r->n == 0)
 		PG_RETURN_NULL();
 	if (x == 0)
@@ -630,7 +630,7 @@ price_ref_robust_z(PG_FUNCTION_ARGS)
 	if (!(x >= 0) || isinf(x))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("a unit value must be a finite number of at least 0, not %g", x)));
+				 errmsg("a unit value must be a finite number of at least 0, not %s", float8out_internal(x))));
 	if (x == 0 || positive == 0)
 		PG_RETURN_NULL();
 	/* positions in units of log g: a bucket's values lie within (index - 1, index], centre - 0.5 */

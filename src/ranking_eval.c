@@ -74,14 +74,14 @@ CheckFraction(EvalState *st, double fraction)
 	if (!(fraction > 0 && fraction <= 1))
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("the fraction inspected must lie in (0, 1], not %g", fraction),
+				 errmsg("the fraction inspected must lie in (0, 1], not %s", float8out_internal(fraction)),
 				 errhint("0 inspects nothing, so precision is undefined; 1 inspects everything.")));
 	if (isnan(st->fraction))
 		st->fraction = fraction;
 	else if (st->fraction != fraction)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("the fraction must be the same on every row (%g, then %g)", st->fraction, fraction)));
+				 errmsg("the fraction must be the same on every row (%s, then %s)", float8out_internal(st->fraction), float8out_internal(fraction))));
 }
 
 static void
@@ -129,7 +129,7 @@ ranking_add_revenue(PG_FUNCTION_ARGS)
 		if (!(revenue >= 0) || isinf(revenue))
 			ereport(ERROR,
 					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-					 errmsg("revenue must be a finite amount of at least 0, not %g", revenue)));
+					 errmsg("revenue must be a finite amount of at least 0, not %s", float8out_internal(revenue))));
 		AddRow(st, cxt, PG_GETARG_FLOAT8(1), revenue);
 	}
 	PG_RETURN_POINTER(st);
