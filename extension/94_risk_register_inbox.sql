@@ -88,10 +88,7 @@ BEGIN
             USING ERRCODE = 'insufficient_privilege',
                   HINT = 'An item is published by its owner, or passed on by a district that received it.';
     END IF;
-    IF EXISTS (SELECT 1 FROM customs_risk.risk_item i WHERE i.item_id = NEW.item_id AND i.status = 'closed') THEN
-        RAISE EXCEPTION 'risk item % is closed and is not published', NEW.item_id
-            USING ERRCODE = 'object_not_in_prerequisite_state';
-    END IF;
+    -- whether the item is closed: risk_inbox_check_open, which locks it
     NEW.published_at := now();
     NEW.published_by := session_user;
     IF NOT EXISTS (SELECT 1 FROM customs_risk.office o
@@ -109,6 +106,37 @@ CREATE TRIGGER risk_inbox_check BEFORE INSERT OR UPDATE ON customs_risk.risk_inb
     FOR EACH ROW EXECUTE FUNCTION customs_risk.risk_inbox_check();
 CREATE TRIGGER risk_inbox_identity BEFORE INSERT OR UPDATE ON customs_risk.risk_inbox
     FOR EACH ROW EXECUTE FUNCTION customs_risk.identity_guard('inbox_id');
+
+-- A closed item is not published.  The item is locked (FOR SHARE) before its status is read, so
+-- a publication and a close wait for each other, as an action and a close do: a close that
+-- commits first is seen (READ COMMITTED reads the new row; REPEATABLE READ fails with 40001),
+-- and one that comes later waits for the entry.  Definer's rights, since a district passing
+-- on an item it received may read it but not lock it; a trigger function, so nobody can call it
+-- to lock or probe an item directly.  It fires after risk_inbox_check (names in order), which
+-- has checked under the caller's rights that the item may be published.
+CREATE FUNCTION customs_risk.risk_inbox_check_open() RETURNS trigger
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    status customs_risk.risk_status;
+BEGIN
+    IF customs_risk.restoring() THEN
+        RETURN NEW;
+    END IF;
+    SELECT i.status INTO status FROM customs_risk.risk_item i WHERE i.item_id = NEW.item_id FOR SHARE;
+    IF status = 'closed' THEN
+        RAISE EXCEPTION 'risk item % is closed and is not published', NEW.item_id
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    RETURN NEW;
+END
+$fn$;
+COMMENT ON FUNCTION customs_risk.risk_inbox_check_open() IS
+    'trigger: lock a new inbox entry''s risk item (FOR SHARE) and refuse the entry if the item is closed';
+REVOKE EXECUTE ON FUNCTION customs_risk.risk_inbox_check_open() FROM PUBLIC;   -- as risk_item_closing()
+CREATE TRIGGER risk_inbox_check_open BEFORE INSERT ON customs_risk.risk_inbox
+    FOR EACH ROW EXECUTE FUNCTION customs_risk.risk_inbox_check_open();
 
 CREATE FUNCTION customs_risk.inbox_channel(office_code text) RETURNS text
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
