@@ -408,6 +408,16 @@ BEGIN
         IF NOT EXISTS (SELECT 1 FROM customs_risk.risk_item i WHERE i.item_id = NEW.item_b) THEN
             RAISE EXCEPTION 'risk item % does not exist', NEW.item_b USING ERRCODE = 'no_data_found';
         END IF;
+        -- owned as items are: by the national centre or a district centre
+        IF NOT EXISTS (SELECT 1 FROM customs_risk.office o WHERE o.office_code = NEW.owner_office) THEN
+            RAISE EXCEPTION 'office % does not exist', coalesce(quote_literal(NEW.owner_office), 'NULL')
+                USING ERRCODE = 'no_data_found';
+        END IF;
+        IF EXISTS (SELECT 1 FROM customs_risk.office o WHERE o.office_code = NEW.owner_office AND o.level = 'house') THEN
+            RAISE EXCEPTION 'a link between risk items is owned by the national centre or a district centre, not customs house %',
+                            NEW.owner_office
+                USING ERRCODE = 'invalid_parameter_value';
+        END IF;
     ELSE
         -- a profile link feeds the item's closure review: it is the item owner's to make
         IF item_owner IS DISTINCT FROM NEW.owner_office THEN

@@ -153,6 +153,42 @@ COMMENT ON COLUMN customs_risk.risk_item_profile.linked_by IS 'the session user 
 CREATE TRIGGER risk_item_profile_check BEFORE INSERT OR UPDATE ON customs_risk.risk_item_profile
     FOR EACH ROW EXECUTE FUNCTION customs_risk.risk_link_check();
 
+-- A closed item is the record of a risk: its actions and profile links stay as they were when
+-- it closed (updates of its actions are refused by risk_action_check).  Definer's rights, to
+-- read the item's status whoever deletes; a trigger function, so it cannot be called to probe
+-- an item.  A deleted profile's links go with it (a cascade, pg_trigger_depth() > 1): the
+-- review recorded at the close keeps what the profile was.
+CREATE FUNCTION customs_risk.risk_item_keep_record() RETURNS trigger
+LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE SECURITY DEFINER
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    item bigint;
+BEGIN
+    IF TG_OP = 'DELETE' THEN
+        item := OLD.item_id;
+    ELSE
+        item := NEW.item_id;
+    END IF;
+    IF NOT customs_risk.restoring() AND NOT (TG_OP = 'DELETE' AND pg_catalog.pg_trigger_depth() > 1)
+       AND EXISTS (SELECT 1 FROM customs_risk.risk_item i WHERE i.item_id = item AND i.status = 'closed') THEN
+        RAISE EXCEPTION 'risk item % is closed: its % stay as they were', item, TG_ARGV[0]
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
+    IF TG_OP = 'DELETE' THEN
+        RETURN OLD;
+    END IF;
+    RETURN NEW;
+END
+$fn$;
+COMMENT ON FUNCTION customs_risk.risk_item_keep_record() IS
+    'trigger: refuse to add or delete the actions and profile links of a closed risk item (argument: what the rows are, for the message)';
+REVOKE EXECUTE ON FUNCTION customs_risk.risk_item_keep_record() FROM PUBLIC;   -- as risk_item_closing()
+CREATE TRIGGER risk_item_profile_keep_record BEFORE INSERT OR DELETE ON customs_risk.risk_item_profile
+    FOR EACH ROW EXECUTE FUNCTION customs_risk.risk_item_keep_record('profile links');
+CREATE TRIGGER risk_action_keep_record BEFORE DELETE ON customs_risk.risk_action
+    FOR EACH ROW EXECUTE FUNCTION customs_risk.risk_item_keep_record('actions');
+
 -- An item given another owner (by the national centre) takes its actions, profile links and
 -- own links along: they belong to the item's owner, who must see and finish them.
 CREATE FUNCTION customs_risk.risk_item_owner_moves() RETURNS trigger

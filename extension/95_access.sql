@@ -52,16 +52,40 @@ CREATE FUNCTION customs_risk.user_scope_check() RETURNS trigger
 LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE
 SET search_path = pg_catalog, pg_temp
 AS $fn$
+DECLARE
+    level customs_risk.office_level;
 BEGIN
     IF NOT EXISTS (SELECT 1 FROM pg_catalog.pg_roles r WHERE r.rolname = NEW.role_name) THEN
         RAISE EXCEPTION 'role % does not exist', quote_ident(NEW.role_name)
             USING ERRCODE = 'undefined_object';
     END IF;
-    IF NOT EXISTS (SELECT 1 FROM customs_risk.office o
-                    WHERE o.office_code = NEW.office_code AND o.level IN ('district', 'house')) THEN
-        RAISE EXCEPTION 'office % is not a district centre or a customs house', quote_literal(NEW.office_code)
+    -- the scope functions read current_user's binding: a group role bound to an office would
+    -- give that office to every member that runs SET ROLE to it, and the extension's own
+    -- groups have every analyst or officer as a member
+    IF NEW.role_name IN ('customs_risk_admin', 'customs_risk_national', 'customs_risk_district',
+                         'customs_risk_officer', 'customs_risk_bi') THEN
+        RAISE EXCEPTION 'role % is one of the extension''s group roles and cannot be bound to an office', NEW.role_name
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Bind each login role.';
+    END IF;
+    SELECT o.level INTO level FROM customs_risk.office o WHERE o.office_code = NEW.office_code;
+    IF level IS NULL OR level NOT IN ('district', 'house') THEN
+        RAISE EXCEPTION 'office % is not a district centre or a customs house', coalesce(quote_literal(NEW.office_code), 'NULL')
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'National analysts are members of customs_risk_national and need no binding.';
+    END IF;
+    -- the binding gives a district analyst a district and an officer a house: the other way
+    -- round an officer would see a whole district, and an analyst write for one through a house
+    IF level = 'house' AND pg_catalog.pg_has_role(NEW.role_name, 'customs_risk_district', 'MEMBER')
+       AND NOT pg_catalog.pg_has_role(NEW.role_name, 'customs_risk_officer', 'MEMBER') THEN
+        RAISE EXCEPTION 'role % is a district analyst (customs_risk_district): bind it to a district centre, not to customs house %',
+                        NEW.role_name, NEW.office_code
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    IF level = 'district' AND pg_catalog.pg_has_role(NEW.role_name, 'customs_risk_officer', 'MEMBER')
+       AND NOT pg_catalog.pg_has_role(NEW.role_name, 'customs_risk_district', 'MEMBER') THEN
+        RAISE EXCEPTION 'role % is an officer (customs_risk_officer): bind it to a customs house, not to district centre %',
+                        NEW.role_name, NEW.office_code
+            USING ERRCODE = 'invalid_parameter_value';
     END IF;
     NEW.bound_at := now();
     NEW.bound_by := session_user;

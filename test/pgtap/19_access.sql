@@ -3,7 +3,7 @@
 -- transaction and vanish with its rollback.
 BEGIN;
 SET search_path = customs_risk, public;
-SELECT plan(122);
+SELECT plan(125);
 
 -- Logins: one per role; two district analysts (Busan, Seoul) and an officer at a Busan house.
 CREATE ROLE customs_risk_t_admin LOGIN IN ROLE customs_risk_admin;
@@ -380,6 +380,13 @@ SELECT throws_ok($$UPDATE customs_risk.user_scope SET office_code = 'NRC' WHERE 
                  'a binding names a district or a house, not the national centre');
 SELECT throws_ok($$UPDATE customs_risk.user_scope SET office_code = 'NO-SUCH' WHERE role_name = 'customs_risk_t_seoul'$$, '22023', NULL,
                  '... nor an unknown office');
+SELECT throws_ok($$INSERT INTO customs_risk.user_scope VALUES ('customs_risk_district', 'RC-BUSAN')$$, '22023',
+                 'role customs_risk_district is one of the extension''s group roles and cannot be bound to an office',
+                 'the extension''s group roles cannot be bound (every member would take the office by SET ROLE)');
+SELECT throws_ok(format($$UPDATE customs_risk.user_scope SET office_code = %L WHERE role_name = 'customs_risk_t_seoul'$$, :'seoul_house'),
+                 '22023', NULL, 'a district analyst is bound to a district centre, not a house');
+SELECT throws_ok($$UPDATE customs_risk.user_scope SET office_code = 'RC-SEOUL' WHERE role_name = 'customs_risk_t_officer'$$,
+                 '22023', NULL, 'an officer is bound to a house, not a district centre');
 RESET ROLE;
 SELECT md5(customs_risk.report_html('2020-01-01', '2020-03-31')) AS national_report \gset
 SET LOCAL ROLE customs_risk_t_bi;

@@ -3,7 +3,7 @@
 BEGIN;
 SET search_path = customs_risk, public;
 SET client_min_messages = warning;
-SELECT plan(95);
+SELECT plan(97);
 
 CREATE FUNCTION pg_temp.new_item(owner text DEFAULT 'NRC', scope criteria DEFAULT NULL) RETURNS bigint
 LANGUAGE sql AS $$
@@ -145,6 +145,11 @@ SELECT throws_ok($$SELECT link_risk_items((SELECT a FROM lk), (SELECT a FROM lk)
 SELECT throws_ok($$INSERT INTO risk_item_link (item_a, item_b, owner_office) SELECT a, a, 'NRC' FROM lk$$, '23514', NULL,
                  '... also when inserted directly');
 SELECT throws_ok($$SELECT link_risk_items((SELECT a FROM lk), -5)$$, 'P0002', NULL, 'a link to an unknown item');
+SELECT throws_ok($$SELECT link_risk_items((SELECT b FROM lk), (SELECT c FROM lk), NULL, 'NO-SUCH')$$, 'P0002',
+                 'office ''NO-SUCH'' does not exist', 'a link owned by an unknown office');
+SELECT throws_ok($$SELECT link_risk_items((SELECT b FROM lk), (SELECT c FROM lk), NULL,
+                                          (SELECT min(office_code) FROM customs_risk.office WHERE level = 'house'))$$,
+                 '22023', NULL, '... or by a customs house, which owns no items');
 SELECT is((SELECT count(*) FROM risk_audit WHERE table_name = 'risk_item_link'
             AND (SELECT a FROM lk) IN (item_id, related_item_id)), 2::bigint, 'the links are in the audit trail');
 

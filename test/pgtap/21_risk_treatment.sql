@@ -4,7 +4,7 @@
 BEGIN;
 SET search_path = customs_risk, public;
 SET client_min_messages = warning;
-SELECT plan(60);
+SELECT plan(63);
 
 CREATE FUNCTION pg_temp.new_item(owner text DEFAULT 'RC-BUSAN', scope criteria DEFAULT 'hs <@ 8471 and origin in (CN, VN)')
 RETURNS bigint LANGUAGE sql AS $$
@@ -154,6 +154,18 @@ SELECT throws_ok($$DELETE FROM risk_item WHERE item_id = (SELECT id FROM t)$$, '
 SELECT is((SELECT string_agg(row_data ->> 'status', ' ' ORDER BY audit_id) FROM risk_audit
             WHERE table_name = 'risk_action' AND (row_data ->> 'action_id')::bigint = (SELECT audit FROM a)),
           'open in_progress done', 'the actions'' changes are in the audit trail');
+SELECT throws_ok($$DELETE FROM customs_risk.risk_action WHERE item_id = (SELECT id FROM t)$$, '55000',
+                 'risk item ' || (SELECT id FROM t) || ' is closed: its actions stay as they were',
+                 'a closed item''s actions cannot be deleted');
+SELECT throws_ok($$DELETE FROM customs_risk.risk_item_profile WHERE item_id = (SELECT id FROM t)$$, '55000',
+                 'risk item ' || (SELECT id FROM t) || ' is closed: its profile links stay as they were',
+                 '... nor its profile links');
+INSERT INTO customs_risk.profile (name, criteria, channel, weight, description, status, valid_from, owner_office)
+SELECT 't unlinked', 'hs <@ 61', 'yellow', 1, 'x', 'draft', '2020-01-01', i.owner_office
+  FROM customs_risk.risk_item i WHERE i.item_id = (SELECT id FROM t)
+RETURNING profile_id AS unlinked \gset
+SELECT throws_ok(format('SELECT link_risk_profile(%s, %s)', (SELECT id FROM t), :unlinked),
+                 '55000', NULL, '... and no profile is linked to it any more');
 
 -- a treatment comes with its reasons whatever path sets it, and never with the report
 SELECT pg_temp.new_item() AS plain_item \gset
