@@ -460,9 +460,10 @@ CREATE TRIGGER risk_closure_review_no_truncate BEFORE TRUNCATE ON customs_risk.r
 
 -- The count again with the latest snapshot (src/risk_close.c): under REPEATABLE READ and
 -- SERIALIZABLE the closing transaction's snapshot misses an action committed while it waited
--- for the item's lock, and the lock raises no serialization failure.
+-- for the item's lock, and the lock raises no serialization failure.  PARALLEL UNSAFE: no
+-- backend may take the latest snapshot in parallel mode, the leader of a Gather included.
 CREATE FUNCTION customs_risk.risk_item_unfinished_now(item_id bigint) RETURNS bigint
-    AS 'MODULE_PATHNAME', 'risk_item_unfinished_now' LANGUAGE C VOLATILE STRICT PARALLEL RESTRICTED;
+    AS 'MODULE_PATHNAME', 'risk_item_unfinished_now' LANGUAGE C VOLATILE STRICT PARALLEL UNSAFE;
 COMMENT ON FUNCTION customs_risk.risk_item_unfinished_now(bigint) IS
     'the risk item''s open and in-progress actions counted with the latest snapshot, for the closing check under REPEATABLE READ and SERIALIZABLE';
 REVOKE EXECUTE ON FUNCTION customs_risk.risk_item_unfinished_now(bigint) FROM PUBLIC;
@@ -480,16 +481,17 @@ BEGIN
     END IF;
     SELECT count(*) INTO n FROM customs_risk.risk_action a
      WHERE a.item_id = NEW.item_id AND a.status IN ('open', 'in_progress');
+    -- the item is locked now, so a change to its actions made after this transaction's
+    -- snapshot has committed, and the latest snapshot sees it: when the two disagree on whether
+    -- any is unfinished, the snapshot is out of date and a retry decides
+    IF pg_catalog.current_setting('transaction_isolation') <> 'read committed'
+       AND (customs_risk.risk_item_unfinished_now(NEW.item_id) > 0) <> (n > 0) THEN
+        RAISE EXCEPTION 'could not close risk item %: a concurrent transaction changed its actions', NEW.item_id
+            USING ERRCODE = 'serialization_failure', HINT = 'Retry the transaction.';
+    END IF;
     IF n > 0 THEN
         RAISE EXCEPTION 'risk item % has % unfinished action(s)', NEW.item_id, n
             USING ERRCODE = 'object_not_in_prerequisite_state', HINT = 'Finish or cancel them before closing the item.';
-    END IF;
-    -- the item is locked now, so an action added after this transaction's snapshot has
-    -- committed, and the latest snapshot sees it
-    IF pg_catalog.current_setting('transaction_isolation') <> 'read committed'
-       AND customs_risk.risk_item_unfinished_now(NEW.item_id) > 0 THEN
-        RAISE EXCEPTION 'could not close risk item %: a concurrent transaction added an action to it', NEW.item_id
-            USING ERRCODE = 'serialization_failure', HINT = 'Retry the transaction.';
     END IF;
     INSERT INTO customs_risk.risk_closure_review (item_id, profile_id, name, profile_status, inspections, hits, hit_rate,
                                                   ci_low, ci_high, critical, extra_revenue, owner_office)

@@ -16,7 +16,9 @@
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "executor/tuptable.h"
+#include "nodes/nodeFuncs.h"
 #include "nodes/parsenodes.h"
+#include "parser/parser.h"
 #include "utils/plancache.h"
 #include "funcapi.h"
 #include "miscadmin.h"
@@ -24,6 +26,7 @@
 #include "utils/array.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
+#include "utils/float.h"
 #include "utils/json.h"
 #include "utils/jsonb.h"
 #include "utils/lsyscache.h"
@@ -639,51 +642,78 @@ CheckColumnsHaveValues(Trainer *t)
 	}
 }
 
+/* Whether a query or any query inside it (subqueries, CTEs, sublinks) locks rows. */
+static bool
+LocksRows(Node *node, void *context)
+{
+	if (node == NULL)
+		return false;
+	if (IsA(node, Query))
+		return ((Query *) node)->rowMarks != NIL ||
+			query_tree_walker((Query *) node, LocksRows, context, 0);
+	return expression_tree_walker(node, LocksRows, context);
+}
+
 /*
  * The training query must be one SELECT that neither writes nor locks.  Read-only execution
- * refuses the rest too, but in words about "a non-volatile function" the caller never wrote;
- * this names what the query is.  A write or lock nested deeper is left to that backstop.
+ * would refuse the rest too, but in words about "a non-volatile function" the caller never
+ * wrote; this names what the query is.  The statements are counted before any is analysed
+ * (a second may name a table the first would make); the rest is read off the analysed query,
+ * where SELECT INTO anywhere in a UNION has become CREATE TABLE AS.
  */
 static void
-CheckTrainingQuery(SPIPlanPtr plan)
+CheckTrainingQuery(const char *src, SPIPlanPtr *plan)
 {
-	List	   *sources = SPI_plan_get_plan_sources(plan);
+	List	   *raw = raw_parser(src, RAW_PARSE_DEFAULT);
+	List	   *sources;
 	CachedPlanSource *ps;
-	SelectStmt *sel;
+	Query	   *q;
 
-	if (list_length(sources) != 1)
+	if (list_length(raw) != 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_SYNTAX_ERROR),
-				 errmsg("the training query must be a single SELECT, not %d statements", list_length(sources))));
-	ps = linitial(sources);
-	if (ps->raw_parse_tree == NULL || !IsA(ps->raw_parse_tree->stmt, SelectStmt))
+				 errmsg("the training query must be a single SELECT, not %d statements", list_length(raw))));
+	/* parallel-safe plans allowed, as SPI_execute would plan it */
+	*plan = SPI_prepare_cursor(src, 0, NULL, CURSOR_OPT_PARALLEL_OK);
+	if (*plan == NULL)
 		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("the training query must be a SELECT, not %s", GetCommandTagName(ps->commandTag))));
-	sel = (SelectStmt *) ps->raw_parse_tree->stmt;
-	if (sel->intoClause != NULL)
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("the training query could not be prepared: %s", SPI_result_code_string(SPI_result))));
+	sources = SPI_plan_get_plan_sources(*plan);
+	ps = linitial(sources);
+	if (list_length(sources) != 1 || list_length(ps->query_list) != 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_SYNTAX_ERROR),
+				 errmsg("the training query must be a single SELECT")));
+	q = linitial_node(Query, ps->query_list);
+	if (q->commandType == CMD_UTILITY && q->utilityStmt != NULL && IsA(q->utilityStmt, CreateTableAsStmt))
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 				 errmsg("the training query must not write: SELECT INTO creates a table")));
-	if (sel->lockingClause != NIL)
+	if (q->commandType != CMD_SELECT)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("the training query must not lock rows (FOR UPDATE, FOR SHARE)")));
-	if (sel->withClause != NULL)
+				 errmsg("the training query must be a SELECT, not %s", GetCommandTagName(ps->commandTag))));
+	if (q->hasModifyingCTE)
 	{
 		ListCell   *lc;
 
-		foreach(lc, sel->withClause->ctes)
+		/* a data-modifying WITH is allowed only at the top level, so it is one of these */
+		foreach(lc, q->cteList)
 		{
 			CommonTableExpr *cte = lfirst_node(CommonTableExpr, lc);
 
-			if (!IsA(cte->ctequery, SelectStmt))
+			if (castNode(Query, cte->ctequery)->commandType != CMD_SELECT)
 				ereport(ERROR,
 						(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
 						 errmsg("the training query must not write: WITH query \"%s\" is a data-modifying statement",
 								cte->ctename)));
 		}
 	}
+	if (LocksRows((Node *) q, NULL))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("the training query must not lock rows (FOR UPDATE, FOR SHARE)")));
 }
 
 /*
@@ -703,8 +733,8 @@ CheckLogitRange(Trainer *t)
 			if (fabs(col->num[i]) > LOGIT_MAX_VALUE)	/* false for NaN, a missing value */
 				ereport(ERROR,
 						(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-						 errmsg("column \"%s\" is %g in row %zu of the training query, beyond the logistic model's bound of +-%g",
-								col->name, col->num[i], i + 1, LOGIT_MAX_VALUE),
+						 errmsg("column \"%s\" is %s in row %zu of the training query, beyond the logistic model's bound of +-%g",
+								col->name, float8out_internal(col->num[i]), i + 1, LOGIT_MAX_VALUE),
 						 errhint("Rescale the column in the query (a logarithm, a unit), or train kind \"gbdt\", which has no bound.")));
 	}
 }
@@ -784,12 +814,7 @@ model_train_body(PG_FUNCTION_ARGS)
 	opts.dest = &t.pub;
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
-	plan = SPI_prepare(text_to_cstring(PG_GETARG_TEXT_PP(0)), 0, NULL);
-	if (plan == NULL)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("the training query could not be prepared: %s", SPI_result_code_string(SPI_result))));
-	CheckTrainingQuery(plan);
+	CheckTrainingQuery(text_to_cstring(PG_GETARG_TEXT_PP(0)), &plan);
 	rc = SPI_execute_plan_extended(plan, &opts);
 	if (rc < 0)
 		ereport(ERROR,

@@ -3,7 +3,7 @@
 BEGIN;
 SET search_path = customs_risk, public;
 SET client_min_messages = warning;
-SELECT plan(73);
+SELECT plan(76);
 
 CREATE TEMP TABLE rows AS
 SELECT l.declared_on, o.hit, l.office, l.process_type, l.import_type, l.transport, l.departure, l.hs, l.origin,
@@ -187,11 +187,17 @@ SELECT throws_ok($$SELECT train_model('bad', 'SELECT hit, office FROM train_rows
                  'the training query must not lock rows (FOR UPDATE, FOR SHARE)', '... nor lock rows');
 SELECT throws_ok($$SELECT train_model('bad', 'SELECT hit, office INTO TEMP made FROM train_rows', 'hit')$$, '0A000',
                  'the training query must not write: SELECT INTO creates a table', '... nor make a table');
+SELECT throws_ok($$SELECT train_model('bad', 'SELECT hit, office INTO TEMP made FROM train_rows UNION ALL SELECT hit, office FROM train_rows', 'hit')$$,
+                 '0A000', 'the training query must not write: SELECT INTO creates a table', '... nor from inside a UNION');
+SELECT throws_ok($$SELECT train_model('bad', 'SELECT * FROM (SELECT hit, office FROM train_rows FOR SHARE) s', 'hit')$$, '0A000',
+                 'the training query must not lock rows (FOR UPDATE, FOR SHARE)', '... nor lock rows in a subquery');
+SELECT throws_ok($$SELECT train_model('bad', 'CREATE TEMP TABLE zz AS SELECT 1 AS hit; SELECT * FROM zz', 'hit')$$, '42601',
+                 'the training query must be a single SELECT, not 2 statements', 'statements are counted before any is analysed');
 SELECT throws_ok($$SELECT train_model('bad', 'EXPLAIN SELECT hit, office FROM train_rows', 'hit')$$, '0A000',
                  'the training query must be a SELECT, not EXPLAIN', 'an EXPLAIN is not a training query');
 SELECT throws_ok($$SELECT train_model('bad', 'SELECT hit, office FROM train_rows; SELECT 1', 'hit')$$, '42601',
                  'the training query must be a single SELECT, not 2 statements', 'two statements are not one query');
-SELECT throws_ok($$SELECT train_model('bad', 'SELECT 2 AS hit, 1 AS x UNION ALL SELECT 0, 2', 'hit')$$, '22023',
+SELECT throws_ok($$SELECT train_model('bad', 'SELECT 2 AS hit, 1 AS x UNION ALL SELECT 2, 2', 'hit')$$, '22023',
                  'label column "hit" is 2 in row 1 of the training query; it must be 0 or 1',
                  'a row error names the column for a UNION too');
 SELECT throws_ok($$SELECT train_model('bad', 'SELECT true AS hit, ''NaN''::float8 AS x UNION ALL SELECT false, 2', 'hit')$$, '22003',
