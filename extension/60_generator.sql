@@ -67,6 +67,11 @@ BEGIN
     IF first_day IS NULL OR n_days IS NULL OR n_days < 1 OR n_days > 36500 THEN
         RAISE EXCEPTION 'first_day must be given and n_days be between 1 and 36500' USING ERRCODE = 'invalid_parameter_value';
     END IF;
+    -- the days a declaration may carry (declaration.declared_on), checked before any row is made
+    IF NOT (first_day >= date '1950-01-01' AND first_day <= date '2200-12-31' - (n_days - 1)) THEN
+        RAISE EXCEPTION 'the days generated, % for % day(s), must lie between 1950-01-01 and 2200-12-31', first_day, n_days
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
     IF inspected_share IS NULL OR NOT inspected_share BETWEEN 0 AND 1 THEN
         RAISE EXCEPTION 'inspected_share must be between 0 and 1, not %', inspected_share USING ERRCODE = 'invalid_parameter_value';
     END IF;

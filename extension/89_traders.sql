@@ -338,6 +338,15 @@ AS $fn$
 BEGIN
     -- the period [from_day, to_day), checked as the other reports check theirs
     PERFORM customs_risk.check_report_period('grade_inspection_report', from_day, to_day, half_open => true);
+    -- declarations are lodged at customs houses: any other code would give a report of zeros
+    IF grade_inspection_report.office IS NOT NULL AND NOT EXISTS (
+           SELECT 1 FROM customs_risk.office o WHERE o.office_code = grade_inspection_report.office AND o.level = 'house') THEN
+        IF EXISTS (SELECT 1 FROM customs_risk.office o WHERE o.office_code = grade_inspection_report.office) THEN
+            RAISE EXCEPTION 'office % is not a customs house: declarations are lodged at houses', quote_literal(grade_inspection_report.office)
+                USING ERRCODE = 'invalid_parameter_value', HINT = 'Give a customs house, or NULL for every office.';
+        END IF;
+        RAISE EXCEPTION 'office % does not exist', quote_literal(grade_inspection_report.office) USING ERRCODE = 'no_data_found';
+    END IF;
     RETURN QUERY
     WITH d AS (
         -- the grade on the declaration day by a join, not a function call per declaration

@@ -368,6 +368,10 @@ BEGIN
     IF NOT EXISTS (SELECT 1 FROM customs_risk.profile p WHERE p.profile_id = link_risk_profile.profile_id) THEN
         RAISE EXCEPTION 'profile % does not exist', profile_id USING ERRCODE = 'no_data_found';
     END IF;
+    IF EXISTS (SELECT 1 FROM customs_risk.risk_item_profile l
+                WHERE l.item_id = r.item_id AND l.profile_id = link_risk_profile.profile_id) THEN
+        RAISE EXCEPTION 'profile % is already linked to risk item %', profile_id, r.item_id USING ERRCODE = 'unique_violation';
+    END IF;
     INSERT INTO customs_risk.risk_item_profile (item_id, profile_id, owner_office)
     VALUES (r.item_id, link_risk_profile.profile_id, r.owner_office);
 END

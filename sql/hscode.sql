@@ -15,6 +15,8 @@ SELECT s AS input, try(format('SELECT %L::customs_risk.hscode', s)) AS result
                ('8471,30'), (E'84\t71'), ('８４７１'), ('84 71 30 00 00 00'),
                ('123456789012345678901234567890123'), ('8471 . 30'), ('NaN'), ('Infinity'))
        AS v(s);
+-- a long input is quoted up to 40 characters: it may be any text, of any size
+SELECT try(format('SELECT %L::customs_risk.hscode', repeat('8', 100000))) AS long_input;
 
 -- NULL in, NULL out
 SELECT NULL::hscode IS NULL AS null_is_null, hs_chapter(NULL) IS NULL AS strict;

@@ -33,7 +33,9 @@ ReportBadInput(const char *str, HsParseError err, int pos)
 {
 	ereport(ERROR,
 			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
-			 errmsg("invalid input syntax for type hscode: \"%s\"", str),
+			 /* quoted up to a code's length and a little: the input may be any text, of any size */
+			 errmsg("invalid input syntax for type hscode: \"%.*s%s\"",
+					pg_mbcliplen(str, strlen(str), 40), str, strlen(str) > 40 ? "..." : ""),
 			 errdetail("%s, at character %d.", hs_parse_error_text(err), pos),
 			 errhint("An HS code has 2, 4, 6, 8 or 10 digits, optionally grouped "
 					 "with dots or spaces, as in 8471, 8471.30 or 8471 30 00 00.")));

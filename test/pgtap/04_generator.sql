@@ -1,7 +1,7 @@
 -- generate_declarations: reproducible, shaped like the sample, and strict about its arguments.
 BEGIN;
 SET search_path = customs_risk, public;
-SELECT plan(13);
+SELECT plan(15);
 
 CREATE TEMP TABLE made AS
 SELECT 'ta' AS label, * FROM customs_risk.generate_declarations(3000, seed => 42, label => 'ta', lines_per_declaration => 2.0, extra_houses => 3)
@@ -49,6 +49,11 @@ SELECT ok((SELECT count(DISTINCT d.office_code) FROM customs_risk.declaration d 
 
 SELECT throws_ok($$SELECT customs_risk.generate_declarations(0)$$, '22023', NULL, 'zero declarations is an error');
 SELECT throws_ok($$SELECT customs_risk.generate_declarations(10, label => 'Bad Label')$$, '22023', NULL, 'a malformed label is an error');
+SELECT throws_ok($$SELECT customs_risk.generate_declarations(10, first_day => 'infinity')$$, '22023', NULL,
+                 'an infinite first day is an error before any row is made');
+SELECT throws_ok($$SELECT customs_risk.generate_declarations(10, first_day => '2200-12-20', n_days => 30)$$, '22023',
+                 'the days generated, 2200-12-20 for 30 day(s), must lie between 1950-01-01 and 2200-12-31',
+                 '... and days past what a declaration may carry');
 SELECT throws_ok($$SELECT customs_risk.generate_declarations(10, seed => 42, label => 'ta')$$, '23505', NULL, 'a label in use is an error');
 
 SELECT * FROM finish();

@@ -4,7 +4,7 @@
 BEGIN;
 SET search_path = customs_risk, public;
 SET client_min_messages = warning;
-SELECT plan(42);
+SELECT plan(44);
 
 -- synthetic traders declaring in 2029 (the sample ends in 2021, outside every rule's period)
 INSERT INTO trader (trader_id, roles)
@@ -140,6 +140,11 @@ SELECT throws_ok($$SELECT * FROM customs_risk.trader_risk_ranking('2021-01-01', 
                  'a reversed period is an error in trader_risk_ranking (it gave no rows)');
 SELECT throws_ok($$SELECT * FROM customs_risk.grade_inspection_report('2021-01-01', '2020-01-01')$$, '22023', NULL,
                  '... and in grade_inspection_report (it gave rows of zeros)');
+SELECT throws_ok($$SELECT * FROM customs_risk.grade_inspection_report('2020-01-01', '2021-01-01', 'NO-SUCH')$$, 'P0002',
+                 'office ''NO-SUCH'' does not exist', 'an unknown office is an error (it gave rows of zeros)');
+SELECT throws_ok($$SELECT * FROM customs_risk.grade_inspection_report('2020-01-01', '2021-01-01',
+                                                                      (SELECT min(office_code) FROM customs_risk.office WHERE level = 'district'))$$,
+                 '22023', NULL, '... and so is a district centre, where no declaration is lodged');
 -- the grade rule itself: a kept selection below the factor, a least rate below min_rate
 SELECT is(ARRAY[customs_risk.grade_channel('red', 0.3, 0.5, NULL), customs_risk.grade_channel('red', 0.5, 0.5, NULL),
                 customs_risk.grade_channel('green', 0.01, NULL, 0.05), customs_risk.grade_channel('green', 0.05, NULL, 0.05),

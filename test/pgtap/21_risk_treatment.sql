@@ -123,7 +123,7 @@ SELECT min(declaration_id), 'profile', (SELECT id FROM p), current_date, 'critic
  WHERE office_code IN (SELECT office_code FROM office WHERE parent_code = 'RC-SEOUL');
 SELECT lives_ok($$SELECT link_risk_profile((SELECT id FROM t), (SELECT profile_id FROM profile WHERE name = 'other profile'))$$,
                 'an existing profile is linked to the item');
-SELECT throws_ok($$SELECT link_risk_profile((SELECT id FROM t), (SELECT id FROM p))$$, '23505', NULL, 'a profile is linked once');
+SELECT throws_ok($$SELECT link_risk_profile((SELECT id FROM t), (SELECT id FROM p))$$, '23505', 'profile ' || (SELECT id FROM p) || ' is already linked to risk item ' || (SELECT id FROM t), 'a profile is linked once');
 SELECT throws_ok($$SELECT link_risk_profile((SELECT id FROM t), -1)$$, 'P0002', NULL, 'linking an unknown profile');
 SELECT is((SELECT inspections || ' ' || hits || ' ' || hit_rate || ' ' || critical || ' ' || extra_revenue
              FROM risk_item_review((SELECT id FROM t)) WHERE profile_id = (SELECT id FROM p)),
