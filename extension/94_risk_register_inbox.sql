@@ -157,11 +157,17 @@ SET search_path = pg_catalog, pg_temp
 AS $fn$
 DECLARE
     r customs_risk.risk_item := customs_risk.risk_item_row(item_id, false);
-    sender text := coalesce(publish_risk_item.from_office, r.owner_office);
+    sender text := publish_risk_item.from_office;
     sender_level customs_risk.office_level;
     bad text;
     e customs_risk.risk_inbox;
 BEGIN
+    -- by default the item's owner publishes it; a district analyst publishes from its district,
+    -- passing on an item it received (publishing as the owner is not its to do)
+    IF sender IS NULL THEN
+        sender := CASE WHEN NOT customs_risk.is_national() THEN customs_risk.my_analyst_district() END;
+        sender := coalesce(sender, r.owner_office);
+    END IF;
     IF r.status = 'closed' THEN
         RAISE EXCEPTION 'risk item % is closed and cannot be published', r.item_id
             USING ERRCODE = 'object_not_in_prerequisite_state';

@@ -3,7 +3,7 @@
 -- transaction and vanish with its rollback.
 BEGIN;
 SET search_path = customs_risk, public;
-SELECT plan(125);
+SELECT plan(126);
 
 -- Logins: one per role; two district analysts (Busan, Seoul) and an officer at a Busan house.
 CREATE ROLE customs_risk_t_admin LOGIN IN ROLE customs_risk_admin;
@@ -308,6 +308,8 @@ SELECT throws_ok(format('SELECT customs_risk.assess_risk_item(%s, 5, 5)', :item_
                  '... and another district''s item does not exist for it');
 SELECT is((SELECT count(*) FROM publish_risk_item(:item_nat, ARRAY[:'house'], NULL, 'RC-BUSAN')), 1::bigint,
           'a district passes a national item on to one of its houses');
+SELECT is((SELECT array_agg(from_office) FROM publish_risk_item(:item_nat, ARRAY[:'house2'])), '{RC-BUSAN}',
+          '... and from its own district without naming it');
 SELECT is((acknowledge((SELECT inbox_id FROM risk_inbox WHERE item_id = :item_nat AND recipient_office = 'RC-BUSAN'))).acknowledged_by,
           session_user::text, 'a district acknowledges its inbox entry');
 SELECT throws_ok(format($$INSERT INTO customs_risk.risk_inbox (item_id, from_office, recipient_office)
