@@ -13,6 +13,15 @@ CREATE TYPE customs_risk.risk_action_status AS ENUM ('open', 'in_progress', 'don
 COMMENT ON TYPE customs_risk.risk_action_status IS
     'status of a treatment action: open, in_progress, done, cancelled (changes allowed by risk_transition)';
 
+-- A transition names statuses of its workflow (a misspelt one would never apply), and none
+-- leaves a closed item: a closed item never changes (risk_item_check), so such a row would be
+-- a rule that seems to hold and does nothing.
+ALTER TABLE customs_risk.risk_transition
+    ADD CONSTRAINT risk_transition_statuses CHECK (CASE workflow
+        WHEN 'risk_item' THEN from_status::customs_risk.risk_status IS NOT NULL AND to_status::customs_risk.risk_status IS NOT NULL
+        ELSE from_status::customs_risk.risk_action_status IS NOT NULL AND to_status::customs_risk.risk_action_status IS NOT NULL END),
+    ADD CONSTRAINT risk_transition_closed_is_final CHECK (NOT (workflow = 'risk_item' AND from_status = 'closed' AND allowed));
+
 CREATE TABLE customs_risk.risk_action (
     action_id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
     item_id bigint NOT NULL REFERENCES customs_risk.risk_item (item_id) ON DELETE CASCADE,

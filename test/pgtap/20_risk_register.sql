@@ -3,7 +3,7 @@
 BEGIN;
 SET search_path = customs_risk, public;
 SET client_min_messages = warning;
-SELECT plan(97);
+SELECT plan(100);
 
 CREATE FUNCTION pg_temp.new_item(owner text DEFAULT 'NRC', scope criteria DEFAULT NULL) RETURNS bigint
 LANGUAGE sql AS $$
@@ -107,6 +107,12 @@ SELECT throws_ok($$TRUNCATE risk_transition$$, '0A000', 'risk workflow transitio
 SELECT throws_ok($$UPDATE risk_transition SET to_status = 'analysed' WHERE workflow = 'risk_item' AND from_status = 'reported' AND to_status = 'closed'$$,
                  '0A000', 'a risk workflow transition cannot change its statuses',
                  'nor renamed (the old one would come back on restore)');
+SELECT throws_ok($$INSERT INTO risk_transition VALUES ('risk_item', 'closed', 'reported', 'reopened')$$, '23514', NULL,
+                 'no transition leaves a closed item (it would never apply: a closed item does not change)');
+SELECT throws_ok($$INSERT INTO risk_transition VALUES ('risk_item', 'reported', 'analysd', 'a typo')$$, '22P02', NULL,
+                 'a transition names statuses of its workflow');
+SELECT throws_ok($$INSERT INTO risk_transition VALUES ('risk_action', 'open', 'monitored', 'an item status')$$, '22P02', NULL,
+                 '... an action''s for an action');
 UPDATE risk_transition SET allowed = false WHERE workflow = 'risk_item' AND from_status = 'monitored';
 SELECT throws_like($$SELECT set_risk_status(pg_temp.item_at('monitored'), 'closed')$$, '%cannot go from monitored to closed',
                    'every change from a status switched off: refused');
