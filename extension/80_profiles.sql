@@ -83,8 +83,10 @@ COMMENT ON COLUMN customs_risk.profile_history.changed_at IS 'when';
 -- off for its session; ordinary sessions keep both on.  Triggers that stamp rows or write
 -- history then keep rows as dumped and write nothing: the history is in the dump too, and rows
 -- a trigger wrote would take the numbers the dumped ones hold.  Only a session logged in as a
--- superuser, a BYPASSRLS role or the extension's owner counts, so an analyst who sets both
--- settings still goes through the checks and the history.
+-- superuser or as (a member of) the extension's owner counts, so an analyst who sets both
+-- settings still goes through the checks and the history.  Not a BYPASSRLS role: backup and
+-- ETL logins often have that, and could then rewrite profiles with no history and no version
+-- move; a data-only restore by such a login needs membership in the extension's owner.
 CREATE FUNCTION customs_risk.restoring() RETURNS boolean
 LANGUAGE sql STABLE PARALLEL SAFE
 AS $fn$
@@ -92,10 +94,10 @@ AS $fn$
        AND pg_catalog.current_setting('check_function_bodies') = 'off'
        AND EXISTS (SELECT 1 FROM pg_catalog.pg_roles r, pg_catalog.pg_extension e
                     WHERE r.rolname = session_user AND e.extname = 'customs_risk'
-                      AND (r.rolsuper OR r.rolbypassrls OR pg_catalog.pg_has_role(session_user, e.extowner, 'MEMBER')))
+                      AND (r.rolsuper OR pg_catalog.pg_has_role(session_user, e.extowner, 'MEMBER')))
 $fn$;
 COMMENT ON FUNCTION customs_risk.restoring() IS
-    'true in a session that replays a dump (row_security and check_function_bodies both off, as pg_restore sets them) logged in as a superuser, a BYPASSRLS role or the extension owner';
+    'true in a session that replays a dump (row_security and check_function_bodies both off, as pg_restore sets them) logged in as a superuser or (a member of) the extension owner';
 
 -- The version goes into a dump with the profiles.  CREATE EXTENSION makes the row before a
 -- restore, so the dumped row sets it: decisions after a restore carry the version they had

@@ -36,7 +36,8 @@ CREATE TABLE customs_risk.user_scope (
     role_name name PRIMARY KEY,
     office_code text COLLATE "C" NOT NULL REFERENCES customs_risk.office (office_code),
     bound_at timestamptz NOT NULL DEFAULT now(),
-    bound_by text NOT NULL DEFAULT session_user
+    bound_by text NOT NULL DEFAULT session_user,
+    role_oid oid NOT NULL       -- set from role_name by the trigger
 );
 COMMENT ON TABLE customs_risk.user_scope IS
     'which district (district analysts) or customs house (officers) a login role works for; kept by the administrator';
@@ -44,6 +45,8 @@ COMMENT ON COLUMN customs_risk.user_scope.role_name IS 'the login role (as curre
 COMMENT ON COLUMN customs_risk.user_scope.office_code IS 'a district centre (the role sees its houses) or a customs house (the role sees that house)';
 COMMENT ON COLUMN customs_risk.user_scope.bound_at IS 'when the binding was made';
 COMMENT ON COLUMN customs_risk.user_scope.bound_by IS 'the session user who made it';
+COMMENT ON COLUMN customs_risk.user_scope.role_oid IS
+    'the role''s OID when bound (set by the trigger): a role dropped and made again under the same name is another role, and its binding does not hold';
 SELECT pg_catalog.pg_extension_config_dump('customs_risk.user_scope', '');
 
 -- A binding names a role that exists and a district or a house (the national centre is a role
@@ -87,6 +90,7 @@ BEGIN
                         NEW.role_name, NEW.office_code
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
+    NEW.role_oid := (SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname = NEW.role_name);
     NEW.bound_at := now();
     NEW.bound_by := session_user;
     RETURN NEW;
@@ -102,16 +106,39 @@ CREATE TRIGGER user_scope_moves_profile_set AFTER INSERT OR UPDATE OR DELETE OR 
     FOR EACH STATEMENT EXECUTE FUNCTION customs_risk.profile_set_touch();
 ALTER TABLE customs_risk.user_scope ENABLE ALWAYS TRIGGER user_scope_moves_profile_set;
 
--- The caller's scope, for policies.  Plain (invoker) SQL functions: current_user is the caller,
--- and each reads only the caller's own user_scope row, which its policy lets it read.  Policies
--- call them in a scalar subquery, so each runs once per query (an InitPlan), not once per row.
+-- The caller's binding, for the scope functions below, or no row.  A binding holds for the role
+-- it was made for (a role dropped and made again under its name is another role) and at its
+-- level: a member of customs_risk_officer that is not a district analyst takes a house binding
+-- only, a district analyst that is not an officer a district binding only, whatever the
+-- memberships were when it was bound.  Plain (invoker) SQL: current_user is the caller, and it
+-- reads only the caller's own user_scope row, which its policy lets it read.
+CREATE FUNCTION customs_risk.my_binding(OUT office_code text, OUT level customs_risk.office_level, OUT parent_code text)
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+    SELECT o.office_code, o.level, o.parent_code
+      FROM customs_risk.user_scope s
+      JOIN customs_risk.office o ON o.office_code = s.office_code
+      JOIN pg_catalog.pg_roles r ON r.rolname = s.role_name AND r.oid = s.role_oid
+     WHERE s.role_name = current_user
+       AND CASE o.level
+           WHEN 'house' THEN pg_catalog.pg_has_role(current_user, 'customs_risk_officer', 'MEMBER')
+                          OR NOT pg_catalog.pg_has_role(current_user, 'customs_risk_district', 'MEMBER')
+           WHEN 'district' THEN pg_catalog.pg_has_role(current_user, 'customs_risk_district', 'MEMBER')
+                             OR NOT pg_catalog.pg_has_role(current_user, 'customs_risk_officer', 'MEMBER')
+           ELSE false END
+$fn$;
+COMMENT ON FUNCTION customs_risk.my_binding() IS
+    'the office the current role is bound to, with its level and parent, when the binding holds (the same role, at a level its group roles allow); no row otherwise';
+
+-- The caller's scope, for policies.  Policies call these in a scalar subquery, so each runs
+-- once per query (an InitPlan), not once per row.
 CREATE FUNCTION customs_risk.my_district() RETURNS text
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $fn$
-    SELECT CASE o.level WHEN 'district' THEN o.office_code WHEN 'house' THEN o.parent_code END
-      FROM customs_risk.user_scope s JOIN customs_risk.office o ON o.office_code = s.office_code
-     WHERE s.role_name = current_user
+    SELECT CASE b.level WHEN 'district' THEN b.office_code WHEN 'house' THEN b.parent_code END
+      FROM customs_risk.my_binding() b
 $fn$;
 COMMENT ON FUNCTION customs_risk.my_district() IS
     'the district the current role is bound to (for an officer, its house''s district); NULL when unbound';
@@ -123,9 +150,7 @@ CREATE FUNCTION customs_risk.my_analyst_district() RETURNS text
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $fn$
-    SELECT o.office_code
-      FROM customs_risk.user_scope s JOIN customs_risk.office o ON o.office_code = s.office_code AND o.level = 'district'
-     WHERE s.role_name = current_user
+    SELECT b.office_code FROM customs_risk.my_binding() b WHERE b.level = 'district'
 $fn$;
 COMMENT ON FUNCTION customs_risk.my_analyst_district() IS
     'the district centre the current role is bound to as a district analyst; NULL for officers and unbound roles';
@@ -134,9 +159,7 @@ CREATE FUNCTION customs_risk.my_house() RETURNS text
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $fn$
-    SELECT o.office_code
-      FROM customs_risk.user_scope s JOIN customs_risk.office o ON o.office_code = s.office_code AND o.level = 'house'
-     WHERE s.role_name = current_user
+    SELECT b.office_code FROM customs_risk.my_binding() b WHERE b.level = 'house'
 $fn$;
 COMMENT ON FUNCTION customs_risk.my_house() IS 'the customs house the current role is bound to (officers); NULL otherwise';
 
@@ -145,9 +168,8 @@ LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $fn$
     SELECT coalesce(array_agg(h.office_code::text ORDER BY h.office_code), '{}')
-      FROM customs_risk.user_scope s
-      JOIN customs_risk.office h ON h.level = 'house' AND (h.office_code = s.office_code OR h.parent_code = s.office_code)
-     WHERE s.role_name = current_user
+      FROM customs_risk.my_binding() b
+      JOIN customs_risk.office h ON h.level = 'house' AND (h.office_code = b.office_code OR h.parent_code = b.office_code)
 $fn$;
 COMMENT ON FUNCTION customs_risk.my_houses() IS
     'the customs houses whose rows the current role sees: every house of its district, or its one house; empty when unbound';

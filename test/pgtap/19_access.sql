@@ -3,7 +3,7 @@
 -- transaction and vanish with its rollback.
 BEGIN;
 SET search_path = customs_risk, public;
-SELECT plan(126);
+SELECT plan(130);
 
 -- Logins: one per role; two district analysts (Busan, Seoul) and an officer at a Busan house.
 CREATE ROLE customs_risk_t_admin LOGIN IN ROLE customs_risk_admin;
@@ -390,6 +390,34 @@ SELECT throws_ok(format($$UPDATE customs_risk.user_scope SET office_code = %L WH
 SELECT throws_ok($$UPDATE customs_risk.user_scope SET office_code = 'RC-SEOUL' WHERE role_name = 'customs_risk_t_officer'$$,
                  '22023', NULL, 'an officer is bound to a house, not a district centre');
 RESET ROLE;
+-- the binding holds for the role it was made for, at a level its memberships allow, when used
+CREATE ROLE customs_risk_t_reused LOGIN IN ROLE customs_risk_district;
+INSERT INTO user_scope (role_name, office_code) VALUES ('customs_risk_t_reused', 'RC-SEOUL');
+SET LOCAL ROLE customs_risk_t_reused;
+SELECT is(customs_risk.my_district(), 'RC-SEOUL', 'a bound district analyst has its district');
+RESET ROLE;
+REVOKE customs_risk_district FROM customs_risk_t_reused;
+GRANT customs_risk_officer TO customs_risk_t_reused;
+SET LOCAL ROLE customs_risk_t_reused;
+SELECT is(ARRAY[customs_risk.my_district(), array_to_string(customs_risk.my_houses(), ',')], ARRAY[NULL, ''],
+          'a district binding does not hold for an officer (made one after it was bound): no district, no houses');
+RESET ROLE;
+REVOKE customs_risk_officer FROM customs_risk_t_reused;
+DROP OWNED BY customs_risk_t_reused;
+DROP ROLE customs_risk_t_reused;
+CREATE ROLE customs_risk_t_reused LOGIN IN ROLE customs_risk_district;
+SET LOCAL ROLE customs_risk_t_reused;
+SELECT is(customs_risk.my_district(), NULL, 'a binding does not hold for a role dropped and made again under its name');
+RESET ROLE;
+-- restoring() trusts a superuser or the extension's owner, not a BYPASSRLS login
+CREATE ROLE customs_risk_t_bypass LOGIN BYPASSRLS IN ROLE customs_risk_national;
+SET LOCAL SESSION AUTHORIZATION customs_risk_t_bypass;
+SET LOCAL row_security = off;
+SET LOCAL check_function_bodies = off;
+SELECT is(customs_risk.restoring(), false, 'a BYPASSRLS login with both settings off is not replaying a dump');
+RESET SESSION AUTHORIZATION;
+RESET row_security;
+RESET check_function_bodies;
 SELECT md5(customs_risk.report_html('2020-01-01', '2020-03-31')) AS national_report \gset
 SET LOCAL ROLE customs_risk_t_bi;
 SELECT throws_ok('SELECT count(*) FROM customs_risk.declaration', '42501', NULL, 'the BI role cannot read declarations');
