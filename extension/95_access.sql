@@ -106,13 +106,20 @@ CREATE TRIGGER user_scope_moves_profile_set AFTER INSERT OR UPDATE OR DELETE OR 
     FOR EACH STATEMENT EXECUTE FUNCTION customs_risk.profile_set_touch();
 ALTER TABLE customs_risk.user_scope ENABLE ALWAYS TRIGGER user_scope_moves_profile_set;
 
--- The caller's binding, for the scope functions below, or no row.  A binding holds for the role
--- it was made for (a role dropped and made again under its name is another role) and at its
--- level: a member of customs_risk_officer that is not a district analyst takes a house binding
--- only, a district analyst that is not an officer a district binding only, whatever the
--- memberships were when it was bound.  Plain (invoker) SQL: current_user is the caller, and it
--- reads only the caller's own user_scope row, which its policy lets it read.
-CREATE FUNCTION customs_risk.my_binding(OUT office_code text, OUT level customs_risk.office_level, OUT parent_code text)
+-- The role the session acts as (SET ROLE, or the login), also inside a SECURITY DEFINER function.
+CREATE FUNCTION customs_risk.calling_role() RETURNS regrole
+    AS 'MODULE_PATHNAME', 'calling_role' LANGUAGE C STABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION customs_risk.calling_role() IS
+    'the role the session acts as (set by SET ROLE, else the login), also inside a SECURITY DEFINER function, where current_user is its owner';
+
+-- A role's binding, or no row.  A binding holds for the role it was made for (a role dropped
+-- and made again under its name is another role) and at its level: a member of
+-- customs_risk_officer that is not a district analyst takes a house binding only, a district
+-- analyst that is not an officer a district binding only, whatever the memberships were when
+-- it was bound.  Plain (invoker) SQL: called by a role, the user_scope policy lets it read its
+-- own row only; decide() calls it with its owner's rights for its caller (calling_role()).
+CREATE FUNCTION customs_risk.binding_of(role_id oid, OUT office_code text, OUT level customs_risk.office_level,
+                                        OUT parent_code text)
 LANGUAGE sql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $fn$
@@ -120,16 +127,55 @@ AS $fn$
       FROM customs_risk.user_scope s
       JOIN customs_risk.office o ON o.office_code = s.office_code
       JOIN pg_catalog.pg_roles r ON r.rolname = s.role_name AND r.oid = s.role_oid
-     WHERE s.role_name = current_user
+     WHERE s.role_oid = binding_of.role_id
        AND CASE o.level
-           WHEN 'house' THEN pg_catalog.pg_has_role(current_user, 'customs_risk_officer', 'MEMBER')
-                          OR NOT pg_catalog.pg_has_role(current_user, 'customs_risk_district', 'MEMBER')
-           WHEN 'district' THEN pg_catalog.pg_has_role(current_user, 'customs_risk_district', 'MEMBER')
-                             OR NOT pg_catalog.pg_has_role(current_user, 'customs_risk_officer', 'MEMBER')
+           WHEN 'house' THEN pg_catalog.pg_has_role(binding_of.role_id, 'customs_risk_officer', 'MEMBER')
+                          OR NOT pg_catalog.pg_has_role(binding_of.role_id, 'customs_risk_district', 'MEMBER')
+           WHEN 'district' THEN pg_catalog.pg_has_role(binding_of.role_id, 'customs_risk_district', 'MEMBER')
+                             OR NOT pg_catalog.pg_has_role(binding_of.role_id, 'customs_risk_officer', 'MEMBER')
            ELSE false END
 $fn$;
+COMMENT ON FUNCTION customs_risk.binding_of(oid) IS
+    'the office a role is bound to, with its level and parent, when the binding holds (the same role, at a level its group roles allow); no row otherwise';
+
+-- The current role's binding, for the scope functions below.
+CREATE FUNCTION customs_risk.my_binding(OUT office_code text, OUT level customs_risk.office_level, OUT parent_code text)
+LANGUAGE sql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+    SELECT b.office_code, b.level, b.parent_code
+      FROM customs_risk.binding_of((SELECT r.oid FROM pg_catalog.pg_roles r WHERE r.rolname = current_user)) b
+$fn$;
 COMMENT ON FUNCTION customs_risk.my_binding() IS
-    'the office the current role is bound to, with its level and parent, when the binding holds (the same role, at a level its group roles allow); no row otherwise';
+    'the office the current role is bound to, with its level and parent, when the binding holds (binding_of); no row otherwise';
+
+-- Which declarations decide()'s caller may decide (decide() runs as its owner, so that only
+-- the extension's code writes the decision log): NULL for every office (the administrator
+-- and national analysts), the houses of its district for a district analyst ('{}' when
+-- unbound), and 42501 for any other role (officers read decisions, BI reports them).
+CREATE FUNCTION customs_risk.caller_decision_houses() RETURNS text[]
+LANGUAGE plpgsql STABLE PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+DECLARE
+    caller oid := customs_risk.calling_role();
+BEGIN
+    IF pg_catalog.pg_has_role(caller, 'customs_risk_admin', 'USAGE')
+       OR pg_catalog.pg_has_role(caller, 'customs_risk_national', 'USAGE') THEN
+        RETURN NULL;
+    END IF;
+    IF pg_catalog.pg_has_role(caller, 'customs_risk_district', 'USAGE') THEN
+        RETURN (SELECT coalesce(pg_catalog.array_agg(h.office_code::text), '{}')
+                  FROM customs_risk.binding_of(caller) b
+                  JOIN customs_risk.office h ON h.level = 'house' AND (h.office_code = b.office_code OR h.parent_code = b.office_code));
+    END IF;
+    RAISE EXCEPTION 'role % may not make channel decisions', caller::regrole
+        USING ERRCODE = 'insufficient_privilege',
+              HINT = 'National and district analysts decide; officers read decisions in decision_reason_v.';
+END
+$fn$;
+COMMENT ON FUNCTION customs_risk.caller_decision_houses() IS
+    'the houses whose declarations the calling role may decide: NULL for all (administrator, national analysts), its district''s for a district analyst; 42501 for other roles';
 
 -- The caller's scope, for policies.  Policies call these in a scalar subquery, so each runs
 -- once per query (an InitPlan), not once per row.
@@ -342,20 +388,9 @@ CREATE POLICY district_rows ON customs_risk.inspection TO customs_risk_district,
 ALTER TABLE customs_risk.decision_log ENABLE ROW LEVEL SECURITY;
 CREATE POLICY admin_all ON customs_risk.decision_log TO customs_risk_admin USING (true) WITH CHECK (true);
 CREATE POLICY national_read ON customs_risk.decision_log FOR SELECT TO customs_risk_national USING (true);
-CREATE POLICY national_log ON customs_risk.decision_log FOR INSERT TO customs_risk_national
-    WITH CHECK (decided_by = session_user
-                AND decided_at BETWEEN pg_catalog.now() - interval '1 minute' AND pg_catalog.clock_timestamp() + interval '1 minute'
-                AND decision_id <= pg_catalog.pg_sequence_last_value('customs_risk.decision_log_decision_id_seq'::pg_catalog.regclass));
 CREATE POLICY district_read ON customs_risk.decision_log FOR SELECT TO customs_risk_district, customs_risk_officer
     USING (office_code = ANY ((SELECT customs_risk.my_houses())::pg_catalog.text[]));
-CREATE POLICY district_log ON customs_risk.decision_log FOR INSERT TO customs_risk_district
-    WITH CHECK (decided_by = session_user
-                AND decided_at BETWEEN pg_catalog.now() - interval '1 minute' AND pg_catalog.clock_timestamp() + interval '1 minute'
-                AND decision_id <= pg_catalog.pg_sequence_last_value('customs_risk.decision_log_decision_id_seq'::pg_catalog.regclass)
-                AND office_code = ANY ((SELECT customs_risk.my_houses())::pg_catalog.text[])
-                AND EXISTS (SELECT 1 FROM customs_risk.declaration d
-                             WHERE d.declaration_id = decision_log.declaration_id
-                               AND d.office_code = decision_log.office_code));
+-- no insert policy but the administrator's: decisions are written by decide() and the batch
 
 -- Profiles: a district sees the profiles that can apply to it (its own, national ones for every
 -- office, any whose scope names it or one of its houses) and changes only its own, within its
@@ -445,9 +480,11 @@ GRANT SELECT (profile_id, name, channel, weight, description, status, valid_from
               scope_offices, created_at, updated_at) ON customs_risk.profile TO customs_risk_officer;
 GRANT SELECT ON customs_risk.profile_history TO customs_risk_admin, customs_risk_national, customs_risk_district;
 GRANT SELECT ON customs_risk.profile_set TO customs_risk_admin, customs_risk_national, customs_risk_district;
-GRANT SELECT, INSERT ON customs_risk.decision_log TO customs_risk_admin, customs_risk_national, customs_risk_district;
--- a batch takes one decision_id for all its decisions (select_for_day runs as its caller); the
--- log's policies read the sequence's last value
+-- decisions are logged by decide() (as its owner) and the batch (which logs as the log's owner):
+-- no analyst writes one of its own choosing
+GRANT SELECT ON customs_risk.decision_log TO customs_risk_admin, customs_risk_national, customs_risk_district;
+GRANT INSERT ON customs_risk.decision_log TO customs_risk_admin;
+-- a batch takes one decision_id for all its decisions (select_for_day runs as its caller)
 GRANT USAGE ON SEQUENCE customs_risk.decision_log_decision_id_seq TO customs_risk_admin, customs_risk_national, customs_risk_district;
 GRANT SELECT ON customs_risk.decision_log TO customs_risk_officer;
 GRANT SELECT ON customs_risk.decision_reason_v

@@ -11,13 +11,16 @@
 
 #include <math.h>
 
+#include "access/htup_details.h"
 #include "catalog/namespace.h"
+#include "catalog/pg_class.h"
 #include "catalog/pg_type.h"
 #include "executor/spi.h"
 #include "funcapi.h"
 #include "miscadmin.h"
 #include "portability/instr_time.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
 #include "utils/memutils.h"
 #include "utils/queryenvironment.h"
 #include "utils/syscache.h"
@@ -152,6 +155,21 @@ SelectedBy(const BatchRow *r)
 		: r->hit ? BY_PROFILE : r->by_model ? BY_MODEL : BY_GREEN;
 }
 
+/* The owner of customs_risk.decision_log. */
+static Oid
+LogOwner(void)
+{
+	Oid			relid = get_relname_relid("decision_log", get_namespace_oid("customs_risk", false));
+	HeapTuple	tup = SearchSysCache1(RELOID, ObjectIdGetDatum(relid));
+	Oid			owner;
+
+	if (!HeapTupleIsValid(tup))
+		elog(ERROR, "customs_risk.decision_log is missing");
+	owner = ((Form_pg_class) GETSTRUCT(tup))->relowner;
+	ReleaseSysCache(tup);
+	return owner;
+}
+
 /*
  * The log: every decision into a tuplestore, read by an INSERT as the ephemeral relation
  * "batch_decisions".  One decision_id for the batch, taken now, after any decide() that ran
@@ -168,6 +186,8 @@ LogDecisions(Batch *b, TimestampTz batch_at)
 	Datum		args[4];
 	Oid			types[4] = {INT8OID, INT8OID, TIMESTAMPTZOID, TEXTOID};
 	bool		isnull;
+	Oid			save_user;
+	int			save_sec;
 	MemoryContext old = MemoryContextSwitchTo(b->mcxt);
 
 	TupleDescInitEntry(td, 1, "declaration_id", TEXTOID, -1, 0);
@@ -206,6 +226,14 @@ LogDecisions(Batch *b, TimestampTz batch_at)
 			CHECK_FOR_INTERRUPTS();
 	}
 
+	/*
+	 * Logged as the log's owner: no analyst may insert into decision_log, so that every row is
+	 * one the extension computed (here from what the caller may read, for a day and an office
+	 * it names, nothing else).  The caller's identity is restored at the end, and by the
+	 * (sub)transaction's abort on an error.
+	 */
+	GetUserIdAndSecContext(&save_user, &save_sec);
+	SetUserIdAndSecContext(LogOwner(), save_sec | SECURITY_LOCAL_USERID_CHANGE);
 	if (SPI_execute("SELECT pg_catalog.nextval('customs_risk.decision_log_decision_id_seq'::pg_catalog.regclass)",
 					false, 1) != SPI_OK_SELECT || SPI_processed != 1)
 		elog(ERROR, "batch_channels(): taking the batch's decision_id failed");
@@ -236,6 +264,7 @@ LogDecisions(Batch *b, TimestampTz batch_at)
 		elog(ERROR, "batch_channels(): logging the batch's decisions failed");
 	if (SPI_processed != (uint64) b->nrows)
 		elog(ERROR, "batch_channels(): logged " UINT64_FORMAT " decisions of %d", SPI_processed, b->nrows);
+	SetUserIdAndSecContext(save_user, save_sec);
 	if (SPI_unregister_relation(enr->md.name) != SPI_OK_REL_UNREGISTER)
 		elog(ERROR, "batch_channels(): unregistering the batch's decisions failed");
 	tuplestore_end(ts);			/* and its temp file, if it spilled */

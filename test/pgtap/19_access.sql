@@ -3,7 +3,7 @@
 -- transaction and vanish with its rollback.
 BEGIN;
 SET search_path = customs_risk, public;
-SELECT plan(130);
+SELECT plan(133);
 
 -- Logins: one per role; two district analysts (Busan, Seoul) and an officer at a Busan house.
 CREATE ROLE customs_risk_t_admin LOGIN IN ROLE customs_risk_admin;
@@ -176,6 +176,13 @@ SELECT throws_ok(format($$INSERT INTO customs_risk.decision_log (declaration_id,
                           random, selected_by, profile_set_version, decided_at) VALUES (%L, %L, 'green', 0, '{}', false, 'decide', 0, '2020-01-01')$$,
                         :'house_decl_id', :'house'),
                  '42501', NULL, '... nor log a decision as made at another time');
+SELECT throws_ok(format($$INSERT INTO customs_risk.decision_log (declaration_id, office_code, channel, score, profile_ids,
+                          random, selected_by, profile_set_version) VALUES (%L, %L, 'green', 0, '{}', true, 'batch-random', 0)$$,
+                        :'house_decl_id', :'house'),
+                 '42501', NULL, '... nor log a decision of its choosing on its own declaration: decide() and the batch write the log');
+SELECT is((SELECT decided_by FROM decision_log WHERE declaration_id = :'house_decl_id' AND selected_by = 'decide'
+            ORDER BY decision_id DESC LIMIT 1), session_user::text,
+          'decide(), which writes with its owner''s rights, logs the session''s user as the decider');
 SELECT is((SELECT count(*) FILTER (WHERE o.parent_code = 'RC-BUSAN') || '/' || count(*)
              FROM select_for_day('2020-03-02') s JOIN office o ON o.office_code = s.office_code),
           (SELECT count(DISTINCT d.office_code) || '/' || count(DISTINCT d.office_code)
@@ -426,6 +433,8 @@ SELECT is((SELECT sum(declarations) FROM office_daily_v), :all_decl::numeric, 't
 SELECT is(md5(customs_risk.report_html('2020-01-01', '2020-03-31')), :'national_report',
           '... and makes the HTML report, the same page as the national level''s');
 SELECT throws_ok('SELECT * FROM customs_risk.selection_secret', '42501', NULL, '... but not the key');
+SELECT throws_ok(format('SELECT customs_risk.decide(%L)', :'house_decl_id'), '42501',
+                 'role customs_risk_t_bi may not make channel decisions', '... nor decide, though decide() runs as its owner');
 RESET ROLE;
 SET LOCAL ROLE customs_risk_t_busan;
 SELECT throws_ok($$SELECT customs_risk.report_html('2020-01-01', '2020-03-31')$$, '42501', NULL,
