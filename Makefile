@@ -11,7 +11,7 @@ OBJS = src/customs_risk.o src/office_tree.o src/policy_cache.o src/kept_set.o sr
        src/gbdt_core.o src/logit_core.o src/model_input.o src/model_codec.o src/model_bins.o \
        src/model_train.o src/model_score.o src/normal_core.o src/compliance.o \
        src/control_chart_core.o src/control_chart.o src/select_first_core.o src/batch_rank.o src/text_index.o src/batch_read.o src/batch_channels.o \
-       src/gamma_core.o src/chi_square.o src/risk_close.o src/calling_role.o
+       src/gamma_core.o src/chi_square.o src/risk_close.o src/decide_entry.o
 
 # The install script has one source: the numbered fragments in extension/.
 DATA_built = $(EXTENSION)--$(EXTVERSION).sql

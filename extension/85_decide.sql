@@ -111,10 +111,12 @@ COMMENT ON FUNCTION customs_risk.model_channel(float8, float8, float8) IS
 COMMENT ON FUNCTION customs_risk.effective_policy(text) IS
     'the channel policy of a customs house: its own row, else its district''s, else the national row, else the built-in defaults (kept per session for the profile-set version)';
 
--- With its owner's rights, so that a logged decision is always one the extension computed (no
--- analyst may insert into decision_log); whose declarations it decides is its caller's scope
--- (caller_decision_houses()): another district's declaration does not exist for it, as before.
-CREATE FUNCTION customs_risk.decide(declaration_id text) RETURNS customs_risk.decision
+-- decide()'s body, with its owner's rights, so that a logged decision is always one the
+-- extension computed (no analyst may insert into decision_log).  decide() (C, below) calls it
+-- with the role it was called as; whose declarations it decides is that role's scope
+-- (decision_houses_of()): another district's declaration does not exist for it, as when
+-- decide() ran with its caller's rights.  Not executable by PUBLIC: nobody passes another role.
+CREATE FUNCTION customs_risk.decide_as_owner(declaration_id text, caller oid) RETURNS customs_risk.decision
 LANGUAGE plpgsql VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE SECURITY DEFINER
 SET search_path = pg_catalog, pg_temp
 AS $fn$
@@ -131,7 +133,7 @@ BEGIN
     IF declaration_id IS NULL THEN
         RAISE EXCEPTION 'decide() needs a declaration id, not NULL' USING ERRCODE = 'null_value_not_allowed';
     END IF;
-    houses := customs_risk.caller_decision_houses();
+    houses := customs_risk.decision_houses_of(caller);
     -- the declaration with its office's policy (kept per session: effective_policy()) and its
     -- importer's grade policy (grade_policies(); the ungraded are general credit), in one statement
     SELECT d.declaration_id, d.office_code, d.importer_id, d.declared_on,
@@ -144,7 +146,7 @@ BEGIN
                                            WHERE h.trader_id = d.importer_id AND h.valid_from <= d.declared_on
                                              AND (h.valid_to IS NULL OR h.valid_to > d.declared_on)),
                                          'general_credit')) g ON true
-     WHERE d.declaration_id = decide.declaration_id AND (houses IS NULL OR d.office_code = ANY (houses));
+     WHERE d.declaration_id = decide_as_owner.declaration_id AND (houses IS NULL OR d.office_code = ANY (houses));
     IF NOT FOUND THEN
         RAISE EXCEPTION 'declaration % does not exist', quote_literal(declaration_id) USING ERRCODE = 'no_data_found';
     END IF;
@@ -234,6 +236,14 @@ BEGIN
     RETURN result;
 END
 $fn$;
+COMMENT ON FUNCTION customs_risk.decide_as_owner(text, oid) IS
+    'decide()''s body, run with its owner''s rights for the role decide() was called as (call decide())';
+REVOKE EXECUTE ON FUNCTION customs_risk.decide_as_owner(text, oid) FROM PUBLIC;
+
+-- The channel decision for one declaration: decide_as_owner() for the role it is called as
+-- (src/decide_entry.c).  C, since inside a SECURITY DEFINER function nothing names that role.
+CREATE FUNCTION customs_risk.decide(declaration_id text) RETURNS customs_risk.decision
+    AS 'MODULE_PATHNAME', 'decide_entry' LANGUAGE C VOLATILE CALLED ON NULL INPUT PARALLEL UNSAFE;
 COMMENT ON FUNCTION customs_risk.decide(text) IS
     'the channel decision for one declaration (profiles matched by any line, policy of its office, keyed random draw), written to decision_log';
 

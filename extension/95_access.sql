@@ -106,18 +106,12 @@ CREATE TRIGGER user_scope_moves_profile_set AFTER INSERT OR UPDATE OR DELETE OR 
     FOR EACH STATEMENT EXECUTE FUNCTION customs_risk.profile_set_touch();
 ALTER TABLE customs_risk.user_scope ENABLE ALWAYS TRIGGER user_scope_moves_profile_set;
 
--- The role the session acts as (SET ROLE, or the login), also inside a SECURITY DEFINER function.
-CREATE FUNCTION customs_risk.calling_role() RETURNS regrole
-    AS 'MODULE_PATHNAME', 'calling_role' LANGUAGE C STABLE STRICT PARALLEL SAFE;
-COMMENT ON FUNCTION customs_risk.calling_role() IS
-    'the role the session acts as (set by SET ROLE, else the login), also inside a SECURITY DEFINER function, where current_user is its owner';
-
 -- A role's binding, or no row.  A binding holds for the role it was made for (a role dropped
 -- and made again under its name is another role) and at its level: a member of
 -- customs_risk_officer that is not a district analyst takes a house binding only, a district
 -- analyst that is not an officer a district binding only, whatever the memberships were when
 -- it was bound.  Plain (invoker) SQL: called by a role, the user_scope policy lets it read its
--- own row only; decide() calls it with its owner's rights for its caller (calling_role()).
+-- own row only; decide_as_owner() calls it with its owner's rights for decide()'s caller.
 CREATE FUNCTION customs_risk.binding_of(role_id oid, OUT office_code text, OUT level customs_risk.office_level,
                                         OUT parent_code text)
 LANGUAGE sql STABLE PARALLEL SAFE
@@ -149,33 +143,32 @@ $fn$;
 COMMENT ON FUNCTION customs_risk.my_binding() IS
     'the office the current role is bound to, with its level and parent, when the binding holds (binding_of); no row otherwise';
 
--- Which declarations decide()'s caller may decide (decide() runs as its owner, so that only
--- the extension's code writes the decision log): NULL for every office (the administrator
--- and national analysts), the houses of its district for a district analyst ('{}' when
--- unbound), and 42501 for any other role (officers read decisions, BI reports them).
-CREATE FUNCTION customs_risk.caller_decision_houses() RETURNS text[]
+-- Which declarations a role may decide (decide_as_owner() runs as its owner, so that only the
+-- extension's code writes the decision log, and asks this for decide()'s caller): NULL for
+-- every office (the administrator and national analysts), the houses of its district for a
+-- district analyst ('{}' when unbound), and 42501 for any other role (officers read
+-- decisions, BI reports them).
+CREATE FUNCTION customs_risk.decision_houses_of(role_id oid) RETURNS text[]
 LANGUAGE plpgsql STABLE PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $fn$
-DECLARE
-    caller oid := customs_risk.calling_role();
 BEGIN
-    IF pg_catalog.pg_has_role(caller, 'customs_risk_admin', 'USAGE')
-       OR pg_catalog.pg_has_role(caller, 'customs_risk_national', 'USAGE') THEN
+    IF pg_catalog.pg_has_role(role_id, 'customs_risk_admin', 'USAGE')
+       OR pg_catalog.pg_has_role(role_id, 'customs_risk_national', 'USAGE') THEN
         RETURN NULL;
     END IF;
-    IF pg_catalog.pg_has_role(caller, 'customs_risk_district', 'USAGE') THEN
+    IF pg_catalog.pg_has_role(role_id, 'customs_risk_district', 'USAGE') THEN
         RETURN (SELECT coalesce(pg_catalog.array_agg(h.office_code::text), '{}')
-                  FROM customs_risk.binding_of(caller) b
+                  FROM customs_risk.binding_of(role_id) b
                   JOIN customs_risk.office h ON h.level = 'house' AND (h.office_code = b.office_code OR h.parent_code = b.office_code));
     END IF;
-    RAISE EXCEPTION 'role % may not make channel decisions', caller::regrole
+    RAISE EXCEPTION 'role % may not make channel decisions', role_id::regrole
         USING ERRCODE = 'insufficient_privilege',
               HINT = 'National and district analysts decide; officers read decisions in decision_reason_v.';
 END
 $fn$;
-COMMENT ON FUNCTION customs_risk.caller_decision_houses() IS
-    'the houses whose declarations the calling role may decide: NULL for all (administrator, national analysts), its district''s for a district analyst; 42501 for other roles';
+COMMENT ON FUNCTION customs_risk.decision_houses_of(oid) IS
+    'the houses whose declarations a role may decide: NULL for all (administrator, national analysts), its district''s for a district analyst; 42501 for other roles';
 
 -- The caller's scope, for policies.  Policies call these in a scalar subquery, so each runs
 -- once per query (an InitPlan), not once per row.
@@ -484,8 +477,8 @@ GRANT SELECT ON customs_risk.profile_set TO customs_risk_admin, customs_risk_nat
 -- no analyst writes one of its own choosing
 GRANT SELECT ON customs_risk.decision_log TO customs_risk_admin, customs_risk_national, customs_risk_district;
 GRANT INSERT ON customs_risk.decision_log TO customs_risk_admin;
--- a batch takes one decision_id for all its decisions (select_for_day runs as its caller)
-GRANT USAGE ON SEQUENCE customs_risk.decision_log_decision_id_seq TO customs_risk_admin, customs_risk_national, customs_risk_district;
+-- the log's ids are taken by decide_as_owner() and the batch as the log's owner
+GRANT USAGE ON SEQUENCE customs_risk.decision_log_decision_id_seq TO customs_risk_admin;
 GRANT SELECT ON customs_risk.decision_log TO customs_risk_officer;
 GRANT SELECT ON customs_risk.decision_reason_v
     TO customs_risk_admin, customs_risk_national, customs_risk_district, customs_risk_officer;

@@ -84,12 +84,12 @@ SELECT t.typname AS type_without_comment FROM pg_type t
  WHERE t.typnamespace = 'customs_risk'::regnamespace AND t.typtype IN ('b', 'e', 'd') AND t.typelem = 0
    AND obj_description(t.oid, 'pg_type') IS NULL;
 -- C functions are all parallel safe but the one that trains a model (it runs the training
--- query), the batch's (it writes the decision log) and the closing check's (it takes the
--- latest snapshot, which no backend may in parallel mode), and none is SECURITY DEFINER
--- without a safe search_path.
+-- query), the batch's and decide()'s (they write the decision log) and the closing check's
+-- (it takes the latest snapshot, which no backend may in parallel mode), and none is
+-- SECURITY DEFINER without a safe search_path.
 SELECT p.oid::regprocedure AS c_function_not_parallel_safe FROM pg_proc p
  WHERE p.pronamespace = 'customs_risk'::regnamespace AND p.prolang = (SELECT oid FROM pg_language WHERE lanname = 'c')
-   AND p.proparallel <> 's' AND p.proname NOT IN ('model_train_body', 'batch_channels', 'risk_item_unfinished_now');
+   AND p.proparallel <> 's' AND p.proname NOT IN ('model_train_body', 'batch_channels', 'decide', 'risk_item_unfinished_now');
 SELECT p.oid::regprocedure AS unsafe_security_definer FROM pg_proc p
  WHERE p.pronamespace = 'customs_risk'::regnamespace AND p.prosecdef
    AND NOT coalesce(p.proconfig @> '{"search_path=pg_catalog, pg_temp"}', false);

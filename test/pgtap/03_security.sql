@@ -17,8 +17,8 @@ SELECT ok((SELECT NOT prosecdef FROM pg_proc WHERE oid = 'customs_risk.train_mod
           'train_model, which keeps the caller''s search_path for the training query, is not SECURITY DEFINER');
 SELECT is((SELECT count(*) FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
             WHERE p.pronamespace = 'customs_risk'::regnamespace AND l.lanname = 'c' AND p.proparallel <> 's'
-              AND p.proname NOT IN ('model_train_body', 'batch_channels', 'risk_item_unfinished_now')), 0::bigint,
-          'every C function is PARALLEL SAFE but model_train_body, which runs the training query, batch_channels, which writes the log, and risk_item_unfinished_now, which takes the latest snapshot (not in parallel mode)');
+              AND p.proname NOT IN ('model_train_body', 'batch_channels', 'decide', 'risk_item_unfinished_now')), 0::bigint,
+          'every C function is PARALLEL SAFE but model_train_body, which runs the training query, batch_channels and decide, which write the log, and risk_item_unfinished_now, which takes the latest snapshot (not in parallel mode)');
 SELECT is((SELECT proparallel::text || provolatile::text FROM pg_proc WHERE oid = 'customs_risk.batch_channels(date, text)'::regprocedure), 'uv',
           'batch_channels, which writes the decision log, is PARALLEL UNSAFE and VOLATILE');
 SELECT is((SELECT count(*) FROM pg_depend d JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'customs_risk'

@@ -3,7 +3,7 @@
 -- transaction and vanish with its rollback.
 BEGIN;
 SET search_path = customs_risk, public;
-SELECT plan(133);
+SELECT plan(135);
 
 -- Logins: one per role; two district analysts (Busan, Seoul) and an officer at a Busan house.
 CREATE ROLE customs_risk_t_admin LOGIN IN ROLE customs_risk_admin;
@@ -183,6 +183,23 @@ SELECT throws_ok(format($$INSERT INTO customs_risk.decision_log (declaration_id,
 SELECT is((SELECT decided_by FROM decision_log WHERE declaration_id = :'house_decl_id' AND selected_by = 'decide'
             ORDER BY decision_id DESC LIMIT 1), session_user::text,
           'decide(), which writes with its owner''s rights, logs the session''s user as the decider');
+SELECT throws_ok(format($$SELECT customs_risk.decide_as_owner(%L, 'customs_risk_t_nat'::regrole)$$, :'seoul_decl'), '42501', NULL,
+                 '... and cannot call decide()''s body to decide as another role');
+RESET ROLE;
+-- decide() decides as the role it is called as, not the session's: a district analyst's own
+-- SECURITY DEFINER function, called by a national analyst, still decides only in Busan
+CREATE SCHEMA t_busan_own;
+GRANT CREATE, USAGE ON SCHEMA t_busan_own TO customs_risk_t_busan;
+GRANT USAGE ON SCHEMA t_busan_own TO customs_risk_t_nat;
+SET LOCAL ROLE customs_risk_t_busan;
+CREATE FUNCTION t_busan_own.decide_for_me(id text) RETURNS customs_risk.channel
+LANGUAGE sql VOLATILE SECURITY DEFINER AS $$ SELECT (customs_risk.decide(id)).channel $$;
+RESET ROLE;
+SET LOCAL ROLE customs_risk_t_nat;
+SELECT throws_ok(format('SELECT t_busan_own.decide_for_me(%L)', :'seoul_decl'), 'P0002', NULL,
+                 'a district analyst''s definer function decides with its owner''s scope, whoever calls it');
+RESET ROLE;
+SET LOCAL ROLE customs_risk_t_busan;
 SELECT is((SELECT count(*) FILTER (WHERE o.parent_code = 'RC-BUSAN') || '/' || count(*)
              FROM select_for_day('2020-03-02') s JOIN office o ON o.office_code = s.office_code),
           (SELECT count(DISTINCT d.office_code) || '/' || count(DISTINCT d.office_code)
