@@ -208,7 +208,22 @@ typedef struct Matcher
 
 static Matcher *current_matcher = NULL;
 static bool current_built_in_xact = false;	/* built by the transaction in progress */
+/*
+ * The matcher of the row-level security key used before, kept beside the current one: decide()
+ * matches as its owner, and a district analyst's own queries under its policies, so a session
+ * that does both would otherwise rebuild at every switch.
+ */
+static Matcher *other_matcher = NULL;
+static bool other_built_in_xact = false;
 static Matcher *retired_matchers = NULL;
+
+/* Put a matcher on the list freed at the end of the transaction. */
+static void
+Retire(Matcher *m)
+{
+	m->next_retired = retired_matchers;
+	retired_matchers = m;
+}
 static bool xact_callback_registered = false;
 
 /* Free matchers replaced during the transaction, once no query can hold them. */
@@ -222,14 +237,21 @@ MatcherXactCallback(XactEvent event, void *arg)
 	 * A matcher built inside an aborted transaction may hold profiles that never committed.
 	 * (A flag, not the transaction's lxid: that is already cleared when abort callbacks run.)
 	 */
-	if ((event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT) &&
-		current_matcher && current_built_in_xact)
+	if (event == XACT_EVENT_ABORT || event == XACT_EVENT_PARALLEL_ABORT)
 	{
-		current_matcher->next_retired = retired_matchers;
-		retired_matchers = current_matcher;
-		current_matcher = NULL;
+		if (current_matcher && current_built_in_xact)
+		{
+			Retire(current_matcher);
+			current_matcher = NULL;
+		}
+		if (other_matcher && other_built_in_xact)
+		{
+			Retire(other_matcher);
+			other_matcher = NULL;
+		}
 	}
 	current_built_in_xact = false;
+	other_built_in_xact = false;
 	while (retired_matchers)
 	{
 		Matcher    *m = retired_matchers;
@@ -728,6 +750,18 @@ CurrentMatcher(void)
 	if (m != NULL && m->dbid == MyDatabaseId && m->version == version && m->xmin == xmin &&
 		m->rls_user == rls_user && m->rls_roles == rls_roles)
 		return m;
+	m = other_matcher;
+	if (m != NULL && m->dbid == MyDatabaseId && m->version == version && m->xmin == xmin &&
+		m->rls_user == rls_user && m->rls_roles == rls_roles)
+	{
+		bool		built = other_built_in_xact;
+
+		other_matcher = current_matcher;
+		other_built_in_xact = current_built_in_xact;
+		current_matcher = m;
+		current_built_in_xact = built;
+		return m;
+	}
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	{
@@ -748,11 +782,19 @@ CurrentMatcher(void)
 			" WHERE p.status OPERATOR(pg_catalog.=) 'active' ORDER BY p.profile_id", true, 0) != SPI_OK_SELECT)
 			elog(ERROR, "reading customs_risk.profile failed");
 		m = BuildMatcher(version, xmin, rls_user, rls_roles);
-		if (current_matcher)
+		/* the current one is kept for its key if it is of the same profile set, else retired */
+		if (other_matcher)
+			Retire(other_matcher);
+		other_matcher = NULL;
+		other_built_in_xact = false;
+		if (current_matcher && current_matcher->version == version && current_matcher->xmin == xmin &&
+			current_matcher->dbid == MyDatabaseId)
 		{
-			current_matcher->next_retired = retired_matchers;
-			retired_matchers = current_matcher;
+			other_matcher = current_matcher;
+			other_built_in_xact = current_built_in_xact;
 		}
+		else if (current_matcher)
+			Retire(current_matcher);
 		current_matcher = m;
 		current_built_in_xact = true;
 	}
