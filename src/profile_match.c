@@ -717,6 +717,28 @@ PolicyRoles(Oid user)
 	return sig;
 }
 
+/*
+ * Make m the current matcher: the current one is kept as the other if it is of the same
+ * profile set (another key), else retired, as is the other it displaces.
+ */
+static void
+KeepAsCurrent(Matcher *m, int64 version, TransactionId xmin)
+{
+	if (other_matcher)
+		Retire(other_matcher);
+	other_matcher = NULL;
+	other_built_in_xact = false;
+	if (current_matcher && current_matcher->version == version && current_matcher->xmin == xmin &&
+		current_matcher->dbid == MyDatabaseId)
+	{
+		other_matcher = current_matcher;
+		other_built_in_xact = current_built_in_xact;
+	}
+	else if (current_matcher)
+		Retire(current_matcher);
+	current_matcher = m;
+}
+
 /* The matcher of the profile set the current snapshot sees. */
 static Matcher *
 CurrentMatcher(void)
@@ -762,6 +784,24 @@ CurrentMatcher(void)
 		current_built_in_xact = built;
 		return m;
 	}
+	/*
+	 * One retired in this transaction for the same key and profile set (three or more roles
+	 * taking turns in one statement): taken back, not built again.  Retired matchers are freed
+	 * only when the transaction ends, so it is whole; taken back, it counts as built in the
+	 * transaction (an abort retires it again).
+	 */
+	for (Matcher **p = &retired_matchers; *p != NULL; p = &(*p)->next_retired)
+	{
+		m = *p;
+		if (m->dbid == MyDatabaseId && m->version == version && m->xmin == xmin &&
+			m->rls_user == rls_user && m->rls_roles == rls_roles)
+		{
+			*p = m->next_retired;
+			KeepAsCurrent(m, version, xmin);
+			current_built_in_xact = true;
+			return m;
+		}
+	}
 	if (SPI_connect() != SPI_OK_CONNECT)
 		elog(ERROR, "SPI_connect failed");
 	{
@@ -782,20 +822,7 @@ CurrentMatcher(void)
 			" WHERE p.status OPERATOR(pg_catalog.=) 'active' ORDER BY p.profile_id", true, 0) != SPI_OK_SELECT)
 			elog(ERROR, "reading customs_risk.profile failed");
 		m = BuildMatcher(version, xmin, rls_user, rls_roles);
-		/* the current one is kept for its key if it is of the same profile set, else retired */
-		if (other_matcher)
-			Retire(other_matcher);
-		other_matcher = NULL;
-		other_built_in_xact = false;
-		if (current_matcher && current_matcher->version == version && current_matcher->xmin == xmin &&
-			current_matcher->dbid == MyDatabaseId)
-		{
-			other_matcher = current_matcher;
-			other_built_in_xact = current_built_in_xact;
-		}
-		else if (current_matcher)
-			Retire(current_matcher);
-		current_matcher = m;
+		KeepAsCurrent(m, version, xmin);
 		current_built_in_xact = true;
 	}
 	SPI_finish();
@@ -812,6 +839,7 @@ typedef struct MatchState
 	CodeListCache lists;
 	LocalTransactionId lxid;	/* statement the matcher was checked in */
 	CommandId	cid;
+	Oid			user;			/* and the role it was checked for */
 	Oid			channel_oids[CH_COUNT];	/* profile_channel: the labels' OIDs, once looked up */
 } MatchState;
 
@@ -1130,7 +1158,11 @@ GetMatchState(FunctionCallInfo fcinfo)
 	MemoryContext mcxt = fcinfo->flinfo->fn_mcxt;
 	Matcher    *m;
 
-	if (st != NULL && st->lxid == MyProc->lxid && st->cid == GetCurrentCommandId(false))
+	/* the same statement and the same role: a plpgsql call site is shared by every role that
+	 * runs the function (a SECURITY DEFINER caller, then the invoker), and each has its own
+	 * matcher and its own right to read the profiles */
+	if (st != NULL && st->lxid == MyProc->lxid && st->cid == GetCurrentCommandId(false) &&
+		st->user == GetUserId())
 		return st;
 	/*
 	 * The cached matcher holds the profiles: whoever uses it must be allowed to read them,
@@ -1155,6 +1187,7 @@ GetMatchState(FunctionCallInfo fcinfo)
 	CodeListCacheReset(&st->lists, mcxt);	/* code lists are read again in each statement */
 	st->lxid = MyProc->lxid;
 	st->cid = GetCurrentCommandId(false);
+	st->user = GetUserId();
 	return st;
 }
 

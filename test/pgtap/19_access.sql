@@ -3,7 +3,7 @@
 -- transaction and vanish with its rollback.
 BEGIN;
 SET search_path = customs_risk, public;
-SELECT plan(135);
+SELECT plan(138);
 
 -- Logins: one per role; two district analysts (Busan, Seoul) and an officer at a Busan house.
 CREATE ROLE customs_risk_t_admin LOGIN IN ROLE customs_risk_admin;
@@ -185,6 +185,8 @@ SELECT is((SELECT decided_by FROM decision_log WHERE declaration_id = :'house_de
           'decide(), which writes with its owner''s rights, logs the session''s user as the decider');
 SELECT throws_ok(format($$SELECT customs_risk.decide_as_owner(%L, 'customs_risk_t_nat'::regrole)$$, :'seoul_decl'), '42501', NULL,
                  '... and cannot call decide()''s body to decide as another role');
+SELECT cmp_ok((SELECT procost FROM pg_proc WHERE oid = 'customs_risk.decide(text)'::regprocedure), '>=', 100::real,
+              'decide(), which writes the log, costs as much as its body: cheaper filters of a query run first');
 RESET ROLE;
 -- decide() decides as the role it is called as, not the session's: a district analyst's own
 -- SECURITY DEFINER function, called by a national analyst, still decides only in Busan
@@ -221,6 +223,35 @@ SELECT is(match_profiles(x), ARRAY[:p_nat, :p_seoul]::bigint[], 'the Seoul analy
 SELECT is((SELECT count(*) FROM decision_log WHERE declaration_id = :'house_decl_id'), 0::bigint,
           'another district does not see Busan''s decisions');
 RESET ROLE;
+-- a call site a national analyst's definer function and the Seoul analyst share in one
+-- statement (a PL/pgSQL expression is kept for the transaction) matches for each with its own
+-- profiles: Busan's profile on a Busan line is the national analyst's to see, not Seoul's
+CREATE SCHEMA t_shared;
+GRANT USAGE ON SCHEMA t_shared TO customs_risk_t_nat, customs_risk_t_seoul, customs_risk_t_busan;
+CREATE TYPE t_shared.line AS (hs customs_risk.hscode, declared_on date, office text);
+CREATE FUNCTION t_shared.inv(hs text, office text) RETURNS bigint[] LANGUAGE plpgsql VOLATILE
+AS $$ BEGIN RETURN customs_risk.match_profiles(ROW(hs::customs_risk.hscode, date '2020-06-01', office)::t_shared.line); END $$;
+CREATE FUNCTION t_shared.nat(hs text, office text) RETURNS bigint[] LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+AS $$ BEGIN RETURN t_shared.inv(hs, office); END $$;
+ALTER FUNCTION t_shared.nat(text, text) OWNER TO customs_risk_t_nat;
+SET LOCAL ROLE customs_risk_t_seoul;
+SELECT is(ARRAY[t_shared.nat('6109', :'house')::text, t_shared.inv('6109', :'house')::text],
+          ARRAY[ARRAY[:p_nat, :p_busan]::text, ARRAY[:p_nat]::text],
+          'a call site shared by two roles in one statement matches each with the profiles it may read');
+RESET ROLE;
+-- three roles taking turns in one statement build each matcher once, not once a turn (a
+-- replaced matcher lives until the transaction ends, and a pgTAP file is one transaction)
+CREATE FUNCTION t_shared.bus(hs text, office text) RETURNS bigint[] LANGUAGE plpgsql VOLATILE SECURITY DEFINER
+AS $$ BEGIN RETURN t_shared.inv(hs, office); END $$;
+ALTER FUNCTION t_shared.bus(text, text) OWNER TO customs_risk_t_busan;
+SELECT count(*) AS matchers_before FROM pg_backend_memory_contexts WHERE name = 'customs_risk profile matcher' \gset
+SET LOCAL ROLE customs_risk_t_seoul;
+SELECT count(*) AS turns FROM generate_series(1, 20) g,
+       LATERAL (SELECT t_shared.nat(h, :'house'), t_shared.bus(h, :'house'), t_shared.inv(h, :'house')
+                  FROM (SELECT CASE WHEN g > 0 THEN '6109' END AS h) c) x \gset
+RESET ROLE;
+SELECT cmp_ok((SELECT count(*) FROM pg_backend_memory_contexts WHERE name = 'customs_risk profile matcher') - :matchers_before,
+              '<=', 3::bigint, 'three roles taking turns 20 times in one statement build at most three matchers');
 -- a new binding changes what the role sees: the session's matcher must not keep the old one
 SELECT profile_set_version() AS version_before_rebind \gset
 UPDATE user_scope SET office_code = 'RC-BUSAN' WHERE role_name = 'customs_risk_t_seoul';
