@@ -69,6 +69,7 @@ BEGIN
     IF as_of IN ('infinity', '-infinity') THEN
         RAISE EXCEPTION 'run_monitoring() needs a finite date, not %', as_of USING ERRCODE = 'invalid_parameter_value';
     END IF;
+    PERFORM customs_risk.check_day_in_range('run_monitoring', 'as_of', as_of);
     IF min_days < 91 OR min_days > 366 THEN
         RAISE EXCEPTION 'min_days must be between 91 and 366 (the baseline is 90 days), not %', min_days
             USING ERRCODE = 'invalid_parameter_value';

@@ -139,6 +139,7 @@ BEGIN
         -- graded as of infinity, no finite date could ever be graded again
         RAISE EXCEPTION 'grade_traders() needs a finite date, not %', as_of USING ERRCODE = 'invalid_parameter_value';
     END IF;
+    PERFORM customs_risk.check_day_in_range('grade_traders', 'as_of', as_of);
     -- one grading at a time: two at once would both close the same rows (and the date check
     -- below must see the other's rows)
     LOCK TABLE customs_risk.trader_grade_history IN SHARE ROW EXCLUSIVE MODE;
@@ -462,6 +463,10 @@ BEGIN
     IF trader_id IS NULL THEN
         RAISE EXCEPTION 'trader_dossier() needs a trader id, not NULL' USING ERRCODE = 'null_value_not_allowed';
     END IF;
+    IF NOT pg_catalog.isfinite(as_of) THEN
+        RAISE EXCEPTION 'trader_dossier() needs a finite date, not %', as_of USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    PERFORM customs_risk.check_day_in_range('trader_dossier', 'as_of', as_of);
     SELECT * INTO t FROM customs_risk.trader x WHERE x.trader_id = trader_dossier.trader_id;
     IF NOT FOUND THEN
         RAISE EXCEPTION 'trader % does not exist', quote_literal(trader_id) USING ERRCODE = 'no_data_found';

@@ -23,6 +23,23 @@ CREATE FUNCTION customs_risk.chi_square_p(statistic float8, df float8) RETURNS f
 COMMENT ON FUNCTION customs_risk.chi_square_p(float8, float8) IS
     'P(X >= statistic) for X chi-square with df degrees of freedom (the p-value of a chi-square test; with df 1 and statistic z^2, the two-sided normal p-value of z); 22023 for a negative or non-finite statistic or df <= 0';
 
+-- A finite date beyond the timestamp range (4713 BC to 294276 AD) is an error naming the
+-- function and the argument: the functions that take a day turn it into a timestamp, and would
+-- fail there with PostgreSQL's bare "date out of range for timestamp".
+CREATE FUNCTION customs_risk.check_day_in_range(fn text, arg text, day date) RETURNS void
+LANGUAGE plpgsql IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+    IF pg_catalog.isfinite(day) AND NOT day BETWEEN date '4713-11-24 BC' AND date '294276-12-31' THEN
+        RAISE EXCEPTION '%(): % must lie between 4713-11-24 BC and 294276-12-31 (the timestamp range), not %', fn, arg, day
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+END
+$fn$;
+COMMENT ON FUNCTION customs_risk.check_day_in_range(text, text, date) IS
+    'raise 22023 when a finite date lies beyond the timestamp range (used by the functions that take a day)';
+
 -- The checks every report makes on its period (errors name the function).  A half-open period
 -- (to_date not included, as the trader reports take it) differs only in the hint.
 CREATE FUNCTION customs_risk.check_report_period(fn text, from_date date, to_date date,
@@ -36,6 +53,8 @@ BEGIN
             USING ERRCODE = 'null_value_not_allowed',
                   HINT = 'Give the first and last declaration day of the period; -infinity and infinity leave a side open.';
     END IF;
+    PERFORM customs_risk.check_day_in_range(fn, 'from_date', from_date);
+    PERFORM customs_risk.check_day_in_range(fn, 'to_date', to_date);
     IF from_date > to_date THEN
         RAISE EXCEPTION '%(): from_date % is after to_date %', fn, from_date, to_date
             USING ERRCODE = 'invalid_parameter_value',
@@ -45,7 +64,7 @@ BEGIN
 END
 $fn$;
 COMMENT ON FUNCTION customs_risk.check_report_period(text, date, date, boolean) IS
-    'raise 22004 when a period bound is NULL and 22023 when from_date is after to_date (used by the evaluation reports)';
+    'raise 22004 when a period bound is NULL and 22023 when a bound is beyond the timestamp range or from_date is after to_date (used by the evaluation reports)';
 
 -- One row per declaration of the period (per declaration and profile, or model, with split_by)
 -- and its outcome.  A plain SQL function (no SET clause, not strict) so the planner inlines it
@@ -277,6 +296,11 @@ BEGIN
     END IF;
     IF as_of IN ('infinity', '-infinity') THEN
         RAISE EXCEPTION 'profile_effectiveness(): as_of must be a finite date, not %', as_of
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    PERFORM customs_risk.check_day_in_range('profile_effectiveness', 'as_of', as_of);
+    IF expiry_days > 36500 THEN
+        RAISE EXCEPTION 'profile_effectiveness(): expiry_days must be at most 36500 (a century), not %', expiry_days
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
     RETURN QUERY

@@ -22,6 +22,7 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'infinity would retire every profile with an end date.';
     END IF;
+    PERFORM customs_risk.check_day_in_range('expire_profiles', 'as_of', as_of);
     RETURN QUERY
     UPDATE customs_risk.profile p SET status = 'retired'
      WHERE p.status = 'active' AND p.valid_to < as_of

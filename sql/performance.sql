@@ -25,6 +25,8 @@ SELECT what, try(stmt) AS result FROM (VALUES
   ('profiles: from after to', $$SELECT * FROM customs_risk.profile_effectiveness('2020-02-01', '2020-01-31')$$),
   ('profiles: min_inspections 0', $$SELECT * FROM customs_risk.profile_effectiveness('2020-01-01', '2020-12-31', 0)$$),
   ('profiles: negative expiry_days', $$SELECT * FROM customs_risk.profile_effectiveness('2020-01-01', '2020-12-31', 20, -1)$$),
+  ('profiles: expiry_days past a century', $$SELECT * FROM customs_risk.profile_effectiveness('2020-01-01', '2020-12-31', 20, 2147483647)$$),
+  ('profiles: as_of past the timestamp range', $$SELECT * FROM customs_risk.profile_effectiveness('2020-01-01', '2020-12-31', 20, 30, '5874897-12-31')$$),
   ('profiles: NULL as_of', $$SELECT * FROM customs_risk.profile_effectiveness('2020-01-01', '2020-12-31', 20, 30, NULL)$$),
   ('profiles: infinite as_of', $$SELECT * FROM customs_risk.profile_effectiveness('2020-01-01', '2020-12-31', 20, 30, 'infinity')$$),
   ('harmonisation: NULL from_date', $$SELECT * FROM customs_risk.harmonisation_report(NULL, '2020-12-31')$$),

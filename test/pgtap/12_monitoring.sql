@@ -3,7 +3,7 @@
 BEGIN;
 SET search_path = customs_risk, public;
 SET client_min_messages = warning;
-SELECT plan(16);
+SELECT plan(18);
 
 INSERT INTO trader (trader_id, roles) VALUES ('M-IMP', '{importer}');
 -- a year of daily lines of HS chapter 97 from two origins at house 40: Antarctica steady, Bouvet
@@ -104,6 +104,10 @@ SELECT throws_ok($$SELECT * FROM run_monitoring('2030-12-31', 30)$$, '22023', NU
 
 SELECT throws_ok($$SELECT * FROM customs_risk.run_monitoring('infinity')$$, '22023', NULL,
                  'monitoring as of infinity is refused');
+SELECT throws_ok($$SELECT * FROM customs_risk.run_monitoring('4714-11-24 BC')$$, '22023', NULL,
+                 '... and as of a day before the timestamp range');
+SELECT throws_ok($$SELECT customs_risk.report_html('4714-11-24 BC', '2020-03-31')$$, '22023', NULL,
+                 'a report period that starts before the timestamp range is refused by name');
 -- an inspection of a whole declaration counts once in its series, not once a line: two offices
 -- with the same inspections and results, one declaring ten lines a day and one a single line,
 -- give the same (quiet) hit-rate charts (counted per line, the ten-line office alerted on most days)
