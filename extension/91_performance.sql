@@ -77,6 +77,25 @@ COMMENT ON FUNCTION customs_risk.check_report_period(text, date, date, boolean) 
 -- actual bounds), the period is then estimated at one declaration, and a nested loop over the
 -- inspections' aggregate, cheap for one row, took over 20 minutes on 40,000 in a test run.
 -- Hash joins are right for a report over a period at any size.
+-- evaluation_rows()'s argument checks, as a report's; true, or an error.  Called from an
+-- uncorrelated sub-select there, so it runs once per query (an InitPlan), and the function stays
+-- inlinable.
+CREATE FUNCTION customs_risk.check_evaluation_rows(from_date date, to_date date, split_by text) RETURNS boolean
+LANGUAGE plpgsql IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE
+SET search_path = pg_catalog, pg_temp
+AS $fn$
+BEGIN
+    PERFORM customs_risk.check_report_period('evaluation_rows', from_date, to_date);
+    IF split_by IS NOT NULL AND split_by NOT IN ('profile', 'model') THEN
+        RAISE EXCEPTION 'evaluation_rows(): unknown split_by %', quote_literal(split_by)
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'split_by is NULL, ''profile'' or ''model''.';
+    END IF;
+    RETURN true;
+END
+$fn$;
+COMMENT ON FUNCTION customs_risk.check_evaluation_rows(date, date, text) IS
+    'true, or 22004 / 22023 for evaluation_rows() arguments a report would refuse (NULL or reversed dates, an unknown split_by)';
+
 CREATE FUNCTION customs_risk.evaluation_rows(from_date date, to_date date, split_by text DEFAULT NULL)
 RETURNS TABLE (declaration_id text, declared_on date, office_code text, district_code text, split text,
                inspected boolean, hit boolean, critical boolean, extra_revenue float8, random boolean,
@@ -100,6 +119,7 @@ AS $fn$
                    FROM customs_risk.inspection i
                   GROUP BY i.declaration_id, 2) x ON x.declaration_id = d.declaration_id
      WHERE d.declared_on >= from_date AND d.declared_on <= to_date
+       AND (SELECT customs_risk.check_evaluation_rows(from_date, to_date, split_by))
 $fn$;
 COMMENT ON FUNCTION customs_risk.evaluation_rows(date, date, text) IS
     'one row per declaration lodged in [from_date, to_date] with its outcome (inspected, hit, critical, extra revenue, random, source, channel); '

@@ -4,7 +4,7 @@
 BEGIN;
 SET search_path = customs_risk, public;
 SET client_min_messages = warning;
-SELECT plan(27);
+SELECT plan(29);
 
 \ir ../evaluation_data.sql
 -- 40,000 declarations in 2030: true violation rate 0.10 by design, random control rate 5%
@@ -109,6 +109,10 @@ END $$;
 SELECT ok(pg_temp.plan_text($$SELECT r.district_code, compliance(r.inspected, r.hit, r.critical, r.extra_revenue)
                                 FROM evaluation_rows('2030-01-01', '2030-12-31') r GROUP BY 1$$) LIKE '%Gather%',
           'the rows the reports aggregate can be read by parallel workers (the functions are parallel safe)');
+SELECT throws_ok($$SELECT count(*) FROM evaluation_rows('2030-01-01', '2030-12-31', 'bogus')$$, '22023',
+                 'evaluation_rows(): unknown split_by ''bogus''', 'evaluation_rows refuses an unknown split_by (it was ignored)');
+SELECT throws_ok($$SELECT count(*) FROM evaluation_rows('2030-12-31', '2030-01-01')$$, '22023', NULL,
+                 '... and a reversed period, as the reports do');
 SELECT set_eq($$SELECT * FROM performance_report('2030-01-01', '2030-12-31', 'district')$$,
               $$SELECT * FROM serial$$, 'a plan with parallel workers gives the same report');
 
