@@ -39,7 +39,7 @@ decide_entry(PG_FUNCTION_ARGS)
 		fmgr_info_cxt(fn, body, fcinfo->flinfo->fn_mcxt);
 		fcinfo->flinfo->fn_extra = body;
 	}
-	InitFunctionCallInfoData(*call, body, 2, InvalidOid, NULL, NULL);
+	InitFunctionCallInfoData(*call, body, 2, PG_GET_COLLATION(), NULL, NULL);
 	call->args[0] = fcinfo->args[0];
 	call->args[1].value = ObjectIdGetDatum(GetUserId());
 	call->args[1].isnull = false;
