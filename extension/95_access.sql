@@ -391,11 +391,18 @@ CREATE POLICY district_read ON customs_risk.decision_log FOR SELECT TO customs_r
 ALTER TABLE customs_risk.profile ENABLE ROW LEVEL SECURITY;
 CREATE POLICY national_all ON customs_risk.profile
     TO customs_risk_admin, customs_risk_national USING (true) WITH CHECK (true);
-CREATE POLICY district_read ON customs_risk.profile FOR SELECT TO customs_risk_district, customs_risk_officer
+CREATE POLICY district_read ON customs_risk.profile FOR SELECT TO customs_risk_district
     USING (owner_office = (SELECT customs_risk.my_district())
            OR scope_offices && (SELECT customs_risk.my_scope_codes())
            OR (scope_offices IS NULL
                AND owner_office IN (SELECT o.office_code FROM customs_risk.office o WHERE o.level = 'national')));
+-- an officer reads the profiles that apply at its house (its district's and the national ones
+-- for the whole district or for that house), not those its district scoped to other houses
+CREATE POLICY officer_read ON customs_risk.profile FOR SELECT TO customs_risk_officer
+    USING (scope_offices && (SELECT customs_risk.my_scope_codes())
+           OR (scope_offices IS NULL
+               AND (owner_office = (SELECT customs_risk.my_district())
+                    OR owner_office IN (SELECT o.office_code FROM customs_risk.office o WHERE o.level = 'national'))));
 CREATE POLICY district_insert ON customs_risk.profile FOR INSERT TO customs_risk_district
     WITH CHECK (owner_office = (SELECT customs_risk.my_district())
                 AND (scope_offices IS NULL OR scope_offices <@ (SELECT customs_risk.my_scope_codes())));

@@ -3,7 +3,7 @@
 -- transaction and vanish with its rollback.
 BEGIN;
 SET search_path = customs_risk, public;
-SELECT plan(138);
+SELECT plan(139);
 
 -- Logins: one per role; two district analysts (Busan, Seoul) and an officer at a Busan house.
 CREATE ROLE customs_risk_t_admin LOGIN IN ROLE customs_risk_admin;
@@ -321,6 +321,13 @@ SELECT is((SELECT reasons FROM decision_reason_v WHERE declaration_id = :'house_
           'an officer reads its house''s decisions with their reasons');
 SELECT is((SELECT count(*) FROM decision_reason_v WHERE office_code <> :'house'), 0::bigint, '... and no other house''s');
 SELECT throws_ok('SELECT criteria FROM customs_risk.profile', '42501', NULL, 'an officer cannot read a profile''s criteria');
+RESET ROLE;
+INSERT INTO profile (name, criteria, channel, weight, description, status, valid_from, owner_office, scope_offices) VALUES
+ ('t busan other house', 'hs <@ 97', 'yellow', 1, 'Busan, another house only', 'draft', '2020-01-01', 'RC-BUSAN', ARRAY[:'house2']),
+ ('t busan this house', 'hs <@ 97', 'yellow', 1, 'Busan, this house only', 'draft', '2020-01-01', 'RC-BUSAN', ARRAY[:'house']);
+SET LOCAL ROLE customs_risk_t_officer;
+SELECT is((SELECT array_agg(name ORDER BY name) FROM profile WHERE name LIKE 't busan % house'), '{"t busan this house"}',
+          'an officer reads the profiles that apply at its house, not those scoped to its district''s other houses');
 SELECT throws_ok('SELECT * FROM customs_risk.profile_history', '42501', NULL, '... nor the profile history that holds them');
 SELECT throws_ok($$SELECT customs_risk.match_profiles(x) FROM (SELECT '6109'::customs_risk.hscode AS hs) x$$, '42501', NULL,
                  '... nor probe them through the matcher');
