@@ -278,9 +278,13 @@ daily_series_in(PG_FUNCTION_ARGS)
 			at = ps.p;
 			if (*ps.p == '\0' || *ps.p == ',' || isspace((unsigned char) *ps.p))
 				BAD_INPUT(&ps, at, "expected a number.");
+			errno = 0;
 			v = strtod(ps.p, &end);
 			if (end == ps.p)
 				BAD_INPUT(&ps, at, "expected a number.");
+			/* as float8in: a value that underflows to 0 or overflows is out of range (subnormals pass) */
+			if (errno == ERANGE && (v == 0.0 || isinf(v)))
+				BAD_INPUT(&ps, at, "this value is out of range for double precision.");
 			if (!isfinite(v))
 				BAD_INPUT(&ps, at, "values must be finite numbers.");
 			/* decimal only: strtod also reads hexadecimal, which output never writes */
