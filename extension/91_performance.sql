@@ -23,22 +23,23 @@ CREATE FUNCTION customs_risk.chi_square_p(statistic float8, df float8) RETURNS f
 COMMENT ON FUNCTION customs_risk.chi_square_p(float8, float8) IS
     'P(X >= statistic) for X chi-square with df degrees of freedom (the p-value of a chi-square test; with df 1 and statistic z^2, the two-sided normal p-value of z); 22023 for a negative or non-finite statistic or df <= 0';
 
--- A finite date beyond the timestamp range (4713 BC to 294276 AD) is an error naming the
--- function and the argument: the functions that take a day turn it into a timestamp, and would
--- fail there with PostgreSQL's bare "date out of range for timestamp".
+-- A finite date past the timestamp range (dates reach 5874897 AD, timestamps 294276 AD; both
+-- start in 4714 BC) is an error naming the function and the argument: the functions that take a
+-- day turn it into a timestamp, and would fail there with PostgreSQL's bare "date out of range
+-- for timestamp".
 CREATE FUNCTION customs_risk.check_day_in_range(fn text, arg text, day date) RETURNS void
 LANGUAGE plpgsql IMMUTABLE CALLED ON NULL INPUT PARALLEL SAFE
 SET search_path = pg_catalog, pg_temp
 AS $fn$
 BEGIN
-    IF pg_catalog.isfinite(day) AND NOT day BETWEEN date '4713-11-24 BC' AND date '294276-12-31' THEN
-        RAISE EXCEPTION '%(): % must lie between 4713-11-24 BC and 294276-12-31 (the timestamp range), not %', fn, arg, day
+    IF pg_catalog.isfinite(day) AND day > date '294276-12-31' THEN
+        RAISE EXCEPTION '%(): % must be at most 294276-12-31 (the last day a timestamp holds), not %', fn, arg, day
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
 END
 $fn$;
 COMMENT ON FUNCTION customs_risk.check_day_in_range(text, text, date) IS
-    'raise 22023 when a finite date lies beyond the timestamp range (used by the functions that take a day)';
+    'raise 22023 when a finite date lies past the timestamp range (used by the functions that take a day)';
 
 -- The checks every report makes on its period (errors name the function).  A half-open period
 -- (to_date not included, as the trader reports take it) differs only in the hint.
@@ -53,8 +54,9 @@ BEGIN
             USING ERRCODE = 'null_value_not_allowed',
                   HINT = 'Give the first and last declaration day of the period; -infinity and infinity leave a side open.';
     END IF;
-    PERFORM customs_risk.check_day_in_range(fn, 'from_date', from_date);
-    PERFORM customs_risk.check_day_in_range(fn, 'to_date', to_date);
+    -- the half-open reports name their bounds from_day and to_day
+    PERFORM customs_risk.check_day_in_range(fn, CASE WHEN half_open THEN 'from_day' ELSE 'from_date' END, from_date);
+    PERFORM customs_risk.check_day_in_range(fn, CASE WHEN half_open THEN 'to_day' ELSE 'to_date' END, to_date);
     IF from_date > to_date THEN
         RAISE EXCEPTION '%(): from_date % is after to_date %', fn, from_date, to_date
             USING ERRCODE = 'invalid_parameter_value',

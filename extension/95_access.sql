@@ -394,13 +394,15 @@ CREATE POLICY national_all ON customs_risk.profile
 CREATE POLICY district_read ON customs_risk.profile FOR SELECT TO customs_risk_district
     USING (owner_office = (SELECT customs_risk.my_district())
            OR scope_offices && (SELECT customs_risk.my_scope_codes())
-           OR (scope_offices IS NULL
+           OR (scope_offices IS NULL AND (SELECT customs_risk.my_district()) IS NOT NULL
                AND owner_office IN (SELECT o.office_code FROM customs_risk.office o WHERE o.level = 'national')));
 -- an officer reads the profiles that apply at its house (its district's and the national ones
--- for the whole district or for that house), not those its district scoped to other houses
+-- for the whole district or for that house), not those its district scoped to other houses;
+-- as the reasons of decisions are these profiles' descriptions, a profile scoped away from the
+-- house since drops out of the reasons the officer reads.  Unbound roles read none.
 CREATE POLICY officer_read ON customs_risk.profile FOR SELECT TO customs_risk_officer
     USING (scope_offices && (SELECT customs_risk.my_scope_codes())
-           OR (scope_offices IS NULL
+           OR (scope_offices IS NULL AND (SELECT customs_risk.my_district()) IS NOT NULL
                AND (owner_office = (SELECT customs_risk.my_district())
                     OR owner_office IN (SELECT o.office_code FROM customs_risk.office o WHERE o.level = 'national'))));
 CREATE POLICY district_insert ON customs_risk.profile FOR INSERT TO customs_risk_district

@@ -59,6 +59,7 @@ SELECT input, try(format('SELECT %L::customs_risk.daily_series', input)) AS resu
     'points=1 2022-01-01:0x10',
     'points=1 2022-01-01:1e999',
     'points=1 2022-01-01:1e-400',
+    'points=1 2022-01-01:0x1p+2000',
     'points=1 22-1-1:1',
     'points=1 2022-1-01:1',
     'points=1 2022/01/01:1',

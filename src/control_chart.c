@@ -282,15 +282,16 @@ daily_series_in(PG_FUNCTION_ARGS)
 			v = strtod(ps.p, &end);
 			if (end == ps.p)
 				BAD_INPUT(&ps, at, "expected a number.");
-			/* as float8in: a value that underflows to 0 or overflows is out of range (subnormals pass) */
-			if (errno == ERANGE && (v == 0.0 || isinf(v)))
-				BAD_INPUT(&ps, at, "this value is out of range for double precision.");
-			if (!isfinite(v))
+			/* NaN and infinity written out; a number too large to hold is out of range below */
+			if (!isfinite(v) && errno != ERANGE)
 				BAD_INPUT(&ps, at, "values must be finite numbers.");
 			/* decimal only: strtod also reads hexadecimal, which output never writes */
 			for (const char *c = ps.p; c < end; c++)
 				if (!isdigit((unsigned char) *c) && *c != '-' && *c != '+' && *c != '.' && *c != 'e' && *c != 'E')
 					BAD_INPUT(&ps, at, "expected a decimal number.");
+			/* as float8in: a value that underflows to 0 or overflows is out of range (subnormals pass) */
+			if (errno == ERANGE && (v == 0.0 || isinf(v)))
+				BAD_INPUT(&ps, at, "this value is out of range for double precision.");
 			ps.p = end;
 			if (i == n)
 				BAD_INPUT(&ps, at, "more values than points=%d.", (int) n);

@@ -39,7 +39,9 @@ decide_entry(PG_FUNCTION_ARGS)
 		fmgr_info_cxt(fn, body, fcinfo->flinfo->fn_mcxt);
 		fcinfo->flinfo->fn_extra = body;
 	}
-	InitFunctionCallInfoData(*call, body, 2, PG_GET_COLLATION(), NULL, NULL);
+	/* no collation: the body compares the id with declaration_id (COLLATE "C"), and a caller's
+	 * non-default collation on the argument would conflict with it (42P22) */
+	InitFunctionCallInfoData(*call, body, 2, InvalidOid, NULL, NULL);
 	call->args[0] = fcinfo->args[0];
 	call->args[1].value = ObjectIdGetDatum(GetUserId());
 	call->args[1].isnull = false;

@@ -4,7 +4,7 @@
 BEGIN;
 SET search_path = customs_risk, public;
 SET client_min_messages = warning;
-SELECT plan(46);
+SELECT plan(47);
 
 -- synthetic traders declaring in 2029 (the sample ends in 2021, outside every rule's period)
 INSERT INTO trader (trader_id, roles)
@@ -137,10 +137,13 @@ SELECT ok((SELECT bool_and(meets_target) AND count(*) FILTER (WHERE declarations
 SELECT throws_ok($$SELECT * FROM customs_risk.grade_traders('infinity')$$, '22023', NULL,
                  'grading as of infinity is refused (no finite date could be graded after it)');
 SELECT throws_ok($$SELECT * FROM customs_risk.grade_traders('5874897-12-31')$$, '22023',
-                 'grade_traders(): as_of must lie between 4713-11-24 BC and 294276-12-31 (the timestamp range), not 5874897-12-31',
+                 'grade_traders(): as_of must be at most 294276-12-31 (the last day a timestamp holds), not 5874897-12-31',
                  '... and so is a date past the timestamp range, by name (it was a bare 22008)');
 SELECT throws_ok($$SELECT customs_risk.trader_dossier((SELECT min(trader_id) FROM customs_risk.trader), 'infinity')$$, '22023', NULL,
                  'a dossier as of infinity is refused');
+SELECT throws_ok($$SELECT * FROM customs_risk.grade_inspection_report('2020-01-01', '294277-01-01')$$, '22023',
+                 'grade_inspection_report(): to_day must be at most 294276-12-31 (the last day a timestamp holds), not 294277-01-01',
+                 'a half-open report names its bound to_day');
 SELECT throws_ok($$SELECT * FROM customs_risk.trader_risk_ranking('2021-01-01', '2020-01-01')$$, '22023', NULL,
                  'a reversed period is an error in trader_risk_ranking (it gave no rows)');
 SELECT throws_ok($$SELECT * FROM customs_risk.grade_inspection_report('2021-01-01', '2020-01-01')$$, '22023', NULL,

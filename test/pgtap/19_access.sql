@@ -3,7 +3,7 @@
 -- transaction and vanish with its rollback.
 BEGIN;
 SET search_path = customs_risk, public;
-SELECT plan(139);
+SELECT plan(141);
 
 -- Logins: one per role; two district analysts (Busan, Seoul) and an officer at a Busan house.
 CREATE ROLE customs_risk_t_admin LOGIN IN ROLE customs_risk_admin;
@@ -159,6 +159,8 @@ SELECT throws_ok(format('SELECT customs_risk.decide(%L)', :'seoul_decl'), 'P0002
                  'decide() on another district''s declaration finds nothing to decide');
 SELECT is((decide(:'house_decl_id')).reasons, ARRAY['national: garments, check the invoice', 'Busan: garments, open the container'],
           'decide() on its own declaration uses the profiles that apply there, and logs the decision');
+SELECT is((decide(:'house_decl_id' COLLATE "POSIX")).channel, (decide(:'house_decl_id')).channel,
+          'an id of another collation decides the same (the body compares it with a COLLATE "C" column)');
 SELECT throws_ok(format($$INSERT INTO customs_risk.decision_log (declaration_id, office_code, channel, score, profile_ids,
                           random, selected_by, profile_set_version) VALUES (%L, %L, 'red', 0, '{}', false, 'decide', 0)$$,
                         :'seoul_decl', :'house'),
@@ -328,6 +330,12 @@ INSERT INTO profile (name, criteria, channel, weight, description, status, valid
 SET LOCAL ROLE customs_risk_t_officer;
 SELECT is((SELECT array_agg(name ORDER BY name) FROM profile WHERE name LIKE 't busan % house'), '{"t busan this house"}',
           'an officer reads the profiles that apply at its house, not those scoped to its district''s other houses');
+RESET ROLE;
+CREATE ROLE customs_risk_t_unbound LOGIN IN ROLE customs_risk_officer, customs_risk_district;
+SET LOCAL ROLE customs_risk_t_unbound;
+SELECT is((SELECT count(*) FROM profile), 0::bigint, 'an unbound officer or district analyst reads no profile, national ones included');
+RESET ROLE;
+SET LOCAL ROLE customs_risk_t_officer;
 SELECT throws_ok('SELECT * FROM customs_risk.profile_history', '42501', NULL, '... nor the profile history that holds them');
 SELECT throws_ok($$SELECT customs_risk.match_profiles(x) FROM (SELECT '6109'::customs_risk.hscode AS hs) x$$, '42501', NULL,
                  '... nor probe them through the matcher');
