@@ -216,6 +216,7 @@ static bool current_built_in_xact = false;	/* built by the transaction in progre
 static Matcher *other_matcher = NULL;
 static bool other_built_in_xact = false;
 static Matcher *retired_matchers = NULL;
+static bool xact_callback_registered = false;
 
 /* Put a matcher on the list freed at the end of the transaction. */
 static void
@@ -224,7 +225,6 @@ Retire(Matcher *m)
 	m->next_retired = retired_matchers;
 	retired_matchers = m;
 }
-static bool xact_callback_registered = false;
 
 /* Free matchers replaced during the transaction, once no query can hold them. */
 static void
